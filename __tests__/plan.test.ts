@@ -1,0 +1,42 @@
+import { planWrites } from '../src/plan.js'
+
+const names = { refreshToken: 'RT', accessToken: 'AT', idToken: undefined, expiresAt: 'EXP' }
+const tokens = { access_token: 'at', token_type: 'bearer', expires_in: 3600, refresh_token: 'rt' }
+const expiry = {
+  expiresAt: new Date('2026-11-24T11:00:00.000Z'),
+  expiresIn: 3600,
+  source: 'expires_in' as const
+}
+
+const shape = (stages: ReturnType<typeof planWrites>) =>
+  stages.map((stage) => stage.map((w) => `${w.name}=${w.value}`))
+
+describe('planWrites', () => {
+  it('writes the refresh token alone first, then the access token, then the expiry', () => {
+    expect(shape(planWrites(names, tokens, expiry))).toEqual([
+      ['RT=rt'],
+      ['AT=at'],
+      ['EXP=2026-11-24T11:00:00.000Z']
+    ])
+  })
+
+  it('keeps the stored refresh token when the server did not rotate it', () => {
+    const { refresh_token: _, ...unrotated } = tokens
+    expect(shape(planWrites(names, unrotated, expiry))).toEqual([['AT=at'], ['EXP=2026-11-24T11:00:00.000Z']])
+  })
+
+  it('writes the id token beside the access token only when both a name and a token exist', () => {
+    const withId = { ...tokens, id_token: 'idt' }
+    expect(shape(planWrites({ ...names, idToken: 'ID' }, withId, expiry))[1]).toEqual(['AT=at', 'ID=idt'])
+    expect(shape(planWrites(names, withId, expiry))[1]).toEqual(['AT=at'])
+    expect(shape(planWrites({ ...names, idToken: 'ID' }, tokens, expiry))[1]).toEqual(['AT=at'])
+  })
+
+  it('writes no expiry when it is turned off or unknown', () => {
+    expect(shape(planWrites({ ...names, expiresAt: undefined }, tokens, expiry))).toEqual([
+      ['RT=rt'],
+      ['AT=at']
+    ])
+    expect(shape(planWrites(names, tokens, undefined))).toEqual([['RT=rt'], ['AT=at']])
+  })
+})

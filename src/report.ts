@@ -1,0 +1,63 @@
+import type { ErrorKind } from './errors.js'
+import type { Expiry } from './expiry.js'
+import type { Target } from './inputs.js'
+import { describeTarget } from './preflight.js'
+import type { Written } from './store.js'
+
+export type Status = 'rotated' | 'failed'
+
+export interface RunReport {
+  status: Status
+  target?: Target
+  written: Written[]
+  expiry?: Expiry
+  refreshTokenRotated: boolean
+  errorKind?: ErrorKind
+  message?: string
+}
+
+/** Every output the action sets, as strings. The access token itself is set apart, already masked. */
+export function outputsFor(report: RunReport): Record<string, string> {
+  return {
+    status: report.status,
+    'expires-at': report.expiry?.expiresAt.toISOString() ?? '',
+    'expires-in': report.expiry ? String(report.expiry.expiresIn) : '',
+    'refresh-token-rotated': String(report.refreshTokenRotated),
+    'secrets-written': report.written.map((w) => w.name).join(','),
+    'error-kind': report.errorKind ?? ''
+  }
+}
+
+export interface Summary {
+  heading: string
+  table: string[][]
+  notes: string[]
+}
+
+/** What a person sees in the job summary: names, times and outcomes, never a value. */
+export function summaryFor(report: RunReport): Summary {
+  const where = report.target ? describeTarget(report.target) : 'the target'
+  const heading =
+    report.status === 'rotated'
+      ? `OAuth secrets rotated on ${where}`
+      : `OAuth secret rotation failed on ${where}`
+  const table = [['Secret', 'What', 'Result'], ...report.written.map((w) => [w.name, w.what, w.result])]
+  const notes: string[] = []
+  if (report.expiry) {
+    notes.push(
+      `The new access token expires at ${report.expiry.expiresAt.toISOString()} (in ${formatDuration(report.expiry.expiresIn)}, from ${report.expiry.source === 'expires_in' ? "the server's expires_in" : "the token's exp claim"}).`
+    )
+  }
+  if (report.status === 'rotated' && !report.refreshTokenRotated) {
+    notes.push('The server did not issue a new refresh token; the stored one was kept.')
+  }
+  if (report.message) notes.push(report.message)
+  return { heading, table: report.written.length ? table : [], notes }
+}
+
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ')
+}

@@ -1,0 +1,67 @@
+import { ActionError } from './errors.js'
+import type { PublicKey, SecretsApi } from './github-secrets.js'
+import type { Config } from './inputs.js'
+import type { SecretWrite } from './plan.js'
+import { describeTarget } from './preflight.js'
+import { rebootstrapAdvice } from './recovery.js'
+import type { Sealer } from './sealed-box.js'
+
+export interface Written {
+  name: string
+  what: SecretWrite['what']
+  result: 'created' | 'updated'
+}
+
+/**
+ * Runs the write plan stage by stage; the writes inside a stage go out together. Stops at the first
+ * stage that fails, so a later stage (the expiry) is never written after an earlier one failed.
+ */
+export async function storeSecrets(
+  stages: SecretWrite[][],
+  api: SecretsApi,
+  publicKey: PublicKey,
+  sealer: Sealer,
+  config: Config
+): Promise<Written[]> {
+  const written: Written[] = []
+  for (const stage of stages) {
+    const results = await Promise.allSettled(
+      stage.map(async (write) => {
+        const sealed = await sealer.seal(write.value, publicKey.key)
+        const result = await api.writeSecret(write.name, sealed, publicKey.key_id)
+        written.push({ name: write.name, what: write.what, result })
+      })
+    )
+    const failedAt = results.findIndex((result) => result.status === 'rejected')
+    if (failedAt >= 0) {
+      const failure = results[failedAt] as PromiseRejectedResult
+      throw storeError(stage[failedAt] as SecretWrite, failure.reason, written, config)
+    }
+  }
+  return written
+}
+
+export function storeError(
+  failed: SecretWrite,
+  cause: unknown,
+  written: Written[],
+  config: Config
+): ActionError {
+  const where = describeTarget(config.target)
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  const done = written.length ? ` Written before the failure: ${written.map((w) => w.name).join(', ')}.` : ''
+  if (failed.what === 'refresh token') {
+    return new ActionError(
+      'store',
+      `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
+        `${failed.name} on ${where} failed (${detail}). The new refresh token existed only in this run and is lost.` +
+        `${done}\n${rebootstrapAdvice(config)}`
+    )
+  }
+  return new ActionError(
+    'store',
+    `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
+      `${failed.name} on ${where} failed (${detail}).${done} The stored refresh token is live: run the workflow ` +
+      'again (workflow_dispatch) to write fresh values, or wait for the next scheduled run.'
+  )
+}
