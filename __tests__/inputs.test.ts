@@ -31,7 +31,33 @@ describe('parseInputs', () => {
         accessToken: DEFAULT_SECRET_NAMES.accessToken,
         idToken: undefined,
         expiresAt: DEFAULT_SECRET_NAMES.expiresAt
-      }
+      },
+      expiresAtSeen: '',
+      expiresAtVariable: undefined,
+      skipIfValidForMs: undefined,
+      dryRun: false,
+      maxAttempts: 4,
+      requestTimeoutMs: 30_000
+    })
+  })
+
+  it('reads the guard, retry and dry-run inputs', () => {
+    const config = parseInputs({
+      ...valid,
+      'expires-at': '2026-11-24T11:00:00.000Z',
+      'expires-at-variable': 'WIZARD_EXPIRES_AT',
+      'skip-if-valid-for': '15m',
+      'dry-run': 'True',
+      'max-attempts': '2',
+      'request-timeout': '10s'
+    })
+    expect(config).toMatchObject({
+      expiresAtSeen: '2026-11-24T11:00:00.000Z',
+      expiresAtVariable: 'WIZARD_EXPIRES_AT',
+      skipIfValidForMs: 900_000,
+      dryRun: true,
+      maxAttempts: 2,
+      requestTimeoutMs: 10_000
     })
   })
 

@@ -3,14 +3,16 @@ import { computeExpiry, type Expiry } from './expiry.js'
 import type { Config } from './inputs.js'
 import type { PostToken } from './oauth-client.js'
 import { rebootstrapAdvice } from './recovery.js'
+import { retrying, type Attempt, type RetryPolicy } from './retry.js'
 import { buildTokenRequest } from './token-request.js'
-import { readGrantResponse, type TokenSet } from './token-response.js'
+import { readGrantResponse, type GrantOutcome, type TokenSet } from './token-response.js'
 
 export interface Exchanged {
   tokens: TokenSet
   sentAt: Date
   /** Undefined when the server gave no `expires_in` and the access token carries no `exp`. */
   expiry: Expiry | undefined
+  attempts: number
 }
 
 /** The server rotated, but answered with something unusable: the new refresh token must still be stored. */
@@ -27,56 +29,102 @@ export interface ExchangeDeps {
   postToken: PostToken
   mask: (value: string) => void
   now: () => Date
+  sleep: (ms: number) => Promise<void>
+  warn: (message: string) => void
+  policy: RetryPolicy
+  random?: () => number
 }
 
-/** One refresh grant: sent, answered, masked, validated, classified. */
+/**
+ * The refresh grant, retried only where a retry cannot make things worse. A transient failure either
+ * never reached the server (the token is unspent, the retry succeeds) or reached it and lost the answer
+ * (the token is spent and its successor lost either way). Terminal, concurrent and unusable answers are
+ * never retried: presenting the token again could only revoke it.
+ */
 export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exchanged> {
   const request = buildTokenRequest(config)
-  const sentAt = deps.now()
-  let response
-  try {
-    response = await deps.postToken(request)
-  } catch (error) {
-    throw new ActionError(
-      'transient',
-      `Could not complete the request to the token endpoint ${request.url} (${error instanceof Error ? error.message : String(error)}). ` +
-        'The stored refresh token was not replaced; the next scheduled run will retry with it.'
+  let mayHaveReachedServer = false
+  return retrying(
+    async (attempt): Promise<Attempt<Exchanged>> => {
+      const sentAt = deps.now()
+      let outcome: GrantOutcome
+      // Whether this attempt could have been processed: only a refused connection or a failed lookup proves not.
+      let reached = true
+      try {
+        const response = await deps.postToken(request)
+        outcome = readGrantResponse(response.status, response.body, response.headers, deps.mask)
+      } catch (error) {
+        reached = !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(error))
+        outcome = {
+          ok: false,
+          kind: 'transient',
+          reason: `the request to the token endpoint failed (${error instanceof Error ? error.message : String(error)})`
+        }
+      }
+      if (outcome.ok) {
+        const expiry = computeExpiry(sentAt, outcome.tokens.expires_in, outcome.tokens.access_token)
+        return { done: true, value: { tokens: outcome.tokens, sentAt, expiry, attempts: attempt } }
+      }
+      if (outcome.kind === 'transient') {
+        mayHaveReachedServer ||= reached
+        return {
+          done: false,
+          retryable: true,
+          retryAfterSeconds: outcome.retryAfterSeconds,
+          error: new ActionError(
+            'transient',
+            `${capitalize(outcome.reason)}, after ${attempt} attempt${attempt > 1 ? 's' : ''}. Nothing was written: ` +
+              'the stored refresh token was not replaced, and the next scheduled run will retry with it.'
+          )
+        }
+      }
+      return { done: false, retryable: false, error: failureError(outcome, config, mayHaveReachedServer) }
+    },
+    deps.policy,
+    {
+      sleep: deps.sleep,
+      random: deps.random,
+      onRetry: (attempt, delayMs, error) =>
+        deps.warn(
+          `Token request attempt ${attempt} of ${deps.policy.maxAttempts} failed: ${firstSentence(error.message)}; retrying in ${(delayMs / 1000).toFixed(1)} s.`
+        )
+    }
+  )
+}
+
+/** Why a grant that must not be retried failed, for a person: what happened and what to do. */
+function failureError(
+  outcome: Extract<GrantOutcome, { ok: false }>,
+  config: Config,
+  afterLostAnswer: boolean
+): ActionError {
+  if (outcome.kind === 'response') {
+    return new UnusableGrantResponse(
+      `${capitalize(outcome.reason)}. The server issued a new refresh token, which this run stores before failing.`,
+      outcome.salvagedRefreshToken
     )
   }
-  const outcome = readGrantResponse(response.status, response.body, response.headers, deps.mask)
-  if (outcome.ok) {
-    return {
-      tokens: outcome.tokens,
-      sentAt,
-      expiry: computeExpiry(sentAt, outcome.tokens.expires_in, outcome.tokens.access_token)
-    }
+  if (outcome.kind === 'concurrent') {
+    return new ActionError(
+      'concurrent',
+      `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
+        'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.'
+    )
   }
-  switch (outcome.kind) {
-    case 'terminal':
-      throw new ActionError(
-        'terminal',
-        `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
-          `Retrying cannot help: every run will fail the same way.\n${rebootstrapAdvice(config)}`
-      )
-    case 'concurrent':
-      throw new ActionError(
-        'concurrent',
-        `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
-          'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.'
-      )
-    case 'response':
-      throw new UnusableGrantResponse(
-        `${capitalize(outcome.reason)}. The server issued a new refresh token, which this run stores before failing.`,
-        outcome.salvagedRefreshToken
-      )
-    case 'transient':
-      throw new ActionError(
-        'transient',
-        `${capitalize(outcome.reason)}. The stored refresh token was not replaced; the next scheduled run will retry with it.`
-      )
-  }
+  return new ActionError(
+    'terminal',
+    `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
+      (afterLostAnswer
+        ? 'An earlier attempt may have reached the server and rotated the token before its answer was lost. '
+        : '') +
+      `Retrying cannot help: every run will fail the same way.\n${rebootstrapAdvice(config)}`
+  )
 }
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+function firstSentence(text: string): string {
+  return text.split(/(?<=\.)\s/)[0] ?? text
 }

@@ -6,7 +6,7 @@
 export interface Expiry {
   expiresAt: Date
   expiresIn: number
-  source: 'expires_in' | 'jwt-exp'
+  source: 'expires_in' | 'jwt-exp' | 'stored'
 }
 
 export function computeExpiry(

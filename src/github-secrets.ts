@@ -8,10 +8,13 @@ export interface PublicKey {
   key: string
 }
 
-/** The two calls a rotation makes on GitHub, for a repository or one of its environments. */
-export interface SecretsApi {
+/** The GitHub calls a rotation makes: the target's public key and secrets, and the repository's expiry variable. */
+export interface GitHubApi {
   readPublicKey(): Promise<PublicKey>
   writeSecret(name: string, encryptedValue: string, keyId: string): Promise<'created' | 'updated'>
+  /** Undefined when the variable does not exist yet. */
+  readVariable(name: string): Promise<string | undefined>
+  writeVariable(name: string, value: string): Promise<'created' | 'updated'>
 }
 
 /** A failed GitHub call, reduced to what the decisions need: never the response body. */
@@ -26,22 +29,25 @@ export class GitHubApiError extends Error {
   }
 }
 
-export function createSecretsApi(octokit: Octokit, target: Target): SecretsApi {
+export function createGitHubApi(octokit: Octokit, target: Target, timeoutMs: number): GitHubApi {
   const base = { owner: target.owner, repo: target.repo }
+  // A fresh signal per call: a hung connection ends in a retryable error instead of a hung job.
+  const request = () => ({ request: { signal: AbortSignal.timeout(timeoutMs) } })
   return {
     async readPublicKey() {
       const response = await call(() =>
         target.environment
           ? octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key', {
               ...base,
-              environment_name: target.environment
+              environment_name: target.environment,
+              ...request()
             })
-          : octokit.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', base)
+          : octokit.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { ...base, ...request() })
       )
       return { key_id: response.data.key_id, key: response.data.key }
     },
     async writeSecret(name, encryptedValue, keyId) {
-      const body = { secret_name: name, encrypted_value: encryptedValue, key_id: keyId }
+      const body = { secret_name: name, encrypted_value: encryptedValue, key_id: keyId, ...request() }
       const response = await call(() =>
         target.environment
           ? octokit.request(
@@ -55,6 +61,45 @@ export function createSecretsApi(octokit: Octokit, target: Target): SecretsApi {
           : octokit.request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', { ...base, ...body })
       )
       return response.status === 201 ? 'created' : 'updated'
+    },
+    async readVariable(name) {
+      try {
+        const response = await call(() =>
+          octokit.request('GET /repos/{owner}/{repo}/actions/variables/{name}', {
+            ...base,
+            name,
+            ...request()
+          })
+        )
+        return response.data.value
+      } catch (error) {
+        if (error instanceof GitHubApiError && error.status === 404) return undefined
+        throw error
+      }
+    },
+    async writeVariable(name, value) {
+      try {
+        await call(() =>
+          octokit.request('PATCH /repos/{owner}/{repo}/actions/variables/{name}', {
+            ...base,
+            name,
+            value,
+            ...request()
+          })
+        )
+        return 'updated'
+      } catch (error) {
+        if (!(error instanceof GitHubApiError && error.status === 404)) throw error
+      }
+      await call(() =>
+        octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
+          ...base,
+          name,
+          value,
+          ...request()
+        })
+      )
+      return 'created'
     }
   }
 }
@@ -71,14 +116,23 @@ function toGitHubApiError(error: unknown): GitHubApiError {
   const failure = error as {
     status?: unknown
     message?: unknown
+    name?: unknown
     response?: { headers?: Record<string, unknown> }
   }
-  const status = typeof failure.status === 'number' && failure.status > 0 ? failure.status : undefined
+  // Octokit reports a network failure as status 500 without a response; keep "no answer" apart from a real 500.
+  const answered = failure.response !== undefined
+  const status = answered && typeof failure.status === 'number' ? failure.status : undefined
   const headers: Record<string, string | undefined> = {}
   for (const [key, value] of Object.entries(failure.response?.headers ?? {})) {
     headers[key.toLowerCase()] = value === undefined ? undefined : String(value)
   }
+  const timedOut =
+    failure.name === 'TimeoutError' ||
+    failure.name === 'AbortError' ||
+    /aborted|timeout/i.test(String(failure.message))
   // Octokit's message for an HTTP error is GitHub's `message` field plus a docs link: no secret values.
-  const message = typeof failure.message === 'string' ? failure.message.split(' - ')[0] : String(error)
+  const message = timedOut
+    ? 'no answer within request-timeout'
+    : String(failure.message ?? error).split(' - ')[0]
   return new GitHubApiError(status, message ?? 'request failed', headers)
 }

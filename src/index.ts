@@ -1,13 +1,14 @@
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
-import { createSecretsApi } from './github-secrets.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createGitHubApi } from './github-secrets.js'
 import { INPUT_NAMES, type RawInputs } from './inputs.js'
 import { run } from './main.js'
 import { createTokenPoster } from './oauth-client.js'
+import { DEFAULT_RETRY_POLICY } from './retry.js'
 import { createSodiumSealer } from './sealed-box.js'
 
 const USER_AGENT = 'refresh-oauth-secrets'
-const REQUEST_TIMEOUT_MS = 30_000
 
 /**
  * Inputs straight from the runner's environment, keeping "absent" apart from "empty": the runner always
@@ -23,28 +24,45 @@ function readInputs(env: NodeJS.ProcessEnv): RawInputs {
   return inputs
 }
 
+/** The test suites shorten the backoff with this; a workflow has no reason to set it. */
+const baseDelayMs =
+  Number(process.env.REFRESH_OAUTH_SECRETS_RETRY_BASE_MS) || DEFAULT_RETRY_POLICY.baseDelayMs
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+
 await run({
   inputs: readInputs(process.env),
   mask: core.setSecret,
-  log: { info: core.info, notice: core.notice, error: core.error },
+  log: { info: core.info, notice: core.notice, warning: core.warning, error: core.error },
   setOutput: core.setOutput,
   setFailed: core.setFailed,
   async writeSummary(summary) {
     if (!process.env.GITHUB_STEP_SUMMARY) return
-    core.summary.addHeading(summary.heading, 3)
+    core.summary.addHeading(escapeHtml(summary.heading), 3)
     if (summary.table.length) {
       const [head = [], ...rows] = summary.table
-      core.summary.addTable([head.map((data) => ({ data, header: true })), ...rows])
+      core.summary.addTable([
+        head.map((data) => ({ data: escapeHtml(data), header: true })),
+        ...rows.map((row) => row.map(escapeHtml))
+      ])
     }
-    for (const note of summary.notes) core.summary.addRaw(note, true).addEOL()
+    for (const note of summary.notes) {
+      // A note's first line is prose; what follows it (recovery commands) is to be copied, so it is code.
+      const [prose = '', ...rest] = note.split('\n')
+      core.summary.addRaw(`<p>${escapeHtml(prose)}</p>`, true)
+      if (rest.length) core.summary.addCodeBlock(escapeHtml(rest.join('\n')), 'sh')
+    }
     await core.summary.write()
   },
-  secretsApi: (config) =>
-    createSecretsApi(
+  githubApi: (config) =>
+    createGitHubApi(
       getOctokit(config.githubToken, { userAgent: USER_AGENT, request: { retries: 0 } }),
-      config.target
+      config.target,
+      config.requestTimeoutMs
     ),
-  postToken: () => createTokenPoster({ timeoutMs: REQUEST_TIMEOUT_MS, userAgent: USER_AGENT }),
+  postToken: (config) => createTokenPoster({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
   sealer: createSodiumSealer(),
-  now: () => new Date()
+  now: () => new Date(),
+  sleep: (ms) => sleep(ms),
+  retryDelays: { baseDelayMs, maxDelayMs: DEFAULT_RETRY_POLICY.maxDelayMs }
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseDuration } from './duration.js'
 import { ActionError } from './errors.js'
 import { ZONES, ZONE_NAMES } from './zones.js'
 
@@ -16,7 +17,13 @@ export const INPUT_NAMES = [
   'access-token-secret',
   'refresh-token-secret',
   'expires-at-secret',
-  'id-token-secret'
+  'id-token-secret',
+  'expires-at',
+  'expires-at-variable',
+  'skip-if-valid-for',
+  'dry-run',
+  'max-attempts',
+  'request-timeout'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -33,6 +40,9 @@ export const DEFAULT_SECRET_NAMES = {
   refreshToken: 'WIZARD_REFRESH_TOKEN',
   expiresAt: 'WIZARD_EXPIRES_AT'
 } as const
+
+export const DEFAULT_MAX_ATTEMPTS = 4
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 /** Inputs whose values must never appear in an error message. */
 export const SECRET_INPUT_NAMES: readonly InputName[] = ['refresh-token', 'client-secret', 'github-token']
@@ -68,6 +78,21 @@ const tokenUrl = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must not carry credentials; use client-id and client-secret' })
   }
 })
+
+const duration = (min: string, max: string) => {
+  const [minMs = 0, maxMs = 0] = [parseDuration(min), parseDuration(max)]
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration from ${min} to ${max}, such as 30s, 15m or 1h`
+      })
+      return z.NEVER
+    }
+    return ms
+  })
+}
 
 const required = (what: string) =>
   z.string({ error: `is required: ${what}` }).min(1, { error: `is required: ${what}` })
@@ -105,7 +130,31 @@ export const inputSchema = z
     'access-token-secret': secretName.default(DEFAULT_SECRET_NAMES.accessToken),
     'refresh-token-secret': secretName.default(DEFAULT_SECRET_NAMES.refreshToken),
     'expires-at-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.expiresAt),
-    'id-token-secret': secretName.optional()
+    'id-token-secret': secretName.optional(),
+    'expires-at': z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)), {
+        error: 'must be an ISO-8601 time, such as ${{ vars.WIZARD_EXPIRES_AT }}'
+      })
+      .optional(),
+    'expires-at-variable': secretName.optional(),
+    'skip-if-valid-for': duration('0s', '30d').optional(),
+    'dry-run': z
+      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
+      .transform((flag) => flag.toLowerCase() === 'true')
+      .default(false),
+    'max-attempts': z
+      .string()
+      .regex(/^\d+$/, { error: 'must be a whole number from 1 to 10' })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1, { error: 'must be a whole number from 1 to 10' })
+          .max(10, { error: 'must be a whole number from 1 to 10' })
+      )
+      .default(DEFAULT_MAX_ATTEMPTS),
+    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS)
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
@@ -124,7 +173,13 @@ export const inputSchema = z
         accessToken: input['access-token-secret'],
         idToken: input['id-token-secret'],
         expiresAt: input['expires-at-secret'] || undefined
-      }
+      },
+      expiresAtSeen: input['expires-at'] ?? '',
+      expiresAtVariable: input['expires-at-variable'],
+      skipIfValidForMs: input['skip-if-valid-for'],
+      dryRun: input['dry-run'],
+      maxAttempts: input['max-attempts'],
+      requestTimeoutMs: input['request-timeout']
     }
   })
   .superRefine((config, ctx) => {

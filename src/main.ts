@@ -1,11 +1,15 @@
 import { ActionError } from './errors.js'
 import { exchange, UnusableGrantResponse, type Exchanged } from './exchange.js'
-import type { SecretsApi } from './github-secrets.js'
+import type { Expiry } from './expiry.js'
+import type { GitHubApi } from './github-secrets.js'
+import { decide } from './guard.js'
 import { parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs.js'
 import type { PostToken } from './oauth-client.js'
-import { planWrites } from './plan.js'
+import { planWrites, plannedNames } from './plan.js'
 import { preflight } from './preflight.js'
 import { outputsFor, summaryFor, type RunReport, type Summary } from './report.js'
+import { createGitHubRetrier, describeGitHubError } from './retrier.js'
+import type { RetryPolicy } from './retry.js'
 import type { Sealer } from './sealed-box.js'
 import { storeSecrets, type Written } from './store.js'
 
@@ -16,18 +20,22 @@ export interface Dependencies {
   log: {
     info: (message: string) => void
     notice: (message: string) => void
+    warning: (message: string) => void
     error: (message: string) => void
   }
   setOutput: (name: string, value: string) => void
   setFailed: (message: string) => void
   writeSummary: (summary: Summary) => Promise<void>
-  secretsApi: (config: Config) => SecretsApi
+  githubApi: (config: Config) => GitHubApi
   postToken: (config: Config) => PostToken
   sealer: Sealer
   now: () => Date
+  sleep: (ms: number) => Promise<void>
+  /** The retry schedule; `maxAttempts` comes from the input. */
+  retryDelays: Omit<RetryPolicy, 'maxAttempts'>
 }
 
-/** inputs → preflight → exchange → store → report. Never throws: every failure ends in `report`. */
+/** inputs → preflight → guard → exchange → store → report. Never throws: every failure ends in `report`. */
 export async function run(deps: Dependencies): Promise<RunReport> {
   for (const name of SECRET_INPUT_NAMES) {
     const value = deps.inputs[name]
@@ -38,37 +46,85 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   let exchanged: Exchanged | undefined
   try {
     config = parseInputs(deps.inputs)
-    const api = deps.secretsApi(config)
-    const publicKey = await preflight(api, config.target)
+    const policy: RetryPolicy = { ...deps.retryDelays, maxAttempts: config.maxAttempts }
+    const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now })
+    const api = deps.githubApi(config)
+    const checked = await preflight(api, config, retry)
+    const decision = decide({
+      expiresAtSeen: config.expiresAtSeen,
+      expiresAtNow: checked.expiresAtNow,
+      skipIfValidForMs: config.skipIfValidForMs,
+      now: deps.now()
+    })
+    const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now())
+    if (config.dryRun) {
+      const would =
+        decision.action === 'exchange'
+          ? `would rotate ${plannedNames(config).join(', ')}`
+          : `would skip: ${decision.reason}`
+      return await finish(deps, {
+        status: 'dry-run',
+        target: config.target,
+        written,
+        expiry: current,
+        refreshTokenRotated: false,
+        message: `Dry run: the PAT can write secrets on the target, and the refresh token was not presented. This run ${would}`
+      })
+    }
+    if (decision.action === 'skip') {
+      deps.log.notice(decision.reason)
+      return await finish(deps, {
+        status: decision.status,
+        target: config.target,
+        written,
+        expiry: current,
+        refreshTokenRotated: false,
+        message: decision.reason
+      })
+    }
+
+    const sealing = { api, publicKey: checked.publicKey, sealer: deps.sealer, retry, config }
     try {
       exchanged = await exchange(config, {
         postToken: deps.postToken(config),
         mask: deps.mask,
-        now: deps.now
+        now: deps.now,
+        sleep: deps.sleep,
+        warn: deps.log.warning,
+        policy
       })
     } catch (error) {
       if (error instanceof UnusableGrantResponse) {
         // The server rotated but its answer cannot be used: keep the one value that cannot be got back.
-        const salvage = [
-          [
-            {
-              name: config.secretNames.refreshToken,
-              value: error.salvagedRefreshToken,
-              what: 'refresh token' as const
-            }
-          ]
-        ]
-        written.push(...(await storeSecrets(salvage, api, publicKey, deps.sealer, config)))
+        const salvage = {
+          name: config.secretNames.refreshToken,
+          value: error.salvagedRefreshToken,
+          what: 'refresh token' as const
+        }
+        await storeSecrets([[salvage]], sealing, written)
       }
       throw error
     }
-    const stages = planWrites(config.secretNames, exchanged.tokens, exchanged.expiry)
-    written.push(...(await storeSecrets(stages, api, publicKey, deps.sealer, config)))
+    await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry), sealing, written)
     if (!exchanged.expiry) {
       throw new ActionError(
         'response',
         'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
-          `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry secret was not written rather than guessed.`
+          `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`
+      )
+    }
+    const variable = config.expiresAtVariable
+    if (variable) {
+      const expiresAt = exchanged.expiry.expiresAt.toISOString()
+      await retry(`Writing the variable ${variable}`, () => api.writeVariable(variable, expiresAt)).catch(
+        (error: unknown) => {
+          throw new ActionError(
+            'store',
+            `Every secret was rotated and the stored refresh token is live, but the variable ${variable} could not be ` +
+              `updated (${describeGitHubError(error)}), so the next run cannot tell that this one rotated. Give the PAT ` +
+              `"Variables: read and write", or set ${variable} to ${expiresAt} by hand.`
+          )
+        }
       )
     }
     return await finish(
@@ -78,7 +134,8 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         target: config.target,
         written,
         expiry: exchanged.expiry,
-        refreshTokenRotated: Boolean(exchanged.tokens.refresh_token)
+        refreshTokenRotated: Boolean(exchanged.tokens.refresh_token),
+        attempts: exchanged.attempts
       },
       exchanged.tokens.access_token
     )
@@ -94,7 +151,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         target: config?.target,
         written,
         expiry: exchanged?.expiry,
-        refreshTokenRotated: Boolean(exchanged?.tokens.refresh_token),
+        refreshTokenRotated: written.some((w) => w.what === 'refresh token'),
         errorKind: failure.kind,
         message: failure.message
       },
@@ -103,11 +160,18 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   }
 }
 
-async function finish(
-  deps: Dependencies,
-  report: RunReport,
-  accessToken: string | undefined
-): Promise<RunReport> {
+/** The expiry a skipped run reports: what the stored values say, when they say anything readable. */
+function storedExpiry(text: string, now: Date): Expiry | undefined {
+  const at = Date.parse(text)
+  if (!text || Number.isNaN(at)) return undefined
+  return {
+    expiresAt: new Date(at),
+    expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)),
+    source: 'stored'
+  }
+}
+
+async function finish(deps: Dependencies, report: RunReport, accessToken?: string): Promise<RunReport> {
   // Already masked when the response was parsed; the output only carries it to later steps.
   if (accessToken) deps.setOutput('access-token', accessToken)
   for (const [name, value] of Object.entries(outputsFor(report))) deps.setOutput(name, value)
@@ -115,11 +179,13 @@ async function finish(
     deps.log.info(
       `Rotated ${report.written.map((w) => w.name).join(', ')}; the new access token expires at ${report.expiry?.expiresAt.toISOString()}.`
     )
+  } else if (report.status === 'dry-run' && report.message) {
+    deps.log.info(report.message)
   }
   try {
     await deps.writeSummary(summaryFor(report))
   } catch (error) {
-    deps.log.error(
+    deps.log.warning(
       `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`
     )
   }

@@ -1,5 +1,5 @@
 import type { Expiry } from './expiry.js'
-import type { SecretNames } from './inputs.js'
+import type { Config, SecretNames } from './inputs.js'
 import type { TokenSet } from './token-response.js'
 
 export interface SecretWrite {
@@ -35,4 +35,13 @@ export function planWrites(
     stages.push([{ name: names.expiresAt, value: expiry.expiresAt.toISOString(), what: 'expiry' }])
   }
   return stages
+}
+
+/** What a rotation with this configuration writes, in order: for a dry run, which presents no token. */
+export function plannedNames(config: Pick<Config, 'secretNames' | 'expiresAtVariable'>): string[] {
+  const { refreshToken, accessToken, idToken, expiresAt } = config.secretNames
+  const variable = config.expiresAtVariable ? `variable ${config.expiresAtVariable}` : undefined
+  return [refreshToken, accessToken, idToken, expiresAt, variable].filter((name): name is string =>
+    Boolean(name)
+  )
 }

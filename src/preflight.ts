@@ -1,37 +1,64 @@
 import { ActionError } from './errors.js'
-import { GitHubApiError, type PublicKey, type SecretsApi } from './github-secrets.js'
-import type { Target } from './inputs.js'
+import { GitHubApiError, type GitHubApi, type PublicKey } from './github-secrets.js'
+import type { Config, Target } from './inputs.js'
+import { describeGitHubError, type GitHubRetrier } from './retrier.js'
 
-/**
- * Proves the PAT reaches the target and can read the public key that writing needs, before the
- * refresh token is spent. The key read here is the one every secret is sealed with.
- */
-export async function preflight(api: SecretsApi, target: Target): Promise<PublicKey> {
-  try {
-    return await api.readPublicKey()
-  } catch (error) {
-    throw preflightError(error, target)
-  }
+export interface Preflight {
+  /** The key every secret is sealed with. */
+  publicKey: PublicKey
+  /** The expiry variable as it is now, after the concurrency lock; undefined when off or not created yet. */
+  expiresAtNow: { name: string; value: string } | undefined
 }
 
-export function preflightError(error: unknown, target: Target): ActionError {
-  const where = describeTarget(target)
+const UNTOUCHED = 'Nothing was changed and the refresh token was not used.'
+
+/**
+ * Proves the PAT reaches the target and can read what writing needs, before the refresh token is spent:
+ * the public key, and the expiry variable when compare-after-lock is on.
+ */
+export async function preflight(api: GitHubApi, config: Config, retry: GitHubRetrier): Promise<Preflight> {
+  const where = describeTarget(config.target)
+  const variable = config.expiresAtVariable
+  const [publicKey, value] = await Promise.all([
+    retry('Reading the public key', () => api.readPublicKey()).catch((error: unknown) => {
+      throw preflightError(
+        error,
+        config.target,
+        `cannot write secrets on ${where}`,
+        'Secrets: read and write'
+      )
+    }),
+    variable
+      ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch(
+          (error: unknown) => {
+            throw preflightError(
+              error,
+              config.target,
+              `cannot read the variable ${variable} on ${config.target.repository}`,
+              'Variables: read and write'
+            )
+          }
+        )
+      : undefined
+  ])
+  return { publicKey, expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined }
+}
+
+function preflightError(error: unknown, target: Target, cannot: string, permission: string): ActionError {
   const status = error instanceof GitHubApiError ? error.status : undefined
-  const detail = error instanceof Error ? error.message : String(error)
-  const untouched = 'Nothing was changed and the refresh token was not used.'
   if (status === 401 || status === 403 || status === 404) {
     return new ActionError(
       'preflight',
-      `The github-token cannot write secrets on ${where} (GitHub answered ${status}: ${detail}). ` +
-        'It is expired or revoked, lacks access to the repository, or lacks the "Secrets: read and write" permission' +
-        `${target.environment ? ' (or the environment does not exist)' : ''}. ${untouched} ` +
-        'Create a fine-grained PAT with Secrets: read and write on this repository and store it as the github-token secret.'
+      `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
+        `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
+        `${UNTOUCHED} Create a fine-grained PAT with Secrets and Variables: read and write on ${target.repository} ` +
+        'and store it as the secret the github-token input reads.'
     )
   }
   return new ActionError(
     'transient',
-    `Could not read the public key of ${where} (${status ? `GitHub answered ${status}: ` : ''}${detail}). ` +
-      `${untouched} The next scheduled run will try again.`
+    `GitHub could not be reached to check the target (${describeGitHubError(error)}). ${UNTOUCHED} ` +
+      'The next scheduled run will try again.'
   )
 }
 

@@ -4,7 +4,7 @@ import type { Target } from './inputs.js'
 import { describeTarget } from './preflight.js'
 import type { Written } from './store.js'
 
-export type Status = 'rotated' | 'failed'
+export type Status = 'rotated' | 'skipped-stale' | 'skipped-valid' | 'dry-run' | 'failed'
 
 export interface RunReport {
   status: Status
@@ -14,6 +14,8 @@ export interface RunReport {
   refreshTokenRotated: boolean
   errorKind?: ErrorKind
   message?: string
+  /** Token requests this run made (more than one means transient failures were retried). */
+  attempts?: number
 }
 
 /** Every output the action sets, as strings. The access token itself is set apart, already masked. */
@@ -44,9 +46,18 @@ export function summaryFor(report: RunReport): Summary {
   const table = [['Secret', 'What', 'Result'], ...report.written.map((w) => [w.name, w.what, w.result])]
   const notes: string[] = []
   if (report.expiry) {
+    const source = {
+      expires_in: "the server's expires_in",
+      'jwt-exp': "the token's exp claim",
+      stored: 'the stored expiry'
+    }
+    const which = report.expiry.source === 'stored' ? 'The current' : 'The new'
     notes.push(
-      `The new access token expires at ${report.expiry.expiresAt.toISOString()} (in ${formatDuration(report.expiry.expiresIn)}, from ${report.expiry.source === 'expires_in' ? "the server's expires_in" : "the token's exp claim"}).`
+      `${which} access token expires at ${report.expiry.expiresAt.toISOString()} (in ${formatDuration(report.expiry.expiresIn)}, from ${source[report.expiry.source]}).`
     )
+  }
+  if (report.attempts && report.attempts > 1) {
+    notes.push(`The token request succeeded on attempt ${report.attempts}, after transient failures.`)
   }
   if (report.status === 'rotated' && !report.refreshTokenRotated) {
     notes.push('The server did not issue a new refresh token; the stored one was kept.')

@@ -1,9 +1,10 @@
 import { ActionError } from './errors.js'
-import type { PublicKey, SecretsApi } from './github-secrets.js'
+import type { GitHubApi, PublicKey } from './github-secrets.js'
 import type { Config } from './inputs.js'
 import type { SecretWrite } from './plan.js'
 import { describeTarget } from './preflight.js'
 import { rebootstrapAdvice } from './recovery.js'
+import { describeGitHubError, type GitHubRetrier } from './retrier.js'
 import type { Sealer } from './sealed-box.js'
 
 export interface Written {
@@ -13,22 +14,23 @@ export interface Written {
 }
 
 /**
- * Runs the write plan stage by stage; the writes inside a stage go out together. Stops at the first
- * stage that fails, so a later stage (the expiry) is never written after an earlier one failed.
+ * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
+ * own. Stops at the first stage that fails, so a later stage (the expiry) is never written after an
+ * earlier one failed. `written` is filled as writes succeed, so a caller knows what landed even on failure.
  */
 export async function storeSecrets(
   stages: SecretWrite[][],
-  api: SecretsApi,
-  publicKey: PublicKey,
-  sealer: Sealer,
-  config: Config
-): Promise<Written[]> {
-  const written: Written[] = []
+  context: { api: GitHubApi; publicKey: PublicKey; sealer: Sealer; retry: GitHubRetrier; config: Config },
+  written: Written[]
+): Promise<void> {
+  const { api, publicKey, sealer, retry, config } = context
   for (const stage of stages) {
     const results = await Promise.allSettled(
       stage.map(async (write) => {
         const sealed = await sealer.seal(write.value, publicKey.key)
-        const result = await api.writeSecret(write.name, sealed, publicKey.key_id)
+        const result = await retry(`Writing ${write.name}`, () =>
+          api.writeSecret(write.name, sealed, publicKey.key_id)
+        )
         written.push({ name: write.name, what: write.what, result })
       })
     )
@@ -38,7 +40,6 @@ export async function storeSecrets(
       throw storeError(stage[failedAt] as SecretWrite, failure.reason, written, config)
     }
   }
-  return written
 }
 
 export function storeError(
@@ -48,20 +49,20 @@ export function storeError(
   config: Config
 ): ActionError {
   const where = describeTarget(config.target)
-  const detail = cause instanceof Error ? cause.message : String(cause)
+  const detail = describeGitHubError(cause)
   const done = written.length ? ` Written before the failure: ${written.map((w) => w.name).join(', ')}.` : ''
   if (failed.what === 'refresh token') {
     return new ActionError(
       'store',
       `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
-        `${failed.name} on ${where} failed (${detail}). The new refresh token existed only in this run and is lost.` +
-        `${done}\n${rebootstrapAdvice(config)}`
+        `${failed.name} on ${where} failed after retries (${detail}). The new refresh token existed only in this ` +
+        `run and is lost.${done}\n${rebootstrapAdvice(config)}`
     )
   }
   return new ActionError(
     'store',
     `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
-      `${failed.name} on ${where} failed (${detail}).${done} The stored refresh token is live: run the workflow ` +
-      'again (workflow_dispatch) to write fresh values, or wait for the next scheduled run.'
+      `${failed.name} on ${where} failed after retries (${detail}).${done} The stored refresh token is live: run ` +
+      'the workflow again (workflow_dispatch) to write fresh values, or wait for the next scheduled run.'
   )
 }

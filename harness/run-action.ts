@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ACTION_ENTRY = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')
+
+export interface ActionRun {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** Values the action asked the runner to mask (`::add-mask::`). */
+  masked: string[]
+  durationMs: number
+}
+
+export interface RunActionOptions {
+  /** Inputs by their action.yml names; each becomes `INPUT_<NAME>` with the hyphens kept, as the runner sets them. */
+  inputs: Record<string, string>
+  /** GITHUB_REPOSITORY, GITHUB_API_URL and anything else the runner would set. */
+  env?: Record<string, string>
+  /** The Node binary to run the bundle with; defaults to the one running this process. */
+  node?: string
+  entry?: string
+}
+
+/** Runs the committed bundle as a child process, the way the Actions runner runs a `node24` action. */
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'refresh-oauth-secrets-'))
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: dir,
+    ...options.env
+  }
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+
+  const started = performance.now()
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? ACTION_ENTRY], { env, cwd: dir })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  const durationMs = performance.now() - started
+  const outputs = parseCommandFile(await readFile(outputFile, 'utf8'))
+  const summary = await readFile(summaryFile, 'utf8')
+  await rm(dir, { recursive: true, force: true })
+  const masked = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1] ?? '')
+  return { exitCode, stdout, stderr, outputs, summary, masked, durationMs }
+}
+
+/** Reads a GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER` (or the one-line `name=value`). */
+export function parseCommandFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name = '', delimiter] = heredoc
+      const value: string[] = []
+      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i] ?? '')
+      values[name] = value.join('\n')
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=')
+      values[line.slice(0, at)] = line.slice(at + 1)
+    }
+  }
+  return values
+}
