@@ -31,6 +31,7 @@ export interface ExchangeDeps {
   now: () => Date
   sleep: (ms: number) => Promise<void>
   warn: (message: string) => void
+  debug: (message: string) => void
   policy: RetryPolicy
   random?: () => number
 }
@@ -50,10 +51,18 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
       let outcome: GrantOutcome
       // Whether this attempt could have been processed: only a refused connection or a failed lookup proves not.
       let reached = true
+      const started = performance.now()
+      const elapsed = () => `${Math.round(performance.now() - started)} ms`
       try {
         const response = await deps.postToken(request)
         outcome = readGrantResponse(response.status, response.body, response.headers, deps.mask)
+        deps.debug(
+          `Token POST ${request.url} → ${response.status} in ${elapsed()} (attempt ${attempt}, ${response.body.length} bytes)`
+        )
       } catch (error) {
+        deps.debug(
+          `Token POST ${request.url} → no answer in ${elapsed()} (attempt ${attempt}): ${String(error)}`
+        )
         reached = !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(error))
         outcome = {
           ok: false,

@@ -29,8 +29,27 @@ export class GitHubApiError extends Error {
   }
 }
 
-export function createGitHubApi(octokit: Octokit, target: Target, timeoutMs: number): GitHubApi {
+export function createGitHubApi(
+  octokit: Octokit,
+  target: Target,
+  timeoutMs: number,
+  debug: (message: string) => void = () => undefined
+): GitHubApi {
   const base = { owner: target.owner, repo: target.repo }
+  // Method, path, status and timing of every call; never a body (which holds a sealed value).
+  octokit.hook.wrap('request', async (request, options) => {
+    const started = performance.now()
+    const line = `${options.method} ${new URL(options.url, 'http://x').pathname.replace(/^\/api\/v3/, '')}`
+    try {
+      const response = await request(options)
+      debug(`GitHub ${line} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
+      return response
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 'no answer'
+      debug(`GitHub ${line} → ${status} in ${Math.round(performance.now() - started)} ms`)
+      throw error
+    }
+  })
   // A fresh signal per call: a hung connection ends in a retryable error instead of a hung job.
   const request = () => ({ request: { signal: AbortSignal.timeout(timeoutMs) } })
   return {

@@ -5,6 +5,7 @@ import { createGitHubApi } from './github-secrets.js'
 import { INPUT_NAMES, type RawInputs } from './inputs.js'
 import { run } from './main.js'
 import { createTokenPoster } from './oauth-client.js'
+import { redact } from './redact.js'
 import { DEFAULT_RETRY_POLICY } from './retry.js'
 import { createSodiumSealer } from './sealed-box.js'
 
@@ -33,7 +34,13 @@ const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charC
 await run({
   inputs: readInputs(process.env),
   mask: core.setSecret,
-  log: { info: core.info, notice: core.notice, warning: core.warning, error: core.error },
+  log: {
+    info: core.info,
+    notice: core.notice,
+    warning: core.warning,
+    error: core.error,
+    debug: (message) => core.debug(redact(message))
+  },
   setOutput: core.setOutput,
   setFailed: core.setFailed,
   async writeSummary(summary) {
@@ -58,7 +65,8 @@ await run({
     createGitHubApi(
       getOctokit(config.githubToken, { userAgent: USER_AGENT, request: { retries: 0 } }),
       config.target,
-      config.requestTimeoutMs
+      config.requestTimeoutMs,
+      (message) => core.debug(redact(message))
     ),
   postToken: (config) => createTokenPoster({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
   sealer: createSodiumSealer(),

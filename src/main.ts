@@ -22,6 +22,8 @@ export interface Dependencies {
     notice: (message: string) => void
     warning: (message: string) => void
     error: (message: string) => void
+    /** Shown with ACTIONS_STEP_DEBUG; every line passes through `redact` first. */
+    debug: (message: string) => void
   }
   setOutput: (name: string, value: string) => void
   setFailed: (message: string) => void
@@ -91,6 +93,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         now: deps.now,
         sleep: deps.sleep,
         warn: deps.log.warning,
+        debug: deps.log.debug,
         policy
       })
     } catch (error) {
