@@ -1,3 +1,4 @@
+import globals from 'globals'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -6,10 +7,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-console': ['error', { allow: [] }]
+      'no-console': 'error'
     }
   },
   {

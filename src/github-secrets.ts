@@ -39,7 +39,8 @@ export function createGitHubApi(
   // Method, path, status and timing of every call; never a body (which holds a sealed value).
   octokit.hook.wrap('request', async (request, options) => {
     const started = performance.now()
-    const line = `${options.method} ${new URL(options.url, 'http://x').pathname.replace(/^\/api\/v3/, '')}`
+    const { method, url } = octokit.request.endpoint.parse(options)
+    const line = `${method} ${new URL(url).pathname}`
     try {
       const response = await request(options)
       debug(`GitHub ${line} → ${response.status} in ${Math.round(performance.now() - started)} ms`)

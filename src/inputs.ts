@@ -125,7 +125,7 @@ export const inputSchema = z
     environment: z
       .string()
       .max(255, { error: 'must be at most 255 characters' })
-      .regex(/^[^\u0000-\u001f]+$/, { error: 'must not contain control characters' })
+      .regex(/^\P{Cc}+$/u, { error: 'must not contain control characters' })
       .optional(),
     'access-token-secret': secretName.default(DEFAULT_SECRET_NAMES.accessToken),
     'refresh-token-secret': secretName.default(DEFAULT_SECRET_NAMES.refreshToken),

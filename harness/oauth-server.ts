@@ -1,0 +1,314 @@
+/**
+ * A real OAuth 2.0 authorization server for the tests, the demo and the benchmark: oidc-provider, set up
+ * the way Ory Hydra behaves where it matters here. Token route at /oauth2/token, refresh-token rotation for
+ * every client, and reuse of a spent refresh token answered with invalid_grant and the whole grant revoked.
+ *
+ * A small proxy stands in front of it on 127.0.0.1, so that latency and faults can be injected into
+ * token requests: answers that never come, connections reset before the server saw anything, answers lost
+ * after the server rotated, and answers rewritten on their way back.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import type ProviderType from 'oidc-provider'
+
+export type OAuthFault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'reset' }
+  | { kind: 'hang' }
+  | { kind: 'malformed' }
+  | { kind: 'drop-response' }
+  | { kind: 'transform'; transform: (json: Record<string, unknown>) => Record<string, unknown> }
+
+export interface OAuthServerOptions {
+  accessTokenTtlSeconds?: number
+  refreshTokenTtlSeconds?: number
+  latencyMs?: number
+}
+
+export interface OAuthServer {
+  url: string
+  tokenUrl: string
+  publicClientId: string
+  confidentialClient: { id: string; secret: string }
+  mintRefreshToken(options?: { clientId?: string; scope?: string }): Promise<string>
+  isRefreshTokenLive(token: string): Promise<boolean>
+  isAccessTokenLive(token: string): Promise<boolean>
+  accessTokenExpiresIn(token: string): Promise<number | undefined>
+  injectFault(fault: OAuthFault, times?: number): void
+  readonly tokenRequests: number
+  readonly grantsReachedProvider: number
+  close(): Promise<void>
+}
+
+/**
+ * oidc-provider 9 warns at import time that it wants Node 22; the suite also runs where Jest runs on
+ * Node 20, and the server is only a test peer. Only that one line is dropped.
+ */
+async function loadProvider(): Promise<typeof ProviderType> {
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('Unsupported runtime')) warn(...args)
+  }
+  try {
+    return (await import('oidc-provider')).default
+  } finally {
+    console.warn = warn
+  }
+}
+
+type Payload = Record<string, unknown> & { grantId?: string; consumed?: number }
+
+/** oidc-provider's storage contract over Maps, with revokeByGrantId, which family revocation needs. */
+class MemoryAdapter {
+  static readonly stores = new Map<string, Map<string, { payload: Payload; expiresAt?: number }>>()
+  private readonly store: Map<string, { payload: Payload; expiresAt?: number }>
+  constructor(name: string) {
+    this.store = MemoryAdapter.stores.get(name) ?? new Map()
+    MemoryAdapter.stores.set(name, this.store)
+  }
+  async upsert(id: string, payload: Payload, expiresIn?: number) {
+    this.store.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined })
+  }
+  async find(id: string) {
+    const entry = this.store.get(id)
+    if (!entry || (entry.expiresAt !== undefined && entry.expiresAt < Date.now())) return undefined
+    return entry.payload
+  }
+  async findByUid(uid: string) {
+    for (const { payload } of this.store.values()) if (payload.uid === uid) return payload
+    return undefined
+  }
+  async findByUserCode(userCode: string) {
+    for (const { payload } of this.store.values()) if (payload.userCode === userCode) return payload
+    return undefined
+  }
+  async consume(id: string) {
+    const entry = this.store.get(id)
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000)
+  }
+  async destroy(id: string) {
+    this.store.delete(id)
+  }
+  async revokeByGrantId(grantId: string) {
+    for (const store of MemoryAdapter.stores.values()) {
+      for (const [id, { payload }] of store) if (payload.grantId === grantId) store.delete(id)
+    }
+  }
+}
+
+const TOKEN_PATH = '/oauth2/token'
+const ACCOUNT = 'ci-bot'
+
+export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<OAuthServer> {
+  const accessTokenTtl = options.accessTokenTtlSeconds ?? 3600
+  const refreshTokenTtl = options.refreshTokenTtlSeconds ?? 14 * 24 * 3600
+  const latencyMs = options.latencyMs ?? 0
+
+  const front = createServer()
+  const inner = createServer()
+  const sockets = new Set<Socket>()
+  front.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await Promise.all([listen(front), listen(inner)])
+  const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}`
+  const innerPort = (inner.address() as AddressInfo).port
+
+  const publicClientId = 'ci-public'
+  const confidentialClient = { id: 'ci-confidential', secret: randomBytes(24).toString('base64url') }
+  const client = {
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback']
+  }
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const Provider = await loadProvider()
+  // Each server keeps its own storage, so servers started side by side never share tokens.
+  const storage = randomBytes(6).toString('hex')
+  const provider = new Provider(url, {
+    adapter: class extends MemoryAdapter {
+      constructor(name: string) {
+        super(`${storage}:${name}`)
+      }
+    },
+    clients: [
+      { ...client, client_id: publicClientId, token_endpoint_auth_method: 'none' },
+      {
+        ...client,
+        client_id: confidentialClient.id,
+        client_secret: confidentialClient.secret,
+        token_endpoint_auth_method: 'client_secret_basic'
+      }
+    ],
+    routes: { token: TOKEN_PATH },
+    scopes: ['openid', 'offline_access'],
+    issueRefreshToken: async () => true,
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      RefreshToken: refreshTokenTtl,
+      Grant: refreshTokenTtl,
+      IdToken: 3600
+    },
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    features: { devInteractions: { enabled: false } },
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'ES256' }] },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+    clientDefaults: { id_token_signed_response_alg: 'ES256' }
+  } as ConstructorParameters<typeof Provider>[1])
+  inner.on('request', provider.callback())
+
+  const faults: OAuthFault[] = []
+  let tokenRequests = 0
+  let grantsReachedProvider = 0
+
+  front.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readAll(req)
+    if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs))
+    const isToken = new URL(req.url ?? '/', url).pathname === TOKEN_PATH
+    const fault = isToken ? faults.shift() : undefined
+    if (isToken) tokenRequests++
+    switch (fault?.kind) {
+      case 'status': {
+        const text = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body ?? {})
+        res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(text)
+        return
+      }
+      case 'reset':
+        req.socket.destroy()
+        return
+      case 'hang':
+        return
+      case 'malformed':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token": "trunc')
+        return
+    }
+    if (isToken) grantsReachedProvider++
+    const answer = await forward(innerPort, req, body)
+    if (fault?.kind === 'drop-response') {
+      req.socket.destroy()
+      return
+    }
+    let payload = answer.body
+    if (fault?.kind === 'transform')
+      payload = Buffer.from(JSON.stringify(fault.transform(JSON.parse(payload.toString('utf8')))))
+    const headers: Record<string, string | string[] | undefined> = {
+      ...answer.headers,
+      'content-length': String(payload.length)
+    }
+    delete headers['transfer-encoding']
+    res.writeHead(answer.status, headers).end(payload)
+  })
+
+  async function liveGrant(grantId: string | undefined): Promise<boolean> {
+    return Boolean(grantId && (await provider.Grant.find(grantId)))
+  }
+
+  return {
+    url,
+    tokenUrl: `${url}${TOKEN_PATH}`,
+    publicClientId,
+    confidentialClient,
+    async mintRefreshToken({ clientId = publicClientId, scope = 'openid offline_access' } = {}) {
+      const found = await provider.Client.find(clientId)
+      if (!found) throw new Error(`unknown client ${clientId}`)
+      const grant = new provider.Grant({ accountId: ACCOUNT, clientId })
+      grant.addOIDCScope(scope)
+      const grantId = await grant.save()
+      const token = new provider.RefreshToken({
+        accountId: ACCOUNT,
+        client: found,
+        grantId,
+        gty: 'authorization_code',
+        scope,
+        authTime: Math.floor(Date.now() / 1000),
+        expiresWithSession: false
+      })
+      return token.save()
+    },
+    async isRefreshTokenLive(value) {
+      const token = await provider.RefreshToken.find(value)
+      return Boolean(token && !token.consumed && !token.isExpired && (await liveGrant(token.grantId)))
+    },
+    async isAccessTokenLive(value) {
+      const token = await provider.AccessToken.find(value)
+      return Boolean(token && !token.isExpired && (await liveGrant(token.grantId)))
+    },
+    async accessTokenExpiresIn(value) {
+      const token = await provider.AccessToken.find(value)
+      return token?.exp === undefined ? undefined : token.exp - Math.floor(Date.now() / 1000)
+    },
+    injectFault(fault, times = 1) {
+      for (let i = 0; i < times; i++) faults.push(fault)
+    },
+    get tokenRequests() {
+      return tokenRequests
+    },
+    get grantsReachedProvider() {
+      return grantsReachedProvider
+    },
+    async close() {
+      for (const name of MemoryAdapter.stores.keys())
+        if (name.startsWith(`${storage}:`)) MemoryAdapter.stores.delete(name)
+      for (const socket of sockets) socket.destroy()
+      front.closeAllConnections()
+      inner.closeAllConnections()
+      await Promise.all([
+        new Promise((resolve) => front.close(resolve)),
+        new Promise((resolve) => inner.close(resolve))
+      ])
+    }
+  }
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+}
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => resolve(Buffer.concat(chunks)))
+    stream.on('error', reject)
+  })
+}
+
+function forward(
+  port: number,
+  req: IncomingMessage,
+  body: Buffer
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const upstream = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, connection: 'close' }
+      },
+      async (response) => {
+        resolve({
+          status: response.statusCode ?? 502,
+          headers: { ...response.headers },
+          body: await readAll(response)
+        })
+      }
+    )
+    upstream.on('error', reject)
+    upstream.end(body)
+  })
+}
