@@ -66,11 +66,16 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.summary).toContain(stored.WIZARD_EXPIRES_AT)
   })
 
-  it('writes the refresh token first and the expiry last', async () => {
+  it('proves it can write before the grant, then writes the refresh token first and the expiry last', async () => {
     await run()
     const puts = fx.github.requests.filter((r) => r.method === 'PUT').map((r) => r.path.split('/').pop())
-    expect(puts[0]).toBe('WIZARD_REFRESH_TOKEN')
-    expect(puts.at(-1)).toBe('WIZARD_EXPIRES_AT')
+    expect(puts).toEqual([
+      'WIZARD_WRITE_CHECK',
+      'WIZARD_REFRESH_TOKEN',
+      'WIZARD_OAUTH_TOKEN',
+      'WIZARD_EXPIRES_AT'
+    ])
+    expect(fx.github.secrets(fx.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
     // One public-key read serves the preflight and every seal.
     expect(fx.github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
   })
@@ -99,11 +104,17 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     })
     expect(result.exitCode).toBe(0)
     const stored = fx.github.secrets(env)
-    expect(Object.keys(stored).sort()).toEqual(['CI_ACCESS', 'CI_REFRESH', 'WIZARD_ID_TOKEN'])
+    expect(Object.keys(stored).sort()).toEqual([
+      'CI_ACCESS',
+      'CI_REFRESH',
+      'WIZARD_ID_TOKEN',
+      'WIZARD_WRITE_CHECK'
+    ])
     expect(await fx.oauth.isRefreshTokenLive(stored.CI_REFRESH ?? '')).toBe(true)
     expect(stored.WIZARD_ID_TOKEN?.split('.')).toHaveLength(3)
     // The repository's own secrets are untouched.
     expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: before })
+    expect(fx.github.secrets(env).WIZARD_WRITE_CHECK).toBeDefined()
     expect(result.masked).toContain(fx.oauth.confidentialClient.secret)
     expect(
       leakedValues(result, [fx.oauth.confidentialClient.secret, stored.CI_REFRESH, stored.WIZARD_ID_TOKEN])
@@ -120,6 +131,8 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.outputs['refresh-token-rotated']).toBe('false')
     expect(result.outputs['secrets-written']).toBe('WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT')
     expect(fx.github.secrets(fx.repo).WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+    // oidc-provider always rotates, so here the kept token is spent; against a server that does not
+    // rotate it would still be live. What matters is that nothing overwrote it with nothing.
   })
 
   it('never makes up an expiry: without expires_in or a JWT exp it stores the tokens and fails', async () => {
@@ -143,6 +156,19 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.stdout).toContain('Input "zone" (got "mars") must be one of: us, eu.')
     expect(fx.oauth.tokenRequests).toBe(0)
     expect(fx.github.requests).toHaveLength(0)
+  })
+
+  it('stops before spending the refresh token when the PAT can read the key but not write secrets', async () => {
+    fx.github.addToken('read-only-pat', { canWriteSecrets: false })
+    const result = await run({ 'github-token': 'read-only-pat' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('preflight')
+    expect(result.stdout).toMatch(
+      /cannot write secrets on octo\/widgets .*403.*Nothing was changed and the refresh token was not used/
+    )
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
   })
 
   it('stops before spending the refresh token when the PAT cannot write secrets', async () => {
@@ -174,7 +200,9 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('transient')
     expect(result.stdout).toContain('the next scheduled run will retry')
-    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
+    expect(result.stdout).toContain('4 attempts made') // the default bound
+    const { WIZARD_WRITE_CHECK: _, ...stored } = fx.github.secrets(fx.repo)
+    expect(stored).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
     expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
   })
 

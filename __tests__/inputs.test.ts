@@ -30,7 +30,8 @@ describe('parseInputs', () => {
         refreshToken: DEFAULT_SECRET_NAMES.refreshToken,
         accessToken: DEFAULT_SECRET_NAMES.accessToken,
         idToken: undefined,
-        expiresAt: DEFAULT_SECRET_NAMES.expiresAt
+        expiresAt: DEFAULT_SECRET_NAMES.expiresAt,
+        writeCheck: DEFAULT_SECRET_NAMES.writeCheck
       },
       expiresAtSeen: '',
       expiresAtVariable: undefined,
@@ -83,6 +84,11 @@ describe('parseInputs', () => {
   it('turns the expiry secret off only when expires-at-secret is explicitly empty', () => {
     expect(parseInputs({ ...valid, 'expires-at-secret': '' }).secretNames.expiresAt).toBeUndefined()
     expect(parseInputs(valid).secretNames.expiresAt).toBe('WIZARD_EXPIRES_AT')
+  })
+
+  it('turns the write check off only when write-check-secret is explicitly empty', () => {
+    expect(parseInputs({ ...valid, 'write-check-secret': '' }).secretNames.writeCheck).toBeUndefined()
+    expect(parseInputs(valid).secretNames.writeCheck).toBe('WIZARD_WRITE_CHECK')
   })
 
   it('lets an explicit endpoint and client override the zone', () => {

@@ -1,6 +1,12 @@
 import { planWrites } from '../src/plan.js'
 
-const names = { refreshToken: 'RT', accessToken: 'AT', idToken: undefined, expiresAt: 'EXP' }
+const names = {
+  refreshToken: 'RT',
+  accessToken: 'AT',
+  idToken: undefined,
+  expiresAt: 'EXP',
+  writeCheck: 'CHECK'
+}
 const tokens = { access_token: 'at', token_type: 'bearer', expires_in: 3600, refresh_token: 'rt' }
 const expiry = {
   expiresAt: new Date('2026-11-24T11:00:00.000Z'),

@@ -29526,12 +29526,14 @@ const INPUT_NAMES = [
     'skip-if-valid-for',
     'dry-run',
     'max-attempts',
-    'request-timeout'
+    'request-timeout',
+    'write-check-secret'
 ];
 const DEFAULT_SECRET_NAMES = {
     accessToken: 'WIZARD_OAUTH_TOKEN',
     refreshToken: 'WIZARD_REFRESH_TOKEN',
-    expiresAt: 'WIZARD_EXPIRES_AT'
+    expiresAt: 'WIZARD_EXPIRES_AT',
+    writeCheck: 'WIZARD_WRITE_CHECK'
 };
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -29626,7 +29628,8 @@ const inputSchema = schemas/* object */.Ikc({
         .min(1, { error: 'must be a whole number from 1 to 10' })
         .max(10, { error: 'must be a whole number from 1 to 10' }))
         .default(DEFAULT_MAX_ATTEMPTS),
-    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS)
+    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
+    'write-check-secret': schemas/* union */.KCZ([schemas/* literal */.euz(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck)
 })
     .transform((input) => {
     const zone = ZONES[input.zone];
@@ -29644,7 +29647,8 @@ const inputSchema = schemas/* object */.Ikc({
             refreshToken: input['refresh-token-secret'],
             accessToken: input['access-token-secret'],
             idToken: input['id-token-secret'],
-            expiresAt: input['expires-at-secret'] || undefined
+            expiresAt: input['expires-at-secret'] || undefined,
+            writeCheck: input['write-check-secret'] || undefined
         },
         expiresAtSeen: input['expires-at'] ?? '',
         expiresAtVariable: input['expires-at-variable'],
@@ -29661,7 +29665,8 @@ const inputSchema = schemas/* object */.Ikc({
         ['refresh-token-secret', config.secretNames.refreshToken],
         ['access-token-secret', config.secretNames.accessToken],
         ['id-token-secret', config.secretNames.idToken],
-        ['expires-at-secret', config.secretNames.expiresAt]
+        ['expires-at-secret', config.secretNames.expiresAt],
+        ['write-check-secret', config.secretNames.writeCheck]
     ];
     for (const [input, name] of named) {
         if (!name)
@@ -29677,12 +29682,14 @@ const inputSchema = schemas/* object */.Ikc({
         seen.set(name.toUpperCase(), input);
     }
 });
+/** Inputs whose empty value turns a write off, rather than meaning "not given". */
+const EMPTY_MEANS_OFF = new Set(['expires-at-secret', 'write-check-secret']);
 /** Empty strings mean "not given", except where the schema gives empty a meaning of its own. */
 function normalize(raw) {
     const normalized = {};
     for (const name of INPUT_NAMES) {
         const value = raw[name]?.trim();
-        normalized[name] = value === '' && name !== 'expires-at-secret' ? undefined : value;
+        normalized[name] = value === '' && !EMPTY_MEANS_OFF.has(name) ? undefined : value;
     }
     return normalized;
 }
@@ -30016,10 +30023,12 @@ function describeGitHubError(error) {
 
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.';
 /**
- * Proves the PAT reaches the target and can read what writing needs, before the refresh token is spent:
- * the public key, and the expiry variable when compare-after-lock is on.
+ * Proves the PAT can do everything the rotation will need, before the refresh token is spent: read the
+ * public key and, when compare-after-lock is on, the expiry variable; then write a secret. Reading the
+ * key is not enough: a PAT with Secrets "read" only reads it too, and would lose the rotated token at
+ * the first write. The check secret holds only the time of the check.
  */
-async function preflight(api, config, retry) {
+async function preflight(api, config, retry, sealer, now) {
     const where = describeTarget(config.target);
     const variable = config.expiresAtVariable;
     const [publicKey, value] = await Promise.all([
@@ -30032,6 +30041,13 @@ async function preflight(api, config, retry) {
             })
             : undefined
     ]);
+    const check = config.secretNames.writeCheck;
+    if (check) {
+        const sealed = await sealer.seal(`write checked at ${now.toISOString()}`, publicKey.key);
+        await retry(`Writing the check secret ${check}`, () => api.writeSecret(check, sealed, publicKey.key_id)).catch((error) => {
+            throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
+        });
+    }
     return { publicKey, expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined };
 }
 function preflightError(error, target, cannot, permission) {
@@ -30228,7 +30244,7 @@ async function run(deps) {
         const policy = { ...deps.retryDelays, maxAttempts: config.maxAttempts };
         const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now });
         const api = deps.githubApi(config);
-        const checked = await preflight(api, config, retry);
+        const checked = await preflight(api, config, retry, deps.sealer, deps.now());
         const decision = decide({
             expiresAtSeen: config.expiresAtSeen,
             expiresAtNow: checked.expiresAtNow,

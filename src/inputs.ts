@@ -23,7 +23,8 @@ export const INPUT_NAMES = [
   'skip-if-valid-for',
   'dry-run',
   'max-attempts',
-  'request-timeout'
+  'request-timeout',
+  'write-check-secret'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -38,7 +39,8 @@ export type RawInputs = Partial<Record<InputName, string>>
 export const DEFAULT_SECRET_NAMES = {
   accessToken: 'WIZARD_OAUTH_TOKEN',
   refreshToken: 'WIZARD_REFRESH_TOKEN',
-  expiresAt: 'WIZARD_EXPIRES_AT'
+  expiresAt: 'WIZARD_EXPIRES_AT',
+  writeCheck: 'WIZARD_WRITE_CHECK'
 } as const
 
 export const DEFAULT_MAX_ATTEMPTS = 4
@@ -154,7 +156,8 @@ export const inputSchema = z
           .max(10, { error: 'must be a whole number from 1 to 10' })
       )
       .default(DEFAULT_MAX_ATTEMPTS),
-    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS)
+    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
+    'write-check-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck)
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
@@ -172,7 +175,8 @@ export const inputSchema = z
         refreshToken: input['refresh-token-secret'],
         accessToken: input['access-token-secret'],
         idToken: input['id-token-secret'],
-        expiresAt: input['expires-at-secret'] || undefined
+        expiresAt: input['expires-at-secret'] || undefined,
+        writeCheck: input['write-check-secret'] || undefined
       },
       expiresAtSeen: input['expires-at'] ?? '',
       expiresAtVariable: input['expires-at-variable'],
@@ -189,7 +193,8 @@ export const inputSchema = z
       ['refresh-token-secret', config.secretNames.refreshToken],
       ['access-token-secret', config.secretNames.accessToken],
       ['id-token-secret', config.secretNames.idToken],
-      ['expires-at-secret', config.secretNames.expiresAt]
+      ['expires-at-secret', config.secretNames.expiresAt],
+      ['write-check-secret', config.secretNames.writeCheck]
     ]
     for (const [input, name] of named) {
       if (!name) continue
@@ -209,12 +214,15 @@ export type Config = z.output<typeof inputSchema>
 export type Target = Config['target']
 export type SecretNames = Config['secretNames']
 
+/** Inputs whose empty value turns a write off, rather than meaning "not given". */
+const EMPTY_MEANS_OFF: ReadonlySet<InputName> = new Set(['expires-at-secret', 'write-check-secret'])
+
 /** Empty strings mean "not given", except where the schema gives empty a meaning of its own. */
 function normalize(raw: RawInputs): Record<string, string | undefined> {
   const normalized: Record<string, string | undefined> = {}
   for (const name of INPUT_NAMES) {
     const value = raw[name]?.trim()
-    normalized[name] = value === '' && name !== 'expires-at-secret' ? undefined : value
+    normalized[name] = value === '' && !EMPTY_MEANS_OFF.has(name) ? undefined : value
   }
   return normalized
 }

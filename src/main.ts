@@ -51,7 +51,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     const policy: RetryPolicy = { ...deps.retryDelays, maxAttempts: config.maxAttempts }
     const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now })
     const api = deps.githubApi(config)
-    const checked = await preflight(api, config, retry)
+    const checked = await preflight(api, config, retry, deps.sealer, deps.now())
     const decision = decide({
       expiresAtSeen: config.expiresAtSeen,
       expiresAtNow: checked.expiresAtNow,

@@ -2,6 +2,7 @@ import { ActionError } from './errors.js'
 import { GitHubApiError, type GitHubApi, type PublicKey } from './github-secrets.js'
 import type { Config, Target } from './inputs.js'
 import { describeGitHubError, type GitHubRetrier } from './retrier.js'
+import type { Sealer } from './sealed-box.js'
 
 export interface Preflight {
   /** The key every secret is sealed with. */
@@ -13,10 +14,18 @@ export interface Preflight {
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.'
 
 /**
- * Proves the PAT reaches the target and can read what writing needs, before the refresh token is spent:
- * the public key, and the expiry variable when compare-after-lock is on.
+ * Proves the PAT can do everything the rotation will need, before the refresh token is spent: read the
+ * public key and, when compare-after-lock is on, the expiry variable; then write a secret. Reading the
+ * key is not enough: a PAT with Secrets "read" only reads it too, and would lose the rotated token at
+ * the first write. The check secret holds only the time of the check.
  */
-export async function preflight(api: GitHubApi, config: Config, retry: GitHubRetrier): Promise<Preflight> {
+export async function preflight(
+  api: GitHubApi,
+  config: Config,
+  retry: GitHubRetrier,
+  sealer: Sealer,
+  now: Date
+): Promise<Preflight> {
   const where = describeTarget(config.target)
   const variable = config.expiresAtVariable
   const [publicKey, value] = await Promise.all([
@@ -41,6 +50,20 @@ export async function preflight(api: GitHubApi, config: Config, retry: GitHubRet
         )
       : undefined
   ])
+  const check = config.secretNames.writeCheck
+  if (check) {
+    const sealed = await sealer.seal(`write checked at ${now.toISOString()}`, publicKey.key)
+    await retry(`Writing the check secret ${check}`, () =>
+      api.writeSecret(check, sealed, publicKey.key_id)
+    ).catch((error: unknown) => {
+      throw preflightError(
+        error,
+        config.target,
+        `cannot write secrets on ${where}`,
+        'Secrets: read and write'
+      )
+    })
+  }
   return { publicKey, expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined }
 }
 
