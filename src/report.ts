@@ -39,10 +39,14 @@ export interface Summary {
 /** What a person sees in the job summary: names, times and outcomes, never a value. */
 export function summaryFor(report: RunReport): Summary {
   const where = report.target ? describeTarget(report.target) : 'the target'
-  const heading =
-    report.status === 'rotated'
-      ? `OAuth secrets rotated on ${where}`
-      : `OAuth secret rotation failed on ${where}`
+  const headings: Record<Status, string> = {
+    rotated: `OAuth secrets rotated on ${where}`,
+    'skipped-stale': `OAuth rotation skipped on ${where}: another run already rotated`,
+    'skipped-valid': `OAuth rotation skipped on ${where}: the current token is still valid`,
+    'dry-run': `OAuth rotation dry run on ${where}`,
+    failed: `OAuth secret rotation failed on ${where}`
+  }
+  const heading = headings[report.status]
   const table = [['Secret', 'What', 'Result'], ...report.written.map((w) => [w.name, w.what, w.result])]
   const notes: string[] = []
   if (report.expiry) {
