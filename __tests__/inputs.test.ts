@@ -25,6 +25,7 @@ describe('parseInputs', () => {
       clientSecret: undefined,
       scope: undefined,
       githubToken: 'pat-1',
+      githubApiUrl: 'https://api.github.com',
       target: { repository: 'octo/cat', owner: 'octo', repo: 'cat', environment: undefined },
       secretNames: {
         refreshToken: DEFAULT_SECRET_NAMES.refreshToken,
@@ -105,6 +106,17 @@ describe('parseInputs', () => {
     expect(config.clientSecret).toBe('s3cret')
     expect(config.target.environment).toBe('production')
     expect(config.secretNames.idToken).toBe('WIZARD_ID_TOKEN')
+  })
+
+  it('takes an explicit GitHub API, without a trailing slash, and refuses plain http to a remote host', () => {
+    const ghes = parseInputs({ ...valid, 'github-api-url': 'https://ghe.example.com/api/v3/' })
+    expect(ghes.githubApiUrl).toBe('https://ghe.example.com/api/v3')
+    expect(parseInputs({ ...valid, 'github-api-url': 'http://127.0.0.1:3000' }).githubApiUrl).toBe(
+      'http://127.0.0.1:3000'
+    )
+    expect(failureOf({ ...valid, 'github-api-url': 'http://ghe.example.com/api/v3' }).message).toMatch(
+      /Input "github-api-url" .* must use https:/
+    )
   })
 
   it.each([

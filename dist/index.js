@@ -29395,7 +29395,9 @@ function readInputs(env) {
         if (value !== undefined)
             inputs[name] = value.trim();
     }
+    // What action.yml's defaults give on a runner, for a run without them.
     inputs.repository ||= env.GITHUB_REPOSITORY;
+    inputs['github-api-url'] ||= env.GITHUB_API_URL;
     return inputs;
 }
 /** The test suites shorten the backoff with this; a workflow has no reason to set it. */
@@ -29433,7 +29435,11 @@ await (0,_main_js__WEBPACK_IMPORTED_MODULE_5__/* .run */ .e)({
         }
         await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.write();
     },
-    githubApi: (config) => (0,_github_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .createGitHubApi */ ._)((0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(config.githubToken, { userAgent: USER_AGENT, request: { retries: 0 } }), config.target, config.requestTimeoutMs, (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redact */ .E)(message))),
+    githubApi: (config) => (0,_github_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .createGitHubApi */ ._)((0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(config.githubToken, {
+        baseUrl: config.githubApiUrl,
+        userAgent: USER_AGENT,
+        request: { retries: 0 }
+    }), config.target, config.requestTimeoutMs, (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz((0,_redact_js__WEBPACK_IMPORTED_MODULE_8__/* .redact */ .E)(message))),
     postToken: (config) => (0,_oauth_client_js__WEBPACK_IMPORTED_MODULE_6__/* .createTokenPoster */ .X)({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
     sealer: (0,_sealed_box_js__WEBPACK_IMPORTED_MODULE_9__/* .createSodiumSealer */ .S)(),
     now: () => new Date(),
@@ -29457,7 +29463,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   TL: () => (/* binding */ parseInputs)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SECRET_NAMES, inputSchema
+// UNUSED EXPORTS: DEFAULT_GITHUB_API_URL, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SECRET_NAMES, inputSchema
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
@@ -29527,7 +29533,8 @@ const INPUT_NAMES = [
     'dry-run',
     'max-attempts',
     'request-timeout',
-    'write-check-secret'
+    'write-check-secret',
+    'github-api-url'
 ];
 const DEFAULT_SECRET_NAMES = {
     accessToken: 'WIZARD_OAUTH_TOKEN',
@@ -29535,6 +29542,7 @@ const DEFAULT_SECRET_NAMES = {
     expiresAt: 'WIZARD_EXPIRES_AT',
     writeCheck: 'WIZARD_WRITE_CHECK'
 };
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Inputs whose values must never appear in an error message. */
@@ -29545,7 +29553,8 @@ const secretName = schemas/* string */.YjP()
     error: 'must contain only letters, digits and underscores, and must not start with a digit'
 })
     .refine((name) => !/^GITHUB_/i.test(name), { error: 'must not start with GITHUB_ (GitHub reserves it)' });
-const tokenUrl = schemas/* string */.YjP().superRefine((value, ctx) => {
+/** https:, or http: to a loopback host (a local server in a test or a demo); never credentials in the URL. */
+const serviceUrl = (example) => schemas/* string */.YjP().superRefine((value, ctx) => {
     let url;
     try {
         url = new URL(value);
@@ -29553,7 +29562,7 @@ const tokenUrl = schemas/* string */.YjP().superRefine((value, ctx) => {
     catch {
         ctx.addIssue({
             code: 'custom',
-            message: 'must be an absolute URL such as https://auth.example.com/oauth2/token'
+            message: `must be an absolute URL such as ${example}`
         });
         return;
     }
@@ -29565,7 +29574,7 @@ const tokenUrl = schemas/* string */.YjP().superRefine((value, ctx) => {
         });
     }
     if (url.username || url.password) {
-        ctx.addIssue({ code: 'custom', message: 'must not carry credentials; use client-id and client-secret' });
+        ctx.addIssue({ code: 'custom', message: 'must not carry credentials' });
     }
 });
 const duration = (min, max) => {
@@ -29594,7 +29603,7 @@ const inputSchema = schemas/* object */.Ikc({
         .transform((zone) => zone.toLowerCase())
         .pipe(schemas/* enum */.k5n(ZONE_NAMES, { error: `must be one of: ${ZONE_NAMES.join(', ')}` }))
         .default('us'),
-    'token-url': tokenUrl.optional(),
+    'token-url': serviceUrl('https://auth.example.com/oauth2/token').optional(),
     'client-id': schemas/* string */.YjP().optional(),
     'client-secret': schemas/* string */.YjP().optional(),
     scope: schemas/* string */.YjP().optional(),
@@ -29629,7 +29638,8 @@ const inputSchema = schemas/* object */.Ikc({
         .max(10, { error: 'must be a whole number from 1 to 10' }))
         .default(DEFAULT_MAX_ATTEMPTS),
     'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
-    'write-check-secret': schemas/* union */.KCZ([schemas/* literal */.euz(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck)
+    'write-check-secret': schemas/* union */.KCZ([schemas/* literal */.euz(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck),
+    'github-api-url': serviceUrl('https://github.example.com/api/v3').optional()
 })
     .transform((input) => {
     const zone = ZONES[input.zone];
@@ -29642,6 +29652,7 @@ const inputSchema = schemas/* object */.Ikc({
         clientSecret: input['client-secret'],
         scope: input.scope,
         githubToken: input['github-token'],
+        githubApiUrl: (input['github-api-url'] ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
         target: { repository: input.repository, owner, repo, environment: input.environment },
         secretNames: {
             refreshToken: input['refresh-token-secret'],

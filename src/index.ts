@@ -21,7 +21,9 @@ function readInputs(env: NodeJS.ProcessEnv): RawInputs {
     const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]
     if (value !== undefined) inputs[name] = value.trim()
   }
+  // What action.yml's defaults give on a runner, for a run without them.
   inputs.repository ||= env.GITHUB_REPOSITORY
+  inputs['github-api-url'] ||= env.GITHUB_API_URL
   return inputs
 }
 
@@ -63,7 +65,11 @@ await run({
   },
   githubApi: (config) =>
     createGitHubApi(
-      getOctokit(config.githubToken, { userAgent: USER_AGENT, request: { retries: 0 } }),
+      getOctokit(config.githubToken, {
+        baseUrl: config.githubApiUrl,
+        userAgent: USER_AGENT,
+        request: { retries: 0 }
+      }),
       config.target,
       config.requestTimeoutMs,
       (message) => core.debug(redact(message))

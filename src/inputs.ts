@@ -24,7 +24,8 @@ export const INPUT_NAMES = [
   'dry-run',
   'max-attempts',
   'request-timeout',
-  'write-check-secret'
+  'write-check-secret',
+  'github-api-url'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -43,6 +44,7 @@ export const DEFAULT_SECRET_NAMES = {
   writeCheck: 'WIZARD_WRITE_CHECK'
 } as const
 
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
 export const DEFAULT_MAX_ATTEMPTS = 4
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
@@ -58,28 +60,30 @@ const secretName = z
   })
   .refine((name) => !/^GITHUB_/i.test(name), { error: 'must not start with GITHUB_ (GitHub reserves it)' })
 
-const tokenUrl = z.string().superRefine((value, ctx) => {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an absolute URL such as https://auth.example.com/oauth2/token'
-    })
-    return
-  }
-  const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)
-  if (url.protocol !== 'https:' && !loopbackHttp) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must use https: (http: is allowed only for a loopback host: localhost, 127.0.0.0/8, [::1])'
-    })
-  }
-  if (url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'must not carry credentials; use client-id and client-secret' })
-  }
-})
+/** https:, or http: to a loopback host (a local server in a test or a demo); never credentials in the URL. */
+const serviceUrl = (example: string) =>
+  z.string().superRefine((value, ctx) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an absolute URL such as ${example}`
+      })
+      return
+    }
+    const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)
+    if (url.protocol !== 'https:' && !loopbackHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must use https: (http: is allowed only for a loopback host: localhost, 127.0.0.0/8, [::1])'
+      })
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials' })
+    }
+  })
 
 const duration = (min: string, max: string) => {
   const [minMs = 0, maxMs = 0] = [parseDuration(min), parseDuration(max)]
@@ -112,7 +116,7 @@ export const inputSchema = z
       .transform((zone) => zone.toLowerCase())
       .pipe(z.enum(ZONE_NAMES, { error: `must be one of: ${ZONE_NAMES.join(', ')}` }))
       .default('us'),
-    'token-url': tokenUrl.optional(),
+    'token-url': serviceUrl('https://auth.example.com/oauth2/token').optional(),
     'client-id': z.string().optional(),
     'client-secret': z.string().optional(),
     scope: z.string().optional(),
@@ -157,7 +161,8 @@ export const inputSchema = z
       )
       .default(DEFAULT_MAX_ATTEMPTS),
     'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
-    'write-check-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck)
+    'write-check-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck),
+    'github-api-url': serviceUrl('https://github.example.com/api/v3').optional()
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
@@ -170,6 +175,7 @@ export const inputSchema = z
       clientSecret: input['client-secret'],
       scope: input.scope,
       githubToken: input['github-token'],
+      githubApiUrl: (input['github-api-url'] ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
       target: { repository: input.repository, owner, repo, environment: input.environment },
       secretNames: {
         refreshToken: input['refresh-token-secret'],
