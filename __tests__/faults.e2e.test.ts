@@ -302,6 +302,22 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(rotated.outputs.status).toBe('rotated')
     })
 
+    it('a variable write that keeps failing: every secret rotated, the failure says how to set it by hand', async () => {
+      fx.github.injectFault(
+        { method: 'POST', path: /\/actions\/variables$/ },
+        { kind: 'status', status: 500 },
+        10
+      )
+      const result = await run(guarded())
+      expect(result.exitCode).toBe(1)
+      expect(result.outputs['error-kind']).toBe('store')
+      expect(result.stdout).toMatch(
+        /the variable WIZARD_EXPIRES_AT could not be written .* set WIZARD_EXPIRES_AT by hand to \d{4}-/
+      )
+      expect(await storedRefreshIsLive()).toBe(true)
+      expect(stored().WIZARD_EXPIRES_AT).toBe(result.outputs['expires-at'])
+    })
+
     it('a dry run checks everything and presents nothing', async () => {
       const result = await run(guarded({ 'dry-run': 'true' }))
       expect(result.exitCode).toBe(0)

@@ -46,3 +46,30 @@ describe('planWrites', () => {
     expect(shape(planWrites(names, tokens, undefined))).toEqual([['RT=rt'], ['AT=at']])
   })
 })
+
+describe('planWrites with the expiry variable', () => {
+  it('writes the variable beside the expiry secret, in the last stage', () => {
+    const stages = planWrites(names, tokens, expiry, { name: 'VAR', exists: true })
+    expect(shape(stages)).toEqual([
+      ['RT=rt'],
+      ['AT=at'],
+      ['EXP=2026-11-24T11:00:00.000Z', 'VAR=2026-11-24T11:00:00.000Z']
+    ])
+    expect(stages[2]?.map((write) => write.kind)).toEqual(['secret', 'variable'])
+  })
+
+  it('writes the variable last even with the expiry secret turned off', () => {
+    const stages = planWrites({ ...names, expiresAt: undefined }, tokens, expiry, {
+      name: 'VAR',
+      exists: false
+    })
+    expect(shape(stages)).toEqual([['RT=rt'], ['AT=at'], ['VAR=2026-11-24T11:00:00.000Z']])
+  })
+
+  it('never writes the variable with an unknown expiry', () => {
+    expect(shape(planWrites(names, tokens, undefined, { name: 'VAR', exists: true }))).toEqual([
+      ['RT=rt'],
+      ['AT=at']
+    ])
+  })
+})

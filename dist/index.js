@@ -29304,27 +29304,35 @@ function createGitHubApi(octokit, target, timeoutMs, debug = () => undefined) {
                 throw error;
             }
         },
-        async writeVariable(name, value) {
-            try {
-                await call(() => octokit.request('PATCH /repos/{owner}/{repo}/actions/variables/{name}', {
-                    ...base,
-                    name,
-                    value,
-                    ...request()
-                }));
-                return 'updated';
-            }
-            catch (error) {
-                if (!(error instanceof GitHubApiError && error.status === 404))
-                    throw error;
-            }
-            await call(() => octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
+        async writeVariable(name, value, exists) {
+            const update = () => call(() => octokit.request('PATCH /repos/{owner}/{repo}/actions/variables/{name}', {
                 ...base,
                 name,
                 value,
                 ...request()
             }));
-            return 'created';
+            const create = () => call(() => octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
+                ...base,
+                name,
+                value,
+                ...request()
+            }));
+            // Another run may have created or removed it since the preflight read: then the other call serves.
+            const fallsThrough = (status) => (error) => {
+                if (error instanceof GitHubApiError && error.status === status)
+                    return undefined;
+                throw error;
+            };
+            if (exists) {
+                if ((await update().catch(fallsThrough(404))) !== undefined)
+                    return 'updated';
+                await create();
+                return 'created';
+            }
+            if ((await create().catch(fallsThrough(409))) !== undefined)
+                return 'created';
+            await update();
+            return 'updated';
         }
     };
 }
@@ -30166,34 +30174,39 @@ function decide(input) {
 var inputs = __nccwpck_require__(1709);
 ;// CONCATENATED MODULE: ./src/plan.ts
 /**
- * Which secrets to write, in stages that run one after another (the writes inside a stage run together):
+ * What to write, in stages that run one after another (the writes inside a stage go out together):
  * 1. the refresh token alone, because it is the one value that cannot be got back;
  * 2. the access token and id token;
- * 3. the expiry last, so that a fresh expiry means every other value was written too.
- * A server that did not rotate the refresh token leaves the stored one as it is.
+ * 3. the expiry secret and the expiry variable last, so that a fresh expiry means every other value was
+ *    written, and a run that sees the variable change can trust that the tokens already did.
+ * A server that did not rotate the refresh token leaves the stored one as it is; an unknown expiry is
+ * never written, rather than guessed.
  */
-function planWrites(names, tokens, expiry) {
+function planWrites(names, tokens, expiry, variable) {
+    const secret = (name, value, what) => ({
+        name,
+        value,
+        what,
+        kind: 'secret'
+    });
     const stages = [];
-    if (tokens.refresh_token) {
-        stages.push([{ name: names.refreshToken, value: tokens.refresh_token, what: 'refresh token' }]);
-    }
-    const credentials = [
-        { name: names.accessToken, value: tokens.access_token, what: 'access token' }
-    ];
-    if (names.idToken && tokens.id_token) {
-        credentials.push({ name: names.idToken, value: tokens.id_token, what: 'id token' });
-    }
+    if (tokens.refresh_token)
+        stages.push([secret(names.refreshToken, tokens.refresh_token, 'refresh token')]);
+    const credentials = [secret(names.accessToken, tokens.access_token, 'access token')];
+    if (names.idToken && tokens.id_token)
+        credentials.push(secret(names.idToken, tokens.id_token, 'id token'));
     stages.push(credentials);
-    if (names.expiresAt && expiry) {
-        stages.push([{ name: names.expiresAt, value: expiry.expiresAt.toISOString(), what: 'expiry' }]);
+    if (expiry) {
+        const at = expiry.expiresAt.toISOString();
+        const last = [];
+        if (names.expiresAt)
+            last.push(secret(names.expiresAt, at, 'expiry'));
+        if (variable)
+            last.push({ name: variable.name, value: at, what: 'expiry variable', kind: 'variable' });
+        if (last.length)
+            stages.push(last);
     }
     return stages;
-}
-/** What a rotation with this configuration writes, in order: for a dry run, which presents no token. */
-function plannedNames(config) {
-    const { refreshToken, accessToken, idToken, expiresAt } = config.secretNames;
-    const variable = config.expiresAtVariable ? `variable ${config.expiresAtVariable}` : undefined;
-    return [refreshToken, accessToken, idToken, expiresAt, variable].filter((name) => Boolean(name));
 }
 
 ;// CONCATENATED MODULE: ./src/store.ts
@@ -30207,19 +30220,24 @@ function plannedNames(config) {
  * earlier one failed. `written` is filled as writes succeed, so a caller knows what landed even on failure.
  */
 async function storeSecrets(stages, context, written) {
-    const { api, publicKey, sealer, retry, config } = context;
     for (const stage of stages) {
         const results = await Promise.allSettled(stage.map(async (write) => {
-            const sealed = await sealer.seal(write.value, publicKey.key);
-            const result = await retry(`Writing ${write.name}`, () => api.writeSecret(write.name, sealed, publicKey.key_id));
-            written.push({ name: write.name, what: write.what, result });
+            written.push({ name: write.name, what: write.what, result: await perform(write, context) });
         }));
         const failedAt = results.findIndex((result) => result.status === 'rejected');
         if (failedAt >= 0) {
             const failure = results[failedAt];
-            throw storeError(stage[failedAt], failure.reason, written, config);
+            throw storeError(stage[failedAt], failure.reason, written, context.config);
         }
     }
+}
+async function perform(write, context) {
+    const { api, publicKey, sealer, retry } = context;
+    if (write.kind === 'variable') {
+        return retry(`Writing the variable ${write.name}`, () => api.writeVariable(write.name, write.value, context.variableExists));
+    }
+    const sealed = await sealer.seal(write.value, publicKey.key);
+    return retry(`Writing ${write.name}`, () => api.writeSecret(write.name, sealed, publicKey.key_id));
 }
 function storeError(failed, cause, written, config) {
     const where = describeTarget(config.target);
@@ -30229,6 +30247,11 @@ function storeError(failed, cause, written, config) {
         return new errors/* ActionError */.l('store', `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
             `${failed.name} on ${where} failed after retries (${detail}). The new refresh token existed only in this ` +
             `run and is lost.${done}\n${rebootstrapAdvice(config)}`);
+    }
+    if (failed.what === 'expiry variable') {
+        return new errors/* ActionError */.l('store', `Every secret was rotated and the stored refresh token is live, but the variable ${failed.name} could not ` +
+            `be written (${detail}), so a run queued behind this one cannot tell that this one rotated. Give the PAT ` +
+            `"Variables: read and write", or set ${failed.name} by hand to ${failed.value}.`);
     }
     return new errors/* ActionError */.l('store', `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
         `${failed.name} on ${where} failed after retries (${detail}).${done} The stored refresh token is live: run ` +
@@ -30270,7 +30293,7 @@ async function run(deps) {
         const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now());
         if (config.dryRun) {
             const would = decision.action === 'exchange'
-                ? `would rotate ${plannedNames(config).join(', ')}`
+                ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
                 : `would skip: ${decision.reason}`;
             return await finish(deps, {
                 status: 'dry-run',
@@ -30292,7 +30315,17 @@ async function run(deps) {
                 message: decision.reason
             });
         }
-        const sealing = { api, publicKey: checked.publicKey, sealer: deps.sealer, retry, config };
+        const variable = config.expiresAtVariable
+            ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
+            : undefined;
+        const storing = {
+            api,
+            publicKey: checked.publicKey,
+            sealer: deps.sealer,
+            retry,
+            config,
+            variableExists: variable?.exists ?? false
+        };
         try {
             exchanged = await exchange(config, {
                 postToken: deps.postToken(config),
@@ -30310,25 +30343,17 @@ async function run(deps) {
                 const salvage = {
                     name: config.secretNames.refreshToken,
                     value: error.salvagedRefreshToken,
-                    what: 'refresh token'
+                    what: 'refresh token',
+                    kind: 'secret'
                 };
-                await storeSecrets([[salvage]], sealing, written);
+                await storeSecrets([[salvage]], storing, written);
             }
             throw error;
         }
-        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry), sealing, written);
+        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable), storing, written);
         if (!exchanged.expiry) {
             throw new errors/* ActionError */.l('response', 'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
                 `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`);
-        }
-        const variable = config.expiresAtVariable;
-        if (variable) {
-            const expiresAt = exchanged.expiry.expiresAt.toISOString();
-            await retry(`Writing the variable ${variable}`, () => api.writeVariable(variable, expiresAt)).catch((error) => {
-                throw new errors/* ActionError */.l('store', `Every secret was rotated and the stored refresh token is live, but the variable ${variable} could not be ` +
-                    `updated (${describeGitHubError(error)}), so the next run cannot tell that this one rotated. Give the PAT ` +
-                    `"Variables: read and write", or set ${variable} to ${expiresAt} by hand.`);
-            });
         }
         return await finish(deps, {
             status: 'rotated',
@@ -30353,6 +30378,12 @@ async function run(deps) {
             message: failure.message
         }, exchanged?.tokens.access_token);
     }
+}
+/** What a rotation would write, in order, from the same plan a rotation follows: for a dry run. */
+function wouldWrite(config, variableExists) {
+    const placeholder = 'dry-run';
+    const stages = planWrites(config.secretNames, { access_token: placeholder, token_type: 'bearer', refresh_token: placeholder, id_token: placeholder }, { expiresAt: new Date(0), expiresIn: 0, source: 'expires_in' }, config.expiresAtVariable ? { name: config.expiresAtVariable, exists: variableExists } : undefined);
+    return stages.flat().map((write) => (write.kind === 'variable' ? `variable ${write.name}` : write.name));
 }
 /** The expiry a skipped run reports: what the stored values say, when they say anything readable. */
 function storedExpiry(text, now) {

@@ -14,7 +14,8 @@ export interface GitHubApi {
   writeSecret(name: string, encryptedValue: string, keyId: string): Promise<'created' | 'updated'>
   /** Undefined when the variable does not exist yet. */
   readVariable(name: string): Promise<string | undefined>
-  writeVariable(name: string, value: string): Promise<'created' | 'updated'>
+  /** `exists` says which call to make first (known from the preflight read); the other is the fallback. */
+  writeVariable(name: string, value: string, exists: boolean): Promise<'created' | 'updated'>
 }
 
 /** A failed GitHub call, reduced to what the decisions need: never the response body. */
@@ -97,9 +98,9 @@ export function createGitHubApi(
         throw error
       }
     },
-    async writeVariable(name, value) {
-      try {
-        await call(() =>
+    async writeVariable(name, value, exists) {
+      const update = () =>
+        call(() =>
           octokit.request('PATCH /repos/{owner}/{repo}/actions/variables/{name}', {
             ...base,
             name,
@@ -107,19 +108,28 @@ export function createGitHubApi(
             ...request()
           })
         )
-        return 'updated'
-      } catch (error) {
-        if (!(error instanceof GitHubApiError && error.status === 404)) throw error
+      const create = () =>
+        call(() =>
+          octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
+            ...base,
+            name,
+            value,
+            ...request()
+          })
+        )
+      // Another run may have created or removed it since the preflight read: then the other call serves.
+      const fallsThrough = (status: number) => (error: unknown) => {
+        if (error instanceof GitHubApiError && error.status === status) return undefined
+        throw error
       }
-      await call(() =>
-        octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
-          ...base,
-          name,
-          value,
-          ...request()
-        })
-      )
-      return 'created'
+      if (exists) {
+        if ((await update().catch(fallsThrough(404))) !== undefined) return 'updated'
+        await create()
+        return 'created'
+      }
+      if ((await create().catch(fallsThrough(409))) !== undefined) return 'created'
+      await update()
+      return 'updated'
     }
   }
 }

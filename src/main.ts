@@ -5,10 +5,10 @@ import type { GitHubApi } from './github-secrets.js'
 import { decide } from './guard.js'
 import { parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs.js'
 import type { PostToken } from './oauth-client.js'
-import { planWrites, plannedNames } from './plan.js'
+import { planWrites } from './plan.js'
 import { preflight } from './preflight.js'
 import { outputsFor, summaryFor, type RunReport, type Summary } from './report.js'
-import { createGitHubRetrier, describeGitHubError } from './retrier.js'
+import { createGitHubRetrier } from './retrier.js'
 import type { RetryPolicy } from './retry.js'
 import type { Sealer } from './sealed-box.js'
 import { storeSecrets, type Written } from './store.js'
@@ -62,7 +62,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     if (config.dryRun) {
       const would =
         decision.action === 'exchange'
-          ? `would rotate ${plannedNames(config).join(', ')}`
+          ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
           : `would skip: ${decision.reason}`
       return await finish(deps, {
         status: 'dry-run',
@@ -85,7 +85,17 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       })
     }
 
-    const sealing = { api, publicKey: checked.publicKey, sealer: deps.sealer, retry, config }
+    const variable = config.expiresAtVariable
+      ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
+      : undefined
+    const storing = {
+      api,
+      publicKey: checked.publicKey,
+      sealer: deps.sealer,
+      retry,
+      config,
+      variableExists: variable?.exists ?? false
+    }
     try {
       exchanged = await exchange(config, {
         postToken: deps.postToken(config),
@@ -102,32 +112,23 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         const salvage = {
           name: config.secretNames.refreshToken,
           value: error.salvagedRefreshToken,
-          what: 'refresh token' as const
+          what: 'refresh token' as const,
+          kind: 'secret' as const
         }
-        await storeSecrets([[salvage]], sealing, written)
+        await storeSecrets([[salvage]], storing, written)
       }
       throw error
     }
-    await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry), sealing, written)
+    await storeSecrets(
+      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable),
+      storing,
+      written
+    )
     if (!exchanged.expiry) {
       throw new ActionError(
         'response',
         'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
           `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`
-      )
-    }
-    const variable = config.expiresAtVariable
-    if (variable) {
-      const expiresAt = exchanged.expiry.expiresAt.toISOString()
-      await retry(`Writing the variable ${variable}`, () => api.writeVariable(variable, expiresAt)).catch(
-        (error: unknown) => {
-          throw new ActionError(
-            'store',
-            `Every secret was rotated and the stored refresh token is live, but the variable ${variable} could not be ` +
-              `updated (${describeGitHubError(error)}), so the next run cannot tell that this one rotated. Give the PAT ` +
-              `"Variables: read and write", or set ${variable} to ${expiresAt} by hand.`
-          )
-        }
       )
     }
     return await finish(
@@ -161,6 +162,18 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       exchanged?.tokens.access_token
     )
   }
+}
+
+/** What a rotation would write, in order, from the same plan a rotation follows: for a dry run. */
+function wouldWrite(config: Config, variableExists: boolean): string[] {
+  const placeholder = 'dry-run'
+  const stages = planWrites(
+    config.secretNames,
+    { access_token: placeholder, token_type: 'bearer', refresh_token: placeholder, id_token: placeholder },
+    { expiresAt: new Date(0), expiresIn: 0, source: 'expires_in' },
+    config.expiresAtVariable ? { name: config.expiresAtVariable, exists: variableExists } : undefined
+  )
+  return stages.flat().map((write) => (write.kind === 'variable' ? `variable ${write.name}` : write.name))
 }
 
 /** The expiry a skipped run reports: what the stored values say, when they say anything readable. */

@@ -1,47 +1,53 @@
 import type { Expiry } from './expiry.js'
-import type { Config, SecretNames } from './inputs.js'
+import type { SecretNames } from './inputs.js'
 import type { TokenSet } from './token-response.js'
 
-export interface SecretWrite {
+export interface PlannedWrite {
   name: string
   value: string
-  what: 'refresh token' | 'access token' | 'id token' | 'expiry'
+  what: 'refresh token' | 'access token' | 'id token' | 'expiry' | 'expiry variable'
+  /** A secret is sealed and PUT; the expiry variable is plain and created or updated. */
+  kind: 'secret' | 'variable'
+}
+
+/** The repository variable that mirrors the expiry for compare-after-lock, and whether it exists yet. */
+export interface ExpiryVariable {
+  name: string
+  exists: boolean
 }
 
 /**
- * Which secrets to write, in stages that run one after another (the writes inside a stage run together):
+ * What to write, in stages that run one after another (the writes inside a stage go out together):
  * 1. the refresh token alone, because it is the one value that cannot be got back;
  * 2. the access token and id token;
- * 3. the expiry last, so that a fresh expiry means every other value was written too.
- * A server that did not rotate the refresh token leaves the stored one as it is.
+ * 3. the expiry secret and the expiry variable last, so that a fresh expiry means every other value was
+ *    written, and a run that sees the variable change can trust that the tokens already did.
+ * A server that did not rotate the refresh token leaves the stored one as it is; an unknown expiry is
+ * never written, rather than guessed.
  */
 export function planWrites(
   names: SecretNames,
   tokens: TokenSet,
-  expiry: Expiry | undefined
-): SecretWrite[][] {
-  const stages: SecretWrite[][] = []
-  if (tokens.refresh_token) {
-    stages.push([{ name: names.refreshToken, value: tokens.refresh_token, what: 'refresh token' }])
-  }
-  const credentials: SecretWrite[] = [
-    { name: names.accessToken, value: tokens.access_token, what: 'access token' }
-  ]
-  if (names.idToken && tokens.id_token) {
-    credentials.push({ name: names.idToken, value: tokens.id_token, what: 'id token' })
-  }
+  expiry: Expiry | undefined,
+  variable?: ExpiryVariable
+): PlannedWrite[][] {
+  const secret = (name: string, value: string, what: PlannedWrite['what']): PlannedWrite => ({
+    name,
+    value,
+    what,
+    kind: 'secret'
+  })
+  const stages: PlannedWrite[][] = []
+  if (tokens.refresh_token) stages.push([secret(names.refreshToken, tokens.refresh_token, 'refresh token')])
+  const credentials = [secret(names.accessToken, tokens.access_token, 'access token')]
+  if (names.idToken && tokens.id_token) credentials.push(secret(names.idToken, tokens.id_token, 'id token'))
   stages.push(credentials)
-  if (names.expiresAt && expiry) {
-    stages.push([{ name: names.expiresAt, value: expiry.expiresAt.toISOString(), what: 'expiry' }])
+  if (expiry) {
+    const at = expiry.expiresAt.toISOString()
+    const last: PlannedWrite[] = []
+    if (names.expiresAt) last.push(secret(names.expiresAt, at, 'expiry'))
+    if (variable) last.push({ name: variable.name, value: at, what: 'expiry variable', kind: 'variable' })
+    if (last.length) stages.push(last)
   }
   return stages
-}
-
-/** What a rotation with this configuration writes, in order: for a dry run, which presents no token. */
-export function plannedNames(config: Pick<Config, 'secretNames' | 'expiresAtVariable'>): string[] {
-  const { refreshToken, accessToken, idToken, expiresAt } = config.secretNames
-  const variable = config.expiresAtVariable ? `variable ${config.expiresAtVariable}` : undefined
-  return [refreshToken, accessToken, idToken, expiresAt, variable].filter((name): name is string =>
-    Boolean(name)
-  )
 }
