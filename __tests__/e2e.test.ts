@@ -5,8 +5,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
+import { ENVIRONMENT, leakedValues, PAT } from '../harness/fixture.js'
 import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
+import { useFixturePerTest } from './support/fixture-per-test.js'
 
 it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
   expect(existsSync(node24)).toBe(true)
@@ -14,32 +15,24 @@ it('has the node24 runtime that action.yml names (npm test installs it: node har
 })
 
 describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
-  let fx: Fixture
-  beforeEach(async () => {
-    fx = await startFixture()
-  })
-  afterEach(async () => {
-    await fx.close()
-  })
-  const run = (overrides?: Record<string, string>, env?: Record<string, string>) =>
-    fx.run(overrides, { node, env })
+  const { fx, run } = useFixturePerTest(node)
 
   it('exchanges the stored refresh token and rotates every secret with live values and the real expiry', async () => {
-    const before = fx.initialRefreshToken
+    const before = fx().initialRefreshToken
     const result = await run()
 
     expect(result.exitCode).toBe(0)
-    const stored = fx.github.secrets(fx.repo)
+    const stored = fx().github.secrets(fx().repo)
     const refresh = stored.WIZARD_REFRESH_TOKEN ?? ''
     const access = stored.WIZARD_OAUTH_TOKEN ?? ''
     expect(refresh).not.toBe(before)
-    expect(await fx.oauth.isRefreshTokenLive(refresh)).toBe(true)
-    expect(await fx.oauth.isRefreshTokenLive(before)).toBe(false)
-    expect(await fx.oauth.isAccessTokenLive(access)).toBe(true)
-    expect(fx.oauth.grantsReachedProvider).toBe(1)
+    expect(await fx().oauth.isRefreshTokenLive(refresh)).toBe(true)
+    expect(await fx().oauth.isRefreshTokenLive(before)).toBe(false)
+    expect(await fx().oauth.isAccessTokenLive(access)).toBe(true)
+    expect(fx().oauth.grantsReachedProvider).toBe(1)
 
     // The stored expiry is the server's lifetime counted from the send time: never later than the truth.
-    const serverLeft = (await fx.oauth.accessTokenExpiresIn(access)) ?? NaN
+    const serverLeft = (await fx().oauth.accessTokenExpiresIn(access)) ?? NaN
     const storedLeft = (Date.parse(stored.WIZARD_EXPIRES_AT ?? '') - Date.now()) / 1000
     expect(storedLeft).toBeLessThanOrEqual(serverLeft + 1)
     expect(storedLeft).toBeGreaterThan(serverLeft - 5)
@@ -62,34 +55,36 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
 
   it('proves it can write before the grant, then writes the refresh token first and the expiry last', async () => {
     await run()
-    const puts = fx.github.requests.filter((r) => r.method === 'PUT').map((r) => r.path.split('/').pop())
+    const puts = fx()
+      .github.requests.filter((r) => r.method === 'PUT')
+      .map((r) => r.path.split('/').pop())
     expect(puts).toEqual([
       'WIZARD_WRITE_CHECK',
       'WIZARD_REFRESH_TOKEN',
       'WIZARD_OAUTH_TOKEN',
       'WIZARD_EXPIRES_AT'
     ])
-    expect(fx.github.secrets(fx.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
+    expect(fx().github.secrets(fx().repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
     // One public-key read serves the preflight and every seal.
-    expect(fx.github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
+    expect(fx().github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
   })
 
   it('rotates again on the next run with the token the last run stored (the hourly chain)', async () => {
     expect((await run()).exitCode).toBe(0)
     expect((await run()).exitCode).toBe(0)
-    expect(await fx.oauth.isRefreshTokenLive(fx.github.secrets(fx.repo).WIZARD_REFRESH_TOKEN ?? '')).toBe(
-      true
-    )
-    expect(fx.oauth.grantsReachedProvider).toBe(2)
+    expect(
+      await fx().oauth.isRefreshTokenLive(fx().github.secrets(fx().repo).WIZARD_REFRESH_TOKEN ?? '')
+    ).toBe(true)
+    expect(fx().oauth.grantsReachedProvider).toBe(2)
   })
 
   it("authenticates a confidential client with Basic and writes an environment's secrets, id token included", async () => {
-    const env = { repository: fx.repo.repository, environment: ENVIRONMENT }
-    const before = fx.initialRefreshToken
+    const env = { repository: fx().repo.repository, environment: ENVIRONMENT }
+    const before = fx().initialRefreshToken
     const result = await run({
-      'client-id': fx.oauth.confidentialClient.id,
-      'client-secret': fx.oauth.confidentialClient.secret,
-      'refresh-token': await fx.oauth.mintRefreshToken({ clientId: fx.oauth.confidentialClient.id }),
+      'client-id': fx().oauth.confidentialClient.id,
+      'client-secret': fx().oauth.confidentialClient.secret,
+      'refresh-token': await fx().oauth.mintRefreshToken({ clientId: fx().oauth.confidentialClient.id }),
       environment: ENVIRONMENT,
       'id-token-secret': 'WIZARD_ID_TOKEN',
       'access-token-secret': 'CI_ACCESS',
@@ -97,26 +92,26 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
       'expires-at-secret': ''
     })
     expect(result.exitCode).toBe(0)
-    const stored = fx.github.secrets(env)
+    const stored = fx().github.secrets(env)
     expect(Object.keys(stored).sort()).toEqual([
       'CI_ACCESS',
       'CI_REFRESH',
       'WIZARD_ID_TOKEN',
       'WIZARD_WRITE_CHECK'
     ])
-    expect(await fx.oauth.isRefreshTokenLive(stored.CI_REFRESH ?? '')).toBe(true)
+    expect(await fx().oauth.isRefreshTokenLive(stored.CI_REFRESH ?? '')).toBe(true)
     expect(stored.WIZARD_ID_TOKEN?.split('.')).toHaveLength(3)
     // The repository's own secrets are untouched.
-    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: before })
-    expect(fx.github.secrets(env).WIZARD_WRITE_CHECK).toBeDefined()
-    expect(result.masked).toContain(fx.oauth.confidentialClient.secret)
+    expect(fx().github.secrets(fx().repo)).toEqual({ WIZARD_REFRESH_TOKEN: before })
+    expect(fx().github.secrets(env).WIZARD_WRITE_CHECK).toBeDefined()
+    expect(result.masked).toContain(fx().oauth.confidentialClient.secret)
     expect(
-      leakedValues(result, [fx.oauth.confidentialClient.secret, stored.CI_REFRESH, stored.WIZARD_ID_TOKEN])
+      leakedValues(result, [fx().oauth.confidentialClient.secret, stored.CI_REFRESH, stored.WIZARD_ID_TOKEN])
     ).toEqual([])
   })
 
   it('keeps the stored refresh token when the server does not issue a new one', async () => {
-    fx.oauth.injectFault({
+    fx().oauth.injectFault({
       kind: 'transform',
       transform: ({ refresh_token: _, ...rest }: Record<string, unknown>) => rest
     })
@@ -124,22 +119,22 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.exitCode).toBe(0)
     expect(result.outputs['refresh-token-rotated']).toBe('false')
     expect(result.outputs['secrets-written']).toBe('WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT')
-    expect(fx.github.secrets(fx.repo).WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+    expect(fx().github.secrets(fx().repo).WIZARD_REFRESH_TOKEN).toBe(fx().initialRefreshToken)
     // oidc-provider always rotates, so here the kept token is spent; against a server that does not
     // rotate it would still be live. What matters is that nothing overwrote it with nothing.
   })
 
   it('never makes up an expiry: without expires_in or a JWT exp it stores the tokens and fails', async () => {
-    fx.oauth.injectFault({
+    fx().oauth.injectFault({
       kind: 'transform',
       transform: ({ expires_in: _, ...rest }: Record<string, unknown>) => rest
     })
     const result = await run()
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('response')
-    const stored = fx.github.secrets(fx.repo)
+    const stored = fx().github.secrets(fx().repo)
     expect(stored.WIZARD_EXPIRES_AT).toBeUndefined()
-    expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
     expect(result.stdout).toMatch(/no expires_in .* the expiry was not written rather than guessed/)
   })
 
@@ -148,44 +143,44 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('input')
     expect(result.stdout).toContain('Input "zone" (got "mars") must be one of: us, eu.')
-    expect(fx.oauth.tokenRequests).toBe(0)
-    expect(fx.github.requests).toHaveLength(0)
+    expect(fx().oauth.tokenRequests).toBe(0)
+    expect(fx().github.requests).toHaveLength(0)
   })
 
   it('stops before spending the refresh token when the PAT can read the key but not write secrets', async () => {
-    fx.github.addToken('read-only-pat', { canWriteSecrets: false })
+    fx().github.addToken('read-only-pat', { canWriteSecrets: false })
     const result = await run({ 'github-token': 'read-only-pat' })
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('preflight')
     expect(result.stdout).toMatch(
       /cannot write secrets on octo\/widgets .*403.*Nothing was changed and the refresh token was not used/
     )
-    expect(fx.oauth.tokenRequests).toBe(0)
-    expect(fx.github.secrets(fx.repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
-    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+    expect(fx().oauth.tokenRequests).toBe(0)
+    expect(fx().github.secrets(fx().repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
   })
 
   it('stops before spending the refresh token when the PAT cannot write secrets', async () => {
-    fx.github.addToken('expired-pat', { expired: true })
+    fx().github.addToken('expired-pat', { expired: true })
     const result = await run({ 'github-token': 'expired-pat' })
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('preflight')
     expect(result.stdout).toMatch(
       /cannot write secrets on octo\/widgets .*Nothing was changed and the refresh token was not used/
     )
-    expect(fx.oauth.tokenRequests).toBe(0)
-    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+    expect(fx().oauth.tokenRequests).toBe(0)
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
   })
 
   it('fails terminally with the re-bootstrap commands when the refresh token was revoked', async () => {
-    const spent = fx.initialRefreshToken
+    const spent = fx().initialRefreshToken
     expect((await run()).exitCode).toBe(0)
     const result = await run({ 'refresh-token': spent }) // a stale copy: presenting it revokes the family
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('terminal')
     expect(result.stdout).toContain('invalid_grant')
     expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
-    expect(fx.oauth.grantsReachedProvider).toBe(2) // no retry of a terminal answer
+    expect(fx().oauth.grantsReachedProvider).toBe(2) // no retry of a terminal answer
     expect(leakedValues(result, [spent])).toEqual([])
   })
 
@@ -195,21 +190,21 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.outputs['error-kind']).toBe('transient')
     expect(result.stdout).toContain('the next scheduled run will retry')
     expect(result.stdout).toContain('4 attempts made') // the default bound
-    const { WIZARD_WRITE_CHECK: _, ...stored } = fx.github.secrets(fx.repo)
-    expect(stored).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
-    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+    const { WIZARD_WRITE_CHECK: _, ...stored } = fx().github.secrets(fx().repo)
+    expect(stored).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
   })
 
   it('stores the new refresh token of an unusable answer before failing', async () => {
-    fx.oauth.injectFault({
+    fx().oauth.injectFault({
       kind: 'transform',
       transform: ({ access_token: _, ...rest }: Record<string, unknown>) => rest
     })
     const result = await run()
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('response')
-    const stored = fx.github.secrets(fx.repo)
-    expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
-    expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    const stored = fx().github.secrets(fx().repo)
+    expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(fx().initialRefreshToken)
+    expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
   })
 })

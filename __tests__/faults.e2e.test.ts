@@ -4,11 +4,12 @@
  * stored refresh token is live at the OAuth server, how many grants reached it, the exit code,
  * status/error-kind, and that no token value reached the log, the summary or an output.
  */
-import { leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
+import { leakedValues, PAT, startFixture } from '../harness/fixture.js'
 import type { OAuthFault } from '../harness/oauth-server.js'
 import type { GitHubFault } from '../harness/github-server.js'
 import type { ActionRun } from '../harness/run-action.js'
 import { RUNTIMES } from '../harness/runtimes.js'
+import { useFixturePerTest } from './support/fixture-per-test.js'
 
 const oauthError = (status: number, error: string, description = 'refused'): OAuthFault => ({
   kind: 'status',
@@ -17,19 +18,11 @@ const oauthError = (status: number, error: string, description = 'refused'): OAu
 })
 
 describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
-  let fx: Fixture
-  beforeEach(async () => {
-    fx = await startFixture()
-  })
-  afterEach(async () => {
-    await fx.close()
-  })
-  const run = (overrides?: Record<string, string>, env?: Record<string, string>) =>
-    fx.run(overrides, { node, env })
-  const stored = () => fx.github.secrets(fx.repo)
-  const storedRefreshIsLive = () => fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')
+  const { fx, run } = useFixturePerTest(node)
+  const stored = () => fx().github.secrets(fx().repo)
+  const storedRefreshIsLive = () => fx().oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')
   const tokensSeen = (result: ActionRun) => [
-    fx.initialRefreshToken,
+    fx().initialRefreshToken,
     PAT,
     stored().WIZARD_REFRESH_TOKEN,
     stored().WIZARD_OAUTH_TOKEN,
@@ -39,7 +32,7 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
   async function expectRotated(result: ActionRun) {
     expect(result.exitCode).toBe(0)
     expect(result.outputs.status).toBe('rotated')
-    expect(stored().WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
+    expect(stored().WIZARD_REFRESH_TOKEN).not.toBe(fx().initialRefreshToken)
     expect(await storedRefreshIsLive()).toBe(true)
     expect(stored().WIZARD_EXPIRES_AT).toBe(result.outputs['expires-at'])
     expect(leakedValues(result, tokensSeen(result))).toEqual([])
@@ -49,8 +42,8 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe(kind)
     const { WIZARD_WRITE_CHECK: _, ...rest } = stored()
-    expect(rest).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
-    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+    expect(rest).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
     expect(leakedValues(result, tokensSeen(result))).toEqual([])
   }
 
@@ -62,24 +55,24 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       ['a 502 with an HTML body', { kind: 'status', status: 502, body: '<html>Bad Gateway</html>' }],
       ['a body that is not JSON', { kind: 'malformed' }]
     ])('%s', async (_case, fault) => {
-      fx.oauth.injectFault(fault, 2)
+      fx().oauth.injectFault(fault, 2)
       const result = await run()
       await expectRotated(result)
-      expect(fx.oauth.tokenRequests).toBe(3)
-      expect(fx.oauth.grantsReachedProvider).toBe(1)
+      expect(fx().oauth.tokenRequests).toBe(3)
+      expect(fx().oauth.grantsReachedProvider).toBe(1)
       expect(result.stdout).toMatch(/::warning::Token request attempt 1 of 4 failed/)
     })
 
     it('a request that never answers, cut off by request-timeout', async () => {
-      fx.oauth.injectFault({ kind: 'hang' })
+      fx().oauth.injectFault({ kind: 'hang' })
       const result = await run({ 'request-timeout': '1s' })
       await expectRotated(result)
-      expect(fx.oauth.tokenRequests).toBe(2)
+      expect(fx().oauth.tokenRequests).toBe(2)
       expect(result.durationMs).toBeGreaterThanOrEqual(1000)
     })
 
     it('a 429, honouring Retry-After', async () => {
-      fx.oauth.injectFault({
+      fx().oauth.injectFault({
         kind: 'status',
         status: 429,
         headers: { 'retry-after': '1' },
@@ -93,33 +86,33 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
   })
 
   it('gives up after max-attempts, leaves the stored refresh token untouched and says the next run retries', async () => {
-    fx.oauth.injectFault(oauthError(503, 'temporarily_unavailable'), 10)
+    fx().oauth.injectFault(oauthError(503, 'temporarily_unavailable'), 10)
     const result = await run({ 'max-attempts': '3' })
     await expectUntouched(result, 'transient')
-    expect(fx.oauth.tokenRequests).toBe(3)
-    expect(fx.oauth.grantsReachedProvider).toBe(0)
+    expect(fx().oauth.tokenRequests).toBe(3)
+    expect(fx().oauth.grantsReachedProvider).toBe(0)
     expect(result.stdout).toContain('3 attempts made. Nothing was written')
     expect(result.stdout).toContain('the next scheduled run will retry')
   })
 
   it('a Retry-After longer than any backoff ends the retries at once', async () => {
-    fx.oauth.injectFault({ kind: 'status', status: 429, headers: { 'retry-after': '3600' }, body: {} }, 10)
+    fx().oauth.injectFault({ kind: 'status', status: 429, headers: { 'retry-after': '3600' }, body: {} }, 10)
     const result = await run()
     await expectUntouched(result, 'transient')
-    expect(fx.oauth.tokenRequests).toBe(1)
+    expect(fx().oauth.tokenRequests).toBe(1)
   })
 
   it('an answer lost after the server rotated: the retry is refused and the message says why', async () => {
-    fx.oauth.injectFault({ kind: 'drop-response' })
+    fx().oauth.injectFault({ kind: 'drop-response' })
     const result = await run()
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('terminal')
     expect(result.stdout).toContain('An earlier attempt may have reached the server and rotated the token')
     expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
     // Spent by the lost attempt, then the family was revoked on reuse: Hydra's behaviour, mirrored.
-    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(false)
-    expect(fx.oauth.grantsReachedProvider).toBe(2)
-    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(false)
+    expect(fx().oauth.grantsReachedProvider).toBe(2)
+    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx().initialRefreshToken)
   })
 
   describe('terminal answers are never retried and say how to re-bootstrap', () => {
@@ -130,33 +123,33 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       ['scope_not_granted', 403],
       ['invalid_grant', 400]
     ])('%s', async (error, status) => {
-      fx.oauth.injectFault(oauthError(status, error, 'The refresh token was already used.'))
+      fx().oauth.injectFault(oauthError(status, error, 'The refresh token was already used.'))
       const result = await run()
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('terminal')
-      expect(fx.oauth.tokenRequests).toBe(1)
+      expect(fx().oauth.tokenRequests).toBe(1)
       expect(result.stdout).toContain(`${error}: The refresh token was already used.`)
       expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets --body')
-      expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+      expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx().initialRefreshToken)
     })
 
     it('invalid_client from the real server, for a wrong client secret; the token itself is left unspent', async () => {
-      const token = await fx.oauth.mintRefreshToken({ clientId: fx.oauth.confidentialClient.id })
+      const token = await fx().oauth.mintRefreshToken({ clientId: fx().oauth.confidentialClient.id })
       const result = await run({
         'refresh-token': token,
-        'client-id': fx.oauth.confidentialClient.id,
+        'client-id': fx().oauth.confidentialClient.id,
         'client-secret': 'wrong-secret'
       })
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('terminal')
       expect(result.stdout).toContain('401 invalid_client')
-      expect(fx.oauth.tokenRequests).toBe(1)
-      expect(await fx.oauth.isRefreshTokenLive(token)).toBe(true)
+      expect(fx().oauth.tokenRequests).toBe(1)
+      expect(await fx().oauth.isRefreshTokenLive(token)).toBe(true)
     })
   })
 
   it("Hydra's concurrent-use refusal is reported as a concurrent run and never retried", async () => {
-    fx.oauth.injectFault(
+    fx().oauth.injectFault(
       oauthError(
         400,
         'invalid_request',
@@ -166,7 +159,7 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
     const result = await run()
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('concurrent')
-    expect(fx.oauth.tokenRequests).toBe(1)
+    expect(fx().oauth.tokenRequests).toBe(1)
     expect(result.stdout).toContain('That run owns the rotation')
   })
 
@@ -174,26 +167,26 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
     const put = (name: string) => ({ method: 'PUT', path: new RegExp(`/secrets/${name}$`) })
 
     it('a public-key read that fails twice is retried before anything is spent', async () => {
-      fx.github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 503 }, 2)
+      fx().github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 503 }, 2)
       await expectRotated(await run())
     })
 
     it('a public-key read that keeps failing stops the run before the grant', async () => {
-      fx.github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 502 }, 10)
+      fx().github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 502 }, 10)
       const result = await run()
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('transient')
-      expect(fx.oauth.tokenRequests).toBe(0)
-      expect(stored()).toEqual({ WIZARD_REFRESH_TOKEN: fx.initialRefreshToken })
+      expect(fx().oauth.tokenRequests).toBe(0)
+      expect(stored()).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
     })
 
     it('a PAT without access to the repository (404) stops the run before the grant', async () => {
-      fx.github.addToken('other-repo-pat', { repositories: ['octo/other'] })
+      fx().github.addToken('other-repo-pat', { repositories: ['octo/other'] })
       const result = await run({ 'github-token': 'other-repo-pat' })
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('preflight')
       expect(result.stdout).toContain('404')
-      expect(fx.oauth.tokenRequests).toBe(0)
+      expect(fx().oauth.tokenRequests).toBe(0)
     })
 
     it.each<[string, GitHubFault]>([
@@ -210,17 +203,17 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       ],
       ['a reset connection', { kind: 'reset' }]
     ])('a refresh-token write that meets %s is retried and lands', async (_case, fault) => {
-      fx.github.injectFault(put('WIZARD_REFRESH_TOKEN'), fault)
+      fx().github.injectFault(put('WIZARD_REFRESH_TOKEN'), fault)
       await expectRotated(await run())
     })
 
     it('a write that never answers is cut off by request-timeout and retried', async () => {
-      fx.github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'hang' })
+      fx().github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'hang' })
       await expectRotated(await run({ 'request-timeout': '1s' }))
     })
 
     it('a refresh-token write that always fails: loud failure, the token is lost, and the recovery step', async () => {
-      fx.github.injectFault(put('WIZARD_REFRESH_TOKEN'), { kind: 'status', status: 500 }, 10)
+      fx().github.injectFault(put('WIZARD_REFRESH_TOKEN'), { kind: 'status', status: 500 }, 10)
       const result = await run()
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('store')
@@ -229,29 +222,29 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       // Nothing after the failed stage was written: a stale expiry never sits beside lost tokens.
       expect(stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
       expect(stored().WIZARD_EXPIRES_AT).toBeUndefined()
-      expect(fx.oauth.grantsReachedProvider).toBe(1)
+      expect(fx().oauth.grantsReachedProvider).toBe(1)
       expect(leakedValues(result, tokensSeen(result))).toEqual([])
     })
 
     it('a later write that always fails: the refresh token is stored and live, the expiry is not written', async () => {
-      fx.github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'status', status: 500 }, 10)
+      fx().github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'status', status: 500 }, 10)
       const result = await run()
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('store')
       expect(result.outputs['refresh-token-rotated']).toBe('true')
       expect(await storedRefreshIsLive()).toBe(true)
-      expect(stored().WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
+      expect(stored().WIZARD_REFRESH_TOKEN).not.toBe(fx().initialRefreshToken)
       expect(stored().WIZARD_EXPIRES_AT).toBeUndefined()
       expect(result.stdout).toContain('The stored refresh token is live')
     })
 
     it('an expiry write that always fails: tokens stored, the failure says so', async () => {
-      fx.github.injectFault(put('WIZARD_EXPIRES_AT'), { kind: 'status', status: 503 }, 10)
+      fx().github.injectFault(put('WIZARD_EXPIRES_AT'), { kind: 'status', status: 503 }, 10)
       const result = await run()
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('store')
       expect(await storedRefreshIsLive()).toBe(true)
-      expect(await fx.oauth.isAccessTokenLive(stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(true)
+      expect(await fx().oauth.isAccessTokenLive(stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(true)
     })
   })
 
@@ -259,24 +252,24 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
     const variable = 'WIZARD_EXPIRES_AT'
     const guarded = (overrides: Record<string, string> = {}) => ({
       'expires-at-variable': variable,
-      'expires-at': fx.github.variables(fx.repo.repository)[variable] ?? '',
+      'expires-at': fx().github.variables(fx().repo.repository)[variable] ?? '',
       ...overrides
     })
 
     it('the first guarded run creates the expiry variable; the next run chains on it', async () => {
       const first = await run(guarded())
       await expectRotated(first)
-      expect(fx.github.variables(fx.repo.repository)[variable]).toBe(first.outputs['expires-at'])
+      expect(fx().github.variables(fx().repo.repository)[variable]).toBe(first.outputs['expires-at'])
       const second = await run(guarded())
       expect(second.outputs.status).toBe('rotated')
-      expect(fx.github.variables(fx.repo.repository)[variable]).toBe(second.outputs['expires-at'])
+      expect(fx().github.variables(fx().repo.repository)[variable]).toBe(second.outputs['expires-at'])
     })
 
     it('a run that started before another rotated skips without presenting its stale token', async () => {
       const staleInputs = guarded() // what a queued job saw when it started
       const first = await run(guarded())
       expect(first.outputs.status).toBe('rotated')
-      const grants = fx.oauth.tokenRequests
+      const grants = fx().oauth.tokenRequests
 
       const stale = await run(staleInputs)
       expect(stale.exitCode).toBe(0)
@@ -284,26 +277,26 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(stale.stdout).toMatch(
         /::notice::The variable WIZARD_EXPIRES_AT is .* another run rotated the tokens after this job started/
       )
-      expect(fx.oauth.tokenRequests).toBe(grants) // the spent token was never presented
+      expect(fx().oauth.tokenRequests).toBe(grants) // the spent token was never presented
       expect(await storedRefreshIsLive()).toBe(true) // so the family is intact
       expect(stale.summary).toContain('another run already rotated')
     })
 
     it('skip-if-valid-for skips while the current token lives long enough, and rotates when it does not', async () => {
       const inFiftyMinutes = new Date(Date.now() + 50 * 60_000).toISOString()
-      fx.github.setVariable(fx.repo.repository, variable, inFiftyMinutes)
+      fx().github.setVariable(fx().repo.repository, variable, inFiftyMinutes)
       const skipped = await run(guarded({ 'skip-if-valid-for': '15m' }))
       expect(skipped.exitCode).toBe(0)
       expect(skipped.outputs.status).toBe('skipped-valid')
       expect(skipped.outputs['expires-at']).toBe(inFiftyMinutes)
-      expect(fx.oauth.tokenRequests).toBe(0)
+      expect(fx().oauth.tokenRequests).toBe(0)
 
       const rotated = await run(guarded({ 'skip-if-valid-for': '1h' }))
       expect(rotated.outputs.status).toBe('rotated')
     })
 
     it('a variable write that keeps failing: every secret rotated, the failure says how to set it by hand', async () => {
-      fx.github.injectFault(
+      fx().github.injectFault(
         { method: 'POST', path: /\/actions\/variables$/ },
         { kind: 'status', status: 500 },
         10
@@ -325,14 +318,14 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(result.stdout).toContain(
         'would rotate WIZARD_REFRESH_TOKEN, WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, variable WIZARD_EXPIRES_AT'
       )
-      expect(fx.oauth.tokenRequests).toBe(0)
-      expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
-      expect(fx.github.variables(fx.repo.repository)[variable]).toBeUndefined()
+      expect(fx().oauth.tokenRequests).toBe(0)
+      expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx().initialRefreshToken)
+      expect(fx().github.variables(fx().repo.repository)[variable]).toBeUndefined()
     })
   })
 
   it('debug logging shows methods, paths, statuses and timings, and no token', async () => {
-    fx.oauth.injectFault(oauthError(503, 'temporarily_unavailable'))
+    fx().oauth.injectFault(oauthError(503, 'temporarily_unavailable'))
     const result = await run({}, { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' })
     await expectRotated(result)
     expect(result.stdout).toMatch(

@@ -4,7 +4,13 @@
  * key) and open every sealed value with libsodium, or the end-to-end tests prove nothing.
  */
 import { getOctokit } from '@actions/github'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { Agent, request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TLSSocket } from 'node:tls'
 import sodium from 'libsodium-wrappers'
+import { selfSignedCertificate } from '../harness/tls.js'
 import { startGitHubServer, type GitHubServer, type GitHubTarget } from '../harness/github-server.js'
 
 const REPOSITORY = 'octo/widgets'
@@ -441,5 +447,94 @@ describe('faults, latency and records', () => {
       '/repos/octo/widgets/actions/secrets/public-key',
       '/repos/octo/widgets/actions/secrets/GHES'
     ])
+  })
+})
+
+describe('TLS', () => {
+  /** A throwaway self-signed certificate for 127.0.0.1 and localhost, as `npm run bench` makes one. */
+  async function selfSigned(): Promise<{ key: string; cert: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'github-server-tls-'))
+    try {
+      const { key, cert } = await selfSignedCertificate(dir)
+      return { key, cert }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  function call(
+    url: string,
+    agent: Agent,
+    method: string,
+    body?: unknown
+  ): Promise<{ status: number; json: unknown; encrypted: boolean }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method,
+          agent,
+          headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' }
+        },
+        (res) => {
+          // Read now: a keep-alive socket is handed back to the agent once the answer has ended.
+          const encrypted = (res.socket as TLSSocket).encrypted === true
+          let text = ''
+          res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              json: text ? JSON.parse(text) : undefined,
+              encrypted
+            })
+          )
+        }
+      )
+      req.on('error', reject)
+      req.end(body === undefined ? undefined : JSON.stringify(body))
+    })
+  }
+
+  it('serves https with the given key and certificate, with the same routes, log and close()', async () => {
+    const tls = await selfSigned()
+    const secure = await startGitHubServer({ tls, latencyMs: 20 })
+    // Keep-alive, so close() must also end an idle TLS connection.
+    const agent = new Agent({ ca: tls.cert, keepAlive: true })
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      secure.addRepository(REPOSITORY)
+      secure.addToken(TOKEN)
+      const base = `${secure.url}/api/v3/repos/${owner}/${repo}/actions/secrets`
+
+      const key = await call(`${base}/public-key`, agent, 'GET')
+      expect(key).toMatchObject({ status: 200, encrypted: true, json: secure.publicKey(target) })
+      const { key: publicKey, key_id } = key.json as { key: string; key_id: string }
+      const put = await call(`${base}/OVER_TLS`, agent, 'PUT', {
+        encrypted_value: seal('sealed and sent over TLS', publicKey),
+        key_id
+      })
+      expect(put.status).toBe(201)
+      expect(secure.secrets(target)).toEqual({ OVER_TLS: 'sealed and sent over TLS' })
+      expect(secure.requests.map(({ method, path, status }) => ({ method, path, status }))).toEqual([
+        { method: 'GET', path: '/repos/octo/widgets/actions/secrets/public-key', status: 200 },
+        { method: 'PUT', path: '/repos/octo/widgets/actions/secrets/OVER_TLS', status: 201 }
+      ])
+      for (const record of secure.requests)
+        expect(record.endedAt - record.startedAt).toBeGreaterThanOrEqual(15)
+
+      // A client that does not trust the certificate is refused by its own TLS check.
+      await expect(call(`${base}/public-key`, new Agent(), 'GET')).rejects.toThrow(/self.signed/i)
+
+      const closing = Date.now()
+      await secure.close()
+      expect(Date.now() - closing).toBeLessThan(1000)
+    } finally {
+      agent.destroy()
+      await secure.close()
+    }
+  })
+
+  it('still serves plain http without the option', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
   })
 })

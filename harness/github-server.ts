@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import sodium from 'libsodium-wrappers'
 
@@ -39,9 +40,14 @@ export interface RequestRecord {
 export interface GitHubServerOptions {
   /** Delay added before answering each request (default 0). */
   latencyMs?: number
+  /**
+   * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
+   * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
+   */
+  tls?: { key: string; cert: string }
 }
 export interface GitHubServer {
-  /** `http://127.0.0.1:PORT`, for GITHUB_API_URL. */
+  /** `http://127.0.0.1:PORT` (`https://` with the `tls` option), for GITHUB_API_URL. */
   url: string
   addRepository(repository: string, options?: { environments?: string[] }): void
   /** Defaults: every repository, can write secrets and variables, not expired. */
@@ -330,9 +336,12 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res)
-  })
+  }
+  const server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+    : createServer(listener)
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -458,7 +467,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   let closing: Promise<void> | undefined
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
 
     addRepository(repository, { environments = [] } = {}) {

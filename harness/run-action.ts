@@ -47,8 +47,34 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
 
+  const { exitCode, stdout, stderr, durationMs } = await spawnCollected(
+    options.node ?? process.execPath,
+    [options.entry ?? ACTION_ENTRY],
+    { env, cwd: dir }
+  )
+  const outputs = parseCommandFile(await readFile(outputFile, 'utf8'))
+  const summary = await readFile(summaryFile, 'utf8')
+  await rm(dir, { recursive: true, force: true })
+  const masked = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1] ?? '')
+  return { exitCode, stdout, stderr, outputs, summary, masked, durationMs }
+}
+
+export interface Collected {
+  exitCode: number | null
+  stdout: string
+  stderr: string
+  /** From spawn to the process closing its streams. */
+  durationMs: number
+}
+
+/** Runs a process to its end, collecting its output and timing it from spawn to close. */
+export async function spawnCollected(
+  command: string,
+  argv: string[],
+  options: { env: Record<string, string>; cwd: string }
+): Promise<Collected> {
   const started = performance.now()
-  const child = spawn(options.node ?? process.execPath, [options.entry ?? ACTION_ENTRY], { env, cwd: dir })
+  const child = spawn(command, argv, options)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -57,12 +83,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     child.on('error', reject)
     child.on('close', resolve)
   })
-  const durationMs = performance.now() - started
-  const outputs = parseCommandFile(await readFile(outputFile, 'utf8'))
-  const summary = await readFile(summaryFile, 'utf8')
-  await rm(dir, { recursive: true, force: true })
-  const masked = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1] ?? '')
-  return { exitCode, stdout, stderr, outputs, summary, masked, durationMs }
+  return { exitCode, stdout, stderr, durationMs: performance.now() - started }
 }
 
 /** Reads a GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER` (or the one-line `name=value`). */
