@@ -129,7 +129,7 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(result.outputs['error-kind']).toBe('terminal')
       expect(fx().oauth.tokenRequests).toBe(1)
       expect(result.stdout).toContain(`${error}: The refresh token was already used.`)
-      expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets --body')
+      expect(result.stdout).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets   # paste')
       expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx().initialRefreshToken)
     })
 

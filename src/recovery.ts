@@ -1,26 +1,16 @@
 import type { Config } from './inputs.js'
 
 /**
- * The exact commands a person runs to put a freshly signed-in token set back into the target's
- * secrets, for the names this run was configured with. Placeholders stand where only the person
- * knows the value; no value of this run is ever printed.
+ * The exact steps a person takes to put a freshly signed-in refresh token back, for the names this run was
+ * configured with. `gh secret set` without `--body` prompts for the value, so the token lands in no shell
+ * history; the hand-started run then writes the access token, the expiry and the variable itself.
  */
-export function bootstrapCommands(config: Pick<Config, 'target' | 'secretNames'>): string[] {
-  const where = `--repo ${config.target.repository}${config.target.environment ? ` --env "${config.target.environment}"` : ''}`
-  const names = config.secretNames
-  const commands = [
-    `gh secret set ${names.refreshToken} ${where} --body "<new refresh token>"`,
-    `gh secret set ${names.accessToken} ${where} --body "<new access token>"`
-  ]
-  if (names.expiresAt)
-    commands.push(`gh secret set ${names.expiresAt} ${where} --body "<expiry, ISO 8601 UTC>"`)
-  return commands
-}
-
 export function rebootstrapAdvice(config: Pick<Config, 'target' | 'secretNames'>): string {
+  const { repository, environment } = config.target
+  const env = environment ? ` --env "${environment}"` : ''
   return [
-    'To recover, a person signs in again locally (a new authorization, which issues a new refresh token) and stores the new values:',
-    ...bootstrapCommands(config).map((command) => `  ${command}`),
-    'Then run this workflow once by hand (workflow_dispatch) to check.'
+    'To recover, a person signs in again locally (a new authorization, which issues a new refresh token), then:',
+    `  gh secret set ${config.secretNames.refreshToken} --repo ${repository}${env}   # paste the new refresh token`,
+    `  gh workflow run <this workflow> --repo ${repository}   # rotates once and writes every other value`
   ].join('\n')
 }
