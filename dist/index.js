@@ -30292,7 +30292,8 @@ async function run(deps) {
                 written,
                 expiry: current,
                 refreshTokenRotated: false,
-                message: `Dry run: the PAT can write secrets on the target, and the refresh token was not presented. This run ${would}`
+                message: `Dry run: the PAT ${config.secretNames.writeCheck ? 'can write secrets on' : 'can read the public key of'} the ` +
+                    `target, and the refresh token was not presented. This run ${would}`
             });
         }
         if (decision.action === 'skip') {
