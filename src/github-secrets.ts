@@ -1,7 +1,5 @@
-import type { getOctokit } from '@actions/github'
+import type { HttpResponse, HttpSend } from './http.js'
 import type { Target } from './inputs.js'
-
-type Octokit = ReturnType<typeof getOctokit>
 
 export interface PublicKey {
   key_id: string
@@ -12,6 +10,8 @@ export interface PublicKey {
 export interface GitHubApi {
   readPublicKey(): Promise<PublicKey>
   writeSecret(name: string, encryptedValue: string, keyId: string): Promise<'created' | 'updated'>
+  /** Whether there was a secret of that name to delete. */
+  deleteSecret(name: string): Promise<'deleted' | 'absent'>
   /** Undefined when the variable does not exist yet. */
   readVariable(name: string): Promise<string | undefined>
   /** `exists` says which call to make first (known from the preflight read); the other is the fallback. */
@@ -30,139 +30,128 @@ export class GitHubApiError extends Error {
   }
 }
 
-export function createGitHubApi(
-  octokit: Octokit,
-  target: Target,
-  timeoutMs: number,
-  debug: (message: string) => void = () => undefined
-): GitHubApi {
-  const base = { owner: target.owner, repo: target.repo }
-  // Method, path, status and timing of every call; never a body (which holds a sealed value).
-  octokit.hook.wrap('request', async (request, options) => {
+export interface GitHubClientOptions {
+  send: HttpSend
+  /** The REST root: https://api.github.com, or a GitHub Enterprise Server's https://HOST/api/v3. */
+  apiUrl: string
+  token: string
+  userAgent: string
+  target: Target
+  debug?: (message: string) => void
+}
+
+/**
+ * The five REST calls a rotation needs, made directly: a general-purpose client would cost more to load
+ * than the whole rotation takes (see the README's Performance section).
+ */
+export function createGitHubApi(options: GitHubClientOptions): GitHubApi {
+  const { send, target, debug = () => undefined } = options
+  const root = options.apiUrl.replace(/\/+$/, '')
+  const repo = `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`
+  const secrets = target.environment
+    ? `${repo}/environments/${encodeURIComponent(target.environment)}/secrets`
+    : `${repo}/actions/secrets`
+  const headers = {
+    accept: 'application/vnd.github+json',
+    authorization: `Bearer ${options.token}`,
+    'user-agent': options.userAgent,
+    'x-github-api-version': '2022-11-28'
+  }
+
+  async function call(method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: object) {
     const started = performance.now()
-    const { method, url } = octokit.request.endpoint.parse(options)
-    const line = `${method} ${new URL(url).pathname}`
+    // Method, path, status and timing of every call; never a body (which holds a sealed value).
+    const line = () => `GitHub ${method} ${path}`
+    const took = () => `${Math.round(performance.now() - started)} ms`
+    let response: HttpResponse
     try {
-      const response = await request(options)
-      debug(`GitHub ${line} → ${response.status} in ${Math.round(performance.now() - started)} ms`)
-      return response
+      response = await send({
+        method,
+        url: root + path,
+        headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
+        body: body ? JSON.stringify(body) : undefined
+      })
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 'no answer'
-      debug(`GitHub ${line} → ${status} in ${Math.round(performance.now() - started)} ms`)
+      debug(`${line()} → no answer in ${took()}`)
+      throw new GitHubApiError(undefined, error instanceof Error ? error.message : String(error))
+    }
+    debug(`${line()} → ${response.status} in ${took()}`)
+    if (response.status >= 200 && response.status < 300) return response
+    throw new GitHubApiError(response.status, errorMessage(response), flatten(response.headers))
+  }
+
+  const secret = (name: string) => `${secrets}/${encodeURIComponent(name)}`
+  const variable = (name: string) => `${repo}/actions/variables/${encodeURIComponent(name)}`
+  const absentOn =
+    (...statuses: number[]) =>
+    (error: unknown) => {
+      if (error instanceof GitHubApiError && statuses.includes(error.status ?? 0)) return undefined
       throw error
     }
-  })
-  // A fresh signal per call: a hung connection ends in a retryable error instead of a hung job.
-  const request = () => ({ request: { signal: AbortSignal.timeout(timeoutMs) } })
+
   return {
     async readPublicKey() {
-      const response = await call(() =>
-        target.environment
-          ? octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key', {
-              ...base,
-              environment_name: target.environment,
-              ...request()
-            })
-          : octokit.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { ...base, ...request() })
-      )
-      return { key_id: response.data.key_id, key: response.data.key }
+      const data = json(await call('GET', `${secrets}/public-key`))
+      if (typeof data.key_id !== 'string' || typeof data.key !== 'string') {
+        throw new GitHubApiError(undefined, 'the public key answer has no key_id and key')
+      }
+      return { key_id: data.key_id, key: data.key }
     },
     async writeSecret(name, encryptedValue, keyId) {
-      const body = { secret_name: name, encrypted_value: encryptedValue, key_id: keyId, ...request() }
-      const response = await call(() =>
-        target.environment
-          ? octokit.request(
-              'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
-              {
-                ...base,
-                environment_name: target.environment,
-                ...body
-              }
-            )
-          : octokit.request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', { ...base, ...body })
-      )
+      const response = await call('PUT', secret(name), { encrypted_value: encryptedValue, key_id: keyId })
       return response.status === 201 ? 'created' : 'updated'
     },
+    async deleteSecret(name) {
+      return (await call('DELETE', secret(name)).catch(absentOn(404))) ? 'deleted' : 'absent'
+    },
     async readVariable(name) {
-      try {
-        const response = await call(() =>
-          octokit.request('GET /repos/{owner}/{repo}/actions/variables/{name}', {
-            ...base,
-            name,
-            ...request()
-          })
-        )
-        return response.data.value
-      } catch (error) {
-        if (error instanceof GitHubApiError && error.status === 404) return undefined
-        throw error
-      }
+      const response = await call('GET', variable(name)).catch(absentOn(404))
+      if (!response) return undefined
+      const data = json(response)
+      if (typeof data.value !== 'string')
+        throw new GitHubApiError(undefined, 'the variable answer has no value')
+      return data.value
     },
     async writeVariable(name, value, exists) {
-      const update = () =>
-        call(() =>
-          octokit.request('PATCH /repos/{owner}/{repo}/actions/variables/{name}', {
-            ...base,
-            name,
-            value,
-            ...request()
-          })
-        )
-      const create = () =>
-        call(() =>
-          octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
-            ...base,
-            name,
-            value,
-            ...request()
-          })
-        )
+      const update = () => call('PATCH', variable(name), { name, value })
+      const create = () => call('POST', `${repo}/actions/variables`, { name, value })
       // Another run may have created or removed it since the preflight read: then the other call serves.
-      const fallsThrough = (status: number) => (error: unknown) => {
-        if (error instanceof GitHubApiError && error.status === status) return undefined
-        throw error
-      }
       if (exists) {
-        if ((await update().catch(fallsThrough(404))) !== undefined) return 'updated'
+        if (await update().catch(absentOn(404))) return 'updated'
         await create()
         return 'created'
       }
-      if ((await create().catch(fallsThrough(409))) !== undefined) return 'created'
+      if (await create().catch(absentOn(409))) return 'created'
       await update()
       return 'updated'
     }
   }
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
+function json(response: HttpResponse): Record<string, unknown> {
   try {
-    return await request()
-  } catch (error) {
-    throw toGitHubApiError(error)
+    const data: unknown = JSON.parse(response.body)
+    if (data && typeof data === 'object') return data as Record<string, unknown>
+  } catch {
+    // fall through: reported without the body
   }
+  throw new GitHubApiError(undefined, `GitHub answered ${response.status} with a body that is not JSON`)
 }
 
-function toGitHubApiError(error: unknown): GitHubApiError {
-  const failure = error as {
-    status?: unknown
-    message?: unknown
-    name?: unknown
-    response?: { headers?: Record<string, unknown> }
+/** GitHub's `message` field says what went wrong and holds no secret values; anything else is left out. */
+function errorMessage(response: HttpResponse): string {
+  try {
+    const data = JSON.parse(response.body) as { message?: unknown }
+    if (typeof data.message === 'string') return data.message.split('\n')[0]?.slice(0, 200) ?? ''
+  } catch {
+    // not JSON: a proxy's or load balancer's page
   }
-  // Octokit reports a network failure as status 500 without a response; keep "no answer" apart from a real 500.
-  const answered = failure.response !== undefined
-  const status = answered && typeof failure.status === 'number' ? failure.status : undefined
-  const headers: Record<string, string | undefined> = {}
-  for (const [key, value] of Object.entries(failure.response?.headers ?? {})) {
-    headers[key.toLowerCase()] = value === undefined ? undefined : String(value)
-  }
-  const timedOut =
-    failure.name === 'TimeoutError' ||
-    failure.name === 'AbortError' ||
-    /aborted|timeout/i.test(String(failure.message))
-  // Octokit's message for an HTTP error is GitHub's `message` field plus a docs link: no secret values.
-  const message = timedOut
-    ? 'no answer within request-timeout'
-    : String(failure.message ?? error).split(' - ')[0]
-  return new GitHubApiError(status, message ?? 'request failed', headers)
+  return response.status >= 500 ? 'server error' : 'request refused'
+}
+
+function flatten(headers: HttpResponse['headers']): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {}
+  for (const [name, value] of Object.entries(headers))
+    flat[name] = Array.isArray(value) ? value.join(', ') : value
+  return flat
 }

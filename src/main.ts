@@ -51,6 +51,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     const policy: RetryPolicy = { ...deps.retryDelays, maxAttempts: config.maxAttempts }
     const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now })
     const api = deps.githubApi(config)
+    deps.sealer.warmUp()
     const checked = await preflight(api, config, retry, deps.sealer, deps.now())
     const decision = decide({
       expiresAtSeen: config.expiresAtSeen,

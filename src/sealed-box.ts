@@ -5,12 +5,14 @@ type Sodium = typeof sodiumModule
 export interface Sealer {
   /** Seals `plaintext` for the holder of `publicKey` (base64), as GitHub's secrets API requires. */
   seal(plaintext: string, publicKey: string): Promise<string>
+  /** Starts loading the library now, so that it is ready by the time the first value is sealed. */
+  warmUp(): void
 }
 
 /**
  * A libsodium sealed box (crypto_box_seal: an ephemeral X25519 key pair, XSalsa20-Poly1305).
- * Loading libsodium's WebAssembly takes tens of milliseconds, so it starts when the sealer is made and
- * runs while the first network round trip is under way, instead of before it.
+ * Loading libsodium's WebAssembly takes tens of milliseconds: `warmUp` starts it as the first request
+ * goes out, so it runs while that round trip is under way; a run that stops at its inputs never loads it.
  */
 export function createSodiumSealer(): Sealer {
   let ready: Promise<Sodium> | undefined
@@ -22,8 +24,10 @@ export function createSodiumSealer(): Sealer {
     })
     return ready
   }
-  void load().catch(() => undefined) // warm up now; a real failure surfaces at the first seal
   return {
+    warmUp() {
+      void load().catch(() => undefined) // a real failure surfaces at the first seal
+    },
     async seal(plaintext, publicKey) {
       const sodium = await load()
       const key = sodium.from_base64(publicKey, sodium.base64_variants.ORIGINAL)

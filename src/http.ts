@@ -1,0 +1,72 @@
+import * as http from 'node:http'
+import * as https from 'node:https'
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  url: string
+  headers: Record<string, string>
+  body?: string
+}
+
+export interface HttpResponse {
+  status: number
+  /** Lower-case names, as Node gives them. */
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>
+
+/** A request that got no complete answer in time; its message names the limit, never the request's body. */
+export class HttpTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within request-timeout (${timeoutMs} ms)`)
+    this.name = 'HttpTimeoutError'
+  }
+}
+
+/**
+ * One request over Node's own http/https, with a deadline for the whole exchange (connect, send, answer).
+ * No redirects and no retries: both are decisions the callers make. Connections are kept alive, so the
+ * writes after the first reuse the TLS session to GitHub.
+ *
+ * The runner's proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY and their lower-case forms) are honoured
+ * by Node's built-in proxy support (`proxyEnv`, Node 24.5 and later, the runtime action.yml names).
+ */
+export function createHttpSend(options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): HttpSend {
+  const proxyEnv = options.env ?? process.env
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, proxyEnv } as http.AgentOptions),
+    'https:': new https.Agent({ keepAlive: true, proxyEnv } as https.AgentOptions)
+  }
+  return (request) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const url = new URL(request.url)
+      const transport = url.protocol === 'https:' ? https : http
+      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:']
+      const headers: Record<string, string> = { ...request.headers }
+      if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body))
+      const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
+        const chunks: Buffer[] = []
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+        incoming.on('error', fail)
+        incoming.on('end', () => {
+          clearTimeout(deadline)
+          resolve({
+            status: incoming.statusCode ?? 0,
+            headers: incoming.headers,
+            body: Buffer.concat(chunks).toString('utf8')
+          })
+        })
+      })
+      const deadline = setTimeout(() => {
+        outgoing.destroy(new HttpTimeoutError(options.timeoutMs))
+      }, options.timeoutMs)
+      function fail(error: Error) {
+        clearTimeout(deadline)
+        reject(error)
+      }
+      outgoing.on('error', fail)
+      outgoing.end(request.body)
+    })
+}
