@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { ENVIRONMENT, leakedValues, PAT } from '../harness/fixture.js'
+import { startForwardProxy, type ForwardProxy } from '../harness/proxy.js'
 import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
 import { useFixturePerTest } from './support/fixture-per-test.js'
 
@@ -206,5 +207,33 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     const stored = fx().github.secrets(fx().repo)
     expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(fx().initialRefreshToken)
     expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+})
+
+describe('behind a proxy (Node’s built-in support, in the node24 runtime action.yml names)', () => {
+  const { fx, run } = useFixturePerTest(node24)
+  let proxy: ForwardProxy
+  beforeEach(async () => {
+    proxy = await startForwardProxy()
+  })
+  afterEach(async () => {
+    await proxy.close()
+  })
+
+  it('sends the grant and every GitHub call through HTTP_PROXY and rotates as usual', async () => {
+    const result = await run({}, { HTTP_PROXY: proxy.url, https_proxy: proxy.url })
+    expect(result.exitCode).toBe(0)
+    const stored = fx().github.secrets(fx().repo)
+    expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    const github = new URL(fx().github.url).host
+    const oauth = new URL(fx().oauth.tokenUrl).host
+    expect(proxy.seen).toContain(`POST http://${oauth}/oauth2/token`)
+    expect(proxy.seen.filter((line) => line.includes(github))).toHaveLength(fx().github.requests.length)
+  })
+
+  it('goes direct to the hosts NO_PROXY names', async () => {
+    const result = await run({}, { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
+    expect(result.exitCode).toBe(0)
+    expect(proxy.seen).toEqual([])
   })
 })

@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHttpSend, HttpTimeoutError } from '../src/http.js'
+
+let server: Server
+let url: string
+const sockets = new Set<import('node:net').Socket>()
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      if (request.url === '/hang') return // never answers
+      if (request.url === '/reset') return request.socket.destroy()
+      if (request.url === '/half') {
+        response.writeHead(200, { 'content-length': '100' })
+        response.write('{"partial":')
+        setTimeout(() => request.socket.destroy(), 20)
+        return
+      }
+      response.writeHead(201, { 'x-echo-length': request.headers['content-length'] ?? 'none' })
+      response.end(JSON.stringify({ method: request.method, body: Buffer.concat(chunks).toString('utf8') }))
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const send = createHttpSend({ timeoutMs: 300, env: {} })
+
+describe('createHttpSend', () => {
+  it('sends the body with its length and returns status, headers and body', async () => {
+    const response = await send({ method: 'PUT', url: `${url}/echo`, headers: {}, body: 'ünï' })
+    expect(response.status).toBe(201)
+    expect(response.headers['x-echo-length']).toBe('5')
+    expect(JSON.parse(response.body)).toEqual({ method: 'PUT', body: 'ünï' })
+  })
+
+  it('ends a request that gets no answer at the timeout, naming the input', async () => {
+    const started = performance.now()
+    const failure = send({ method: 'GET', url: `${url}/hang`, headers: {} })
+    await expect(failure).rejects.toBeInstanceOf(HttpTimeoutError)
+    await expect(failure).rejects.toThrow(/request-timeout \(300 ms\)/)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+  })
+
+  it('fails on a reset connection and on an answer cut off half way', async () => {
+    await expect(send({ method: 'GET', url: `${url}/reset`, headers: {} })).rejects.toThrow(
+      /socket hang up|ECONNRESET/
+    )
+    await expect(send({ method: 'GET', url: `${url}/half`, headers: {} })).rejects.toThrow(
+      /aborted|ECONNRESET/
+    )
+  })
+
+  it('names a refused connection, which proves the request never reached the server', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    await expect(send({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} })).rejects.toThrow(
+      /ECONNREFUSED/
+    )
+  })
+})
