@@ -1,4 +1,4 @@
-import { planWrites } from '../src/plan.js'
+import { planExpiryRollback, planWrites } from '../src/plan.js'
 
 const names = {
   refreshToken: 'RT',
@@ -18,24 +18,30 @@ const shape = (stages: ReturnType<typeof planWrites>) =>
   stages.map((stage) => stage.map((w) => `${w.name}=${w.value}`))
 
 describe('planWrites', () => {
-  it('writes the refresh token alone first, then the access token, then the expiry', () => {
+  it('writes the refresh token alone first, then everything else at once', () => {
     expect(shape(planWrites(names, tokens, expiry))).toEqual([
       ['RT=rt'],
-      ['AT=at'],
-      ['EXP=2026-11-24T11:00:00.000Z']
+      ['AT=at', 'EXP=2026-11-24T11:00:00.000Z']
     ])
   })
 
   it('keeps the stored refresh token when the server did not rotate it', () => {
     const { refresh_token: _, ...unrotated } = tokens
-    expect(shape(planWrites(names, unrotated, expiry))).toEqual([['AT=at'], ['EXP=2026-11-24T11:00:00.000Z']])
+    expect(shape(planWrites(names, unrotated, expiry))).toEqual([['AT=at', 'EXP=2026-11-24T11:00:00.000Z']])
   })
 
   it('writes the id token beside the access token only when both a name and a token exist', () => {
     const withId = { ...tokens, id_token: 'idt' }
-    expect(shape(planWrites({ ...names, idToken: 'ID' }, withId, expiry))[1]).toEqual(['AT=at', 'ID=idt'])
-    expect(shape(planWrites(names, withId, expiry))[1]).toEqual(['AT=at'])
-    expect(shape(planWrites({ ...names, idToken: 'ID' }, tokens, expiry))[1]).toEqual(['AT=at'])
+    expect(shape(planWrites({ ...names, idToken: 'ID' }, withId, expiry))[1]).toEqual([
+      'AT=at',
+      'ID=idt',
+      'EXP=2026-11-24T11:00:00.000Z'
+    ])
+    expect(shape(planWrites(names, withId, expiry))[1]).toEqual(['AT=at', 'EXP=2026-11-24T11:00:00.000Z'])
+    expect(shape(planWrites({ ...names, idToken: 'ID' }, tokens, expiry))[1]).toEqual([
+      'AT=at',
+      'EXP=2026-11-24T11:00:00.000Z'
+    ])
   })
 
   it('writes no expiry when it is turned off or unknown', () => {
@@ -45,25 +51,30 @@ describe('planWrites', () => {
     ])
     expect(shape(planWrites(names, tokens, undefined))).toEqual([['RT=rt'], ['AT=at']])
   })
+
+  it('puts back the write-check secret the preflight took, beside the other writes', () => {
+    const stages = planWrites(names, tokens, expiry, undefined, { name: 'CHECK', value: 'checked' })
+    expect(shape(stages)[1]).toEqual(['AT=at', 'EXP=2026-11-24T11:00:00.000Z', 'CHECK=checked'])
+    expect(stages[1]?.at(-1)?.what).toBe('write check')
+  })
 })
 
 describe('planWrites with the expiry variable', () => {
-  it('writes the variable beside the expiry secret, in the last stage', () => {
+  it('writes the variable beside the expiry secret, after the refresh token', () => {
     const stages = planWrites(names, tokens, expiry, { name: 'VAR', exists: true })
     expect(shape(stages)).toEqual([
       ['RT=rt'],
-      ['AT=at'],
-      ['EXP=2026-11-24T11:00:00.000Z', 'VAR=2026-11-24T11:00:00.000Z']
+      ['AT=at', 'EXP=2026-11-24T11:00:00.000Z', 'VAR=2026-11-24T11:00:00.000Z']
     ])
-    expect(stages[2]?.map((write) => write.kind)).toEqual(['secret', 'variable'])
+    expect(stages[1]?.map((write) => write.kind)).toEqual(['secret', 'secret', 'variable'])
   })
 
-  it('writes the variable last even with the expiry secret turned off', () => {
+  it('writes the variable even with the expiry secret turned off', () => {
     const stages = planWrites({ ...names, expiresAt: undefined }, tokens, expiry, {
       name: 'VAR',
       exists: false
     })
-    expect(shape(stages)).toEqual([['RT=rt'], ['AT=at'], ['VAR=2026-11-24T11:00:00.000Z']])
+    expect(shape(stages)).toEqual([['RT=rt'], ['AT=at', 'VAR=2026-11-24T11:00:00.000Z']])
   })
 
   it('never writes the variable with an unknown expiry', () => {
@@ -71,5 +82,40 @@ describe('planWrites with the expiry variable', () => {
       ['RT=rt'],
       ['AT=at']
     ])
+  })
+})
+
+describe('planExpiryRollback', () => {
+  const rotatedAt = new Date('2026-11-24T10:00:00.000Z')
+  const withId = { ...tokens, id_token: 'idt' }
+  const [, last = []] = planWrites(
+    { ...names, idToken: 'ID' },
+    withId,
+    expiry,
+    { name: 'VAR', exists: true },
+    {
+      name: 'CHECK',
+      value: 'checked'
+    }
+  )
+  const byName = (...wanted: string[]) => new Set(last.filter((write) => wanted.includes(write.name)))
+
+  it('points the expiry writes that landed at the rotation time when a token write failed', () => {
+    const redo = planExpiryRollback(last, byName('ID', 'EXP', 'VAR', 'CHECK'), rotatedAt)
+    expect(redo.map((write) => `${write.name}=${write.value}`)).toEqual([
+      'EXP=2026-11-24T10:00:00.000Z',
+      'VAR=2026-11-24T10:00:00.000Z'
+    ])
+    expect(redo.map((write) => write.kind)).toEqual(['secret', 'variable'])
+  })
+
+  it('leaves alone an expiry write that failed too: what it holds still predates this rotation', () => {
+    const redo = planExpiryRollback(last, byName('AT', 'VAR'), rotatedAt)
+    expect(redo.map((write) => write.name)).toEqual(['VAR'])
+  })
+
+  it('has nothing to undo when every token landed, whatever else failed', () => {
+    expect(planExpiryRollback(last, byName('AT', 'ID', 'EXP'), rotatedAt)).toEqual([])
+    expect(planExpiryRollback(last, byName('AT', 'ID'), rotatedAt)).toEqual([])
   })
 })

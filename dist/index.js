@@ -859,33 +859,44 @@ function describeGitHubError(error) {
 
 
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.';
+/** What the write-check secret holds: only the time of the check. */
+const writeCheckValue = (at) => `write checked at ${at.toISOString()}`;
 /**
- * Proves the PAT can do everything the rotation will need, before the refresh token is spent: read the
- * public key and, when compare-after-lock is on, the expiry variable; then write a secret. Reading the
- * key is not enough: a PAT with Secrets "read" only reads it too, and would lose the rotated token at
- * the first write. The check secret holds only the time of the check.
+ * Proves the PAT can do everything the rotation will need, before the refresh token is spent, in one
+ * round trip when it can: read the public key, read the expiry variable (when compare-after-lock is on),
+ * and delete the write-check secret, all at once. Reading the key is not enough: a PAT with Secrets "read"
+ * only reads it too, and would lose the rotated token at the first write. Deleting a secret takes the same
+ * "Secrets: write" permission as writing one, and needs no key, so it can go out beside the key read; the
+ * run puts the secret back. Only when there was nothing to delete (the first run, or someone removed it)
+ * does a 404 leave the question open: then a sealed write answers it, one round trip later.
  */
 async function preflight(api, config, retry, sealer, now) {
     const where = describeTarget(config.target);
     const variable = config.expiresAtVariable;
-    const [publicKey, value] = await Promise.all([
-        retry('Reading the public key', () => api.readPublicKey()).catch((error) => {
-            throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
-        }),
+    const check = config.secretNames.writeCheck;
+    const cannotWrite = (error) => {
+        throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
+    };
+    const [publicKey, value, proof] = await Promise.all([
+        retry('Reading the public key', () => api.readPublicKey()).catch(cannotWrite),
         variable
             ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch((error) => {
                 throw preflightError(error, config.target, `cannot read the variable ${variable} on ${config.target.repository}`, 'Variables: read and write');
             })
+            : undefined,
+        check
+            ? retry(`Deleting the check secret ${check}`, () => api.deleteSecret(check)).catch(cannotWrite)
             : undefined
     ]);
-    const check = config.secretNames.writeCheck;
-    if (check) {
-        const sealed = await sealer.seal(`write checked at ${now.toISOString()}`, publicKey.key);
-        await retry(`Writing the check secret ${check}`, () => api.writeSecret(check, sealed, publicKey.key_id)).catch((error) => {
-            throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
-        });
+    if (check && proof === 'absent') {
+        const sealed = await sealer.seal(writeCheckValue(now), publicKey.key);
+        await retry(`Writing the check secret ${check}`, () => api.writeSecret(check, sealed, publicKey.key_id)).catch(cannotWrite);
     }
-    return { publicKey, expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined };
+    return {
+        publicKey,
+        expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
+        writeCheckTaken: proof === 'deleted' ? check : undefined
+    };
 }
 function preflightError(error, target, cannot, permission) {
     const status = error instanceof github_secrets/* GitHubApiError */.O ? error.status : undefined;
@@ -992,15 +1003,16 @@ function decide(input) {
 var inputs = __nccwpck_require__(709);
 ;// CONCATENATED MODULE: ./src/plan.ts
 /**
- * What to write, in stages that run one after another (the writes inside a stage go out together):
- * 1. the refresh token alone, because it is the one value that cannot be got back;
- * 2. the access token and id token;
- * 3. the expiry secret and the expiry variable last, so that a fresh expiry means every other value was
- *    written, and a run that sees the variable change can trust that the tokens already did.
- * A server that did not rotate the refresh token leaves the stored one as it is; an unknown expiry is
- * never written, rather than guessed.
+ * What to write, in two stages that run one after the other (the writes inside a stage go out together):
+ * 1. the refresh token alone, because it is the one value that cannot be got back: nothing else is
+ *    written unless it landed;
+ * 2. everything else at once: the access and id tokens, the expiry secret and variable, and the
+ *    write-check secret the preflight took away (`writeCheck`), so the next run can prove its PAT again.
+ * A token write that fails in stage 2 is followed by `planExpiryRollback`, so that a fresh expiry still
+ * means the tokens beside it were written. A server that did not rotate the refresh token leaves the
+ * stored one as it is; an unknown expiry is never written, rather than guessed.
  */
-function planWrites(names, tokens, expiry, variable) {
+function planWrites(names, tokens, expiry, variable, writeCheck) {
     const secret = (name, value, what) => ({
         name,
         value,
@@ -1010,21 +1022,41 @@ function planWrites(names, tokens, expiry, variable) {
     const stages = [];
     if (tokens.refresh_token)
         stages.push([secret(names.refreshToken, tokens.refresh_token, 'refresh token')]);
-    const credentials = [secret(names.accessToken, tokens.access_token, 'access token')];
+    const rest = [secret(names.accessToken, tokens.access_token, 'access token')];
     if (names.idToken && tokens.id_token)
-        credentials.push(secret(names.idToken, tokens.id_token, 'id token'));
-    stages.push(credentials);
-    if (expiry) {
-        const at = expiry.expiresAt.toISOString();
-        const last = [];
-        if (names.expiresAt)
-            last.push(secret(names.expiresAt, at, 'expiry'));
-        if (variable)
-            last.push({ name: variable.name, value: at, what: 'expiry variable', kind: 'variable' });
-        if (last.length)
-            stages.push(last);
-    }
+        rest.push(secret(names.idToken, tokens.id_token, 'id token'));
+    rest.push(...expiryWrites(names, expiry?.expiresAt, variable));
+    if (writeCheck)
+        rest.push(secret(writeCheck.name, writeCheck.value, 'write check'));
+    stages.push(rest);
     return stages;
+}
+function expiryWrites(names, at, variable) {
+    if (!at)
+        return [];
+    const value = at.toISOString();
+    const writes = [];
+    if (names.expiresAt)
+        writes.push({ name: names.expiresAt, value, what: 'expiry', kind: 'secret' });
+    if (variable)
+        writes.push({ name: variable.name, value, what: 'expiry variable', kind: 'variable' });
+    return writes;
+}
+/**
+ * When an access or id token write failed beside expiry writes that landed, the stored expiry announces a
+ * token that was never stored. Those expiry writes are redone with the rotation time: a reader (or
+ * `skip-if-valid-for`) then treats the stored access token as expired and the next run rotates, while the
+ * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
+ * Nothing to undo when every token write landed, or when no expiry write did.
+ */
+function planExpiryRollback(stage, landed, rotatedAt) {
+    const tokenFailed = stage.some((write) => (write.what === 'access token' || write.what === 'id token') && !landed.has(write));
+    if (!tokenFailed)
+        return [];
+    const value = rotatedAt.toISOString();
+    return stage
+        .filter((write) => (write.what === 'expiry' || write.what === 'expiry variable') && landed.has(write))
+        .map((write) => ({ ...write, value }));
 }
 
 ;// CONCATENATED MODULE: ./src/store.ts
@@ -1032,22 +1064,54 @@ function planWrites(names, tokens, expiry, variable) {
 
 
 
+
 /**
  * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
- * own. Stops at the first stage that fails, so a later stage (the expiry) is never written after an
- * earlier one failed. `written` is filled as writes succeed, so a caller knows what landed even on failure.
+ * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
+ * announce a token that was not stored (`planExpiryRollback`). Putting back the write-check secret is
+ * best effort: without it the next run proves its PAT with one more request. `written` is filled as
+ * writes land, so a caller knows what landed even on failure.
  */
 async function storeSecrets(stages, context, written) {
     for (const stage of stages) {
-        const results = await Promise.allSettled(stage.map(async (write) => {
-            written.push({ name: write.name, what: write.what, result: await perform(write, context) });
+        const landed = new Set();
+        const failures = new Map();
+        await Promise.all(stage.map(async (write) => {
+            try {
+                const result = await perform(write, context);
+                landed.add(write);
+                if (write.what !== 'write check')
+                    written.push({ name: write.name, what: write.what, result });
+            }
+            catch (error) {
+                failures.set(write, error);
+            }
         }));
-        const failedAt = results.findIndex((result) => result.status === 'rejected');
-        if (failedAt >= 0) {
-            const failure = results[failedAt];
-            throw storeError(stage[failedAt], failure.reason, written, context.config);
+        for (const [write, error] of failures) {
+            if (write.what === 'write check') {
+                failures.delete(write);
+                context.warn(`Could not put back the write-check secret ${write.name} (${describeGitHubError(error)}); ` +
+                    'the next run proves its PAT with one more request.');
+            }
         }
+        const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write));
+        if (!failed)
+            continue;
+        const rollback = await rollBackExpiry(stage, landed, context, written);
+        const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`);
+        throw storeError(failed, failures.get(failed), written, context.config, { rollback, also });
     }
+}
+async function rollBackExpiry(stage, landed, context, written) {
+    const writes = planExpiryRollback(stage, landed, context.rotatedAt);
+    const results = await Promise.allSettled(writes.map((write) => perform(write, context)));
+    for (const write of writes) {
+        // What the expiry says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
+        const at = written.findIndex((entry) => entry.name === write.name && entry.what === write.what);
+        if (at >= 0)
+            written.splice(at, 1);
+    }
+    return { writes, failed: results.some((result) => result.status === 'rejected') };
 }
 async function perform(write, context) {
     const { api, publicKey, sealer, retry } = context;
@@ -1057,10 +1121,11 @@ async function perform(write, context) {
     const sealed = await sealer.seal(write.value, publicKey.key);
     return retry(`Writing ${write.name}`, () => api.writeSecret(write.name, sealed, publicKey.key_id));
 }
-function storeError(failed, cause, written, config) {
+function storeError(failed, cause, written, config, context = {}) {
     const where = describeTarget(config.target);
     const detail = describeGitHubError(cause);
     const done = written.length ? ` Written before the failure: ${written.map((w) => w.name).join(', ')}.` : '';
+    const also = context.also?.length ? ` Also failed: ${context.also.join(', ')}.` : '';
     if (failed.what === 'refresh token') {
         return new errors/* ActionError */.l('store', `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
             `${failed.name} on ${where} failed after retries (${detail}). The new refresh token existed only in this ` +
@@ -1072,8 +1137,20 @@ function storeError(failed, cause, written, config) {
             `"Variables: read and write", or set ${failed.name} by hand to ${failed.value}.`);
     }
     return new errors/* ActionError */.l('store', `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
-        `${failed.name} on ${where} failed after retries (${detail}).${done} The stored refresh token is live: run ` +
-        'the workflow again (workflow_dispatch) to write fresh values, or wait for the next scheduled run.');
+        `${failed.name} on ${where} failed after retries (${detail}).${also}${done}${rollbackNote(context.rollback)} ` +
+        'The stored refresh token is live: run the workflow again (workflow_dispatch) to write fresh values, or ' +
+        'wait for the next scheduled run.');
+}
+function rollbackNote(rollback) {
+    const [first] = rollback?.writes ?? [];
+    if (!rollback || !first)
+        return '';
+    const names = rollback.writes.map((write) => write.kind === 'variable' ? `the variable ${write.name}` : write.name);
+    return rollback.failed
+        ? ` Setting ${names.join(' and ')} back to the rotation time failed too: set ${names.length > 1 ? 'them' : 'it'} ` +
+            `to ${first.value} by hand, or a run with skip-if-valid-for may skip while the stored access token is stale.`
+        : ` ${names.join(' and ')} now ${names.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
+            'stale access token is not taken for a fresh one.';
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -1097,7 +1174,8 @@ async function run(deps) {
     const written = [];
     let exchanged;
     try {
-        config = (0,inputs/* parseInputs */.TL)(deps.inputs);
+        const parsed = (0,inputs/* parseInputs */.TL)(deps.inputs);
+        config = parsed;
         const policy = { ...deps.retryDelays, maxAttempts: config.maxAttempts };
         const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now });
         const api = deps.githubApi(config);
@@ -1110,6 +1188,27 @@ async function run(deps) {
             now: deps.now()
         });
         const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now());
+        const variable = config.expiresAtVariable
+            ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
+            : undefined;
+        const storing = (rotatedAt) => ({
+            api,
+            publicKey: checked.publicKey,
+            sealer: deps.sealer,
+            retry,
+            config: parsed,
+            variableExists: variable?.exists ?? false,
+            warn: deps.log.warning,
+            rotatedAt
+        });
+        const writeCheck = checked.writeCheckTaken
+            ? { name: checked.writeCheckTaken, value: writeCheckValue(deps.now()) }
+            : undefined;
+        if (writeCheck && (config.dryRun || decision.action === 'skip')) {
+            // Nothing will be rotated: put back the write-check secret the preflight took (best effort).
+            const putBack = { ...writeCheck, what: 'write check', kind: 'secret' };
+            await storeSecrets([[putBack]], storing(deps.now()), written);
+        }
         if (config.dryRun) {
             const would = decision.action === 'exchange'
                 ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
@@ -1135,17 +1234,6 @@ async function run(deps) {
                 message: decision.reason
             });
         }
-        const variable = config.expiresAtVariable
-            ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
-            : undefined;
-        const storing = {
-            api,
-            publicKey: checked.publicKey,
-            sealer: deps.sealer,
-            retry,
-            config,
-            variableExists: variable?.exists ?? false
-        };
         try {
             exchanged = await exchange(config, {
                 postToken: deps.postToken(config),
@@ -1166,11 +1254,11 @@ async function run(deps) {
                     what: 'refresh token',
                     kind: 'secret'
                 };
-                await storeSecrets([[salvage]], storing, written);
+                await storeSecrets([[salvage]], storing(deps.now()), written);
             }
             throw error;
         }
-        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable), storing, written);
+        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, writeCheck), storing(exchanged.sentAt), written);
         if (!exchanged.expiry) {
             throw new errors/* ActionError */.l('response', 'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
                 `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`);

@@ -6,7 +6,7 @@ import { decide } from './guard.js'
 import { parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs.js'
 import type { PostToken } from './oauth-client.js'
 import { planWrites } from './plan.js'
-import { preflight } from './preflight.js'
+import { preflight, writeCheckValue } from './preflight.js'
 import { outputsFor, summaryFor, type RunReport, type Summary } from './report.js'
 import { createGitHubRetrier } from './retrier.js'
 import type { RetryPolicy } from './retry.js'
@@ -47,7 +47,8 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   const written: Written[] = []
   let exchanged: Exchanged | undefined
   try {
-    config = parseInputs(deps.inputs)
+    const parsed = parseInputs(deps.inputs)
+    config = parsed
     const policy: RetryPolicy = { ...deps.retryDelays, maxAttempts: config.maxAttempts }
     const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now })
     const api = deps.githubApi(config)
@@ -60,6 +61,27 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       now: deps.now()
     })
     const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now())
+    const variable = config.expiresAtVariable
+      ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
+      : undefined
+    const storing = (rotatedAt: Date) => ({
+      api,
+      publicKey: checked.publicKey,
+      sealer: deps.sealer,
+      retry,
+      config: parsed,
+      variableExists: variable?.exists ?? false,
+      warn: deps.log.warning,
+      rotatedAt
+    })
+    const writeCheck = checked.writeCheckTaken
+      ? { name: checked.writeCheckTaken, value: writeCheckValue(deps.now()) }
+      : undefined
+    if (writeCheck && (config.dryRun || decision.action === 'skip')) {
+      // Nothing will be rotated: put back the write-check secret the preflight took (best effort).
+      const putBack = { ...writeCheck, what: 'write check' as const, kind: 'secret' as const }
+      await storeSecrets([[putBack]], storing(deps.now()), written)
+    }
     if (config.dryRun) {
       const would =
         decision.action === 'exchange'
@@ -88,17 +110,6 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       })
     }
 
-    const variable = config.expiresAtVariable
-      ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
-      : undefined
-    const storing = {
-      api,
-      publicKey: checked.publicKey,
-      sealer: deps.sealer,
-      retry,
-      config,
-      variableExists: variable?.exists ?? false
-    }
     try {
       exchanged = await exchange(config, {
         postToken: deps.postToken(config),
@@ -118,13 +129,13 @@ export async function run(deps: Dependencies): Promise<RunReport> {
           what: 'refresh token' as const,
           kind: 'secret' as const
         }
-        await storeSecrets([[salvage]], storing, written)
+        await storeSecrets([[salvage]], storing(deps.now()), written)
       }
       throw error
     }
     await storeSecrets(
-      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable),
-      storing,
+      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, writeCheck),
+      storing(exchanged.sentAt),
       written
     )
     if (!exchanged.expiry) {

@@ -5,7 +5,7 @@ import type { TokenSet } from './token-response.js'
 export interface PlannedWrite {
   name: string
   value: string
-  what: 'refresh token' | 'access token' | 'id token' | 'expiry' | 'expiry variable'
+  what: 'refresh token' | 'access token' | 'id token' | 'expiry' | 'expiry variable' | 'write check'
   /** A secret is sealed and PUT; the expiry variable is plain and created or updated. */
   kind: 'secret' | 'variable'
 }
@@ -17,19 +17,21 @@ export interface ExpiryVariable {
 }
 
 /**
- * What to write, in stages that run one after another (the writes inside a stage go out together):
- * 1. the refresh token alone, because it is the one value that cannot be got back;
- * 2. the access token and id token;
- * 3. the expiry secret and the expiry variable last, so that a fresh expiry means every other value was
- *    written, and a run that sees the variable change can trust that the tokens already did.
- * A server that did not rotate the refresh token leaves the stored one as it is; an unknown expiry is
- * never written, rather than guessed.
+ * What to write, in two stages that run one after the other (the writes inside a stage go out together):
+ * 1. the refresh token alone, because it is the one value that cannot be got back: nothing else is
+ *    written unless it landed;
+ * 2. everything else at once: the access and id tokens, the expiry secret and variable, and the
+ *    write-check secret the preflight took away (`writeCheck`), so the next run can prove its PAT again.
+ * A token write that fails in stage 2 is followed by `planExpiryRollback`, so that a fresh expiry still
+ * means the tokens beside it were written. A server that did not rotate the refresh token leaves the
+ * stored one as it is; an unknown expiry is never written, rather than guessed.
  */
 export function planWrites(
   names: SecretNames,
   tokens: TokenSet,
   expiry: Expiry | undefined,
-  variable?: ExpiryVariable
+  variable?: ExpiryVariable,
+  writeCheck?: { name: string; value: string }
 ): PlannedWrite[][] {
   const secret = (name: string, value: string, what: PlannedWrite['what']): PlannedWrite => ({
     name,
@@ -39,15 +41,45 @@ export function planWrites(
   })
   const stages: PlannedWrite[][] = []
   if (tokens.refresh_token) stages.push([secret(names.refreshToken, tokens.refresh_token, 'refresh token')])
-  const credentials = [secret(names.accessToken, tokens.access_token, 'access token')]
-  if (names.idToken && tokens.id_token) credentials.push(secret(names.idToken, tokens.id_token, 'id token'))
-  stages.push(credentials)
-  if (expiry) {
-    const at = expiry.expiresAt.toISOString()
-    const last: PlannedWrite[] = []
-    if (names.expiresAt) last.push(secret(names.expiresAt, at, 'expiry'))
-    if (variable) last.push({ name: variable.name, value: at, what: 'expiry variable', kind: 'variable' })
-    if (last.length) stages.push(last)
-  }
+  const rest = [secret(names.accessToken, tokens.access_token, 'access token')]
+  if (names.idToken && tokens.id_token) rest.push(secret(names.idToken, tokens.id_token, 'id token'))
+  rest.push(...expiryWrites(names, expiry?.expiresAt, variable))
+  if (writeCheck) rest.push(secret(writeCheck.name, writeCheck.value, 'write check'))
+  stages.push(rest)
   return stages
+}
+
+function expiryWrites(
+  names: SecretNames,
+  at: Date | undefined,
+  variable: ExpiryVariable | undefined
+): PlannedWrite[] {
+  if (!at) return []
+  const value = at.toISOString()
+  const writes: PlannedWrite[] = []
+  if (names.expiresAt) writes.push({ name: names.expiresAt, value, what: 'expiry', kind: 'secret' })
+  if (variable) writes.push({ name: variable.name, value, what: 'expiry variable', kind: 'variable' })
+  return writes
+}
+
+/**
+ * When an access or id token write failed beside expiry writes that landed, the stored expiry announces a
+ * token that was never stored. Those expiry writes are redone with the rotation time: a reader (or
+ * `skip-if-valid-for`) then treats the stored access token as expired and the next run rotates, while the
+ * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
+ * Nothing to undo when every token write landed, or when no expiry write did.
+ */
+export function planExpiryRollback(
+  stage: PlannedWrite[],
+  landed: ReadonlySet<PlannedWrite>,
+  rotatedAt: Date
+): PlannedWrite[] {
+  const tokenFailed = stage.some(
+    (write) => (write.what === 'access token' || write.what === 'id token') && !landed.has(write)
+  )
+  if (!tokenFailed) return []
+  const value = rotatedAt.toISOString()
+  return stage
+    .filter((write) => (write.what === 'expiry' || write.what === 'expiry variable') && landed.has(write))
+    .map((write) => ({ ...write, value }))
 }

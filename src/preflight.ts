@@ -9,15 +9,23 @@ export interface Preflight {
   publicKey: PublicKey
   /** The expiry variable as it is now, after the concurrency lock; undefined when off or not created yet. */
   expiresAtNow: { name: string; value: string } | undefined
+  /** The write-check secret the proof deleted: the run puts it back, so the next proof is as quick. */
+  writeCheckTaken: string | undefined
 }
 
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.'
 
+/** What the write-check secret holds: only the time of the check. */
+export const writeCheckValue = (at: Date) => `write checked at ${at.toISOString()}`
+
 /**
- * Proves the PAT can do everything the rotation will need, before the refresh token is spent: read the
- * public key and, when compare-after-lock is on, the expiry variable; then write a secret. Reading the
- * key is not enough: a PAT with Secrets "read" only reads it too, and would lose the rotated token at
- * the first write. The check secret holds only the time of the check.
+ * Proves the PAT can do everything the rotation will need, before the refresh token is spent, in one
+ * round trip when it can: read the public key, read the expiry variable (when compare-after-lock is on),
+ * and delete the write-check secret, all at once. Reading the key is not enough: a PAT with Secrets "read"
+ * only reads it too, and would lose the rotated token at the first write. Deleting a secret takes the same
+ * "Secrets: write" permission as writing one, and needs no key, so it can go out beside the key read; the
+ * run puts the secret back. Only when there was nothing to delete (the first run, or someone removed it)
+ * does a 404 leave the question open: then a sealed write answers it, one round trip later.
  */
 export async function preflight(
   api: GitHubApi,
@@ -28,15 +36,12 @@ export async function preflight(
 ): Promise<Preflight> {
   const where = describeTarget(config.target)
   const variable = config.expiresAtVariable
-  const [publicKey, value] = await Promise.all([
-    retry('Reading the public key', () => api.readPublicKey()).catch((error: unknown) => {
-      throw preflightError(
-        error,
-        config.target,
-        `cannot write secrets on ${where}`,
-        'Secrets: read and write'
-      )
-    }),
+  const check = config.secretNames.writeCheck
+  const cannotWrite = (error: unknown) => {
+    throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write')
+  }
+  const [publicKey, value, proof] = await Promise.all([
+    retry('Reading the public key', () => api.readPublicKey()).catch(cannotWrite),
     variable
       ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch(
           (error: unknown) => {
@@ -48,23 +53,22 @@ export async function preflight(
             )
           }
         )
+      : undefined,
+    check
+      ? retry(`Deleting the check secret ${check}`, () => api.deleteSecret(check)).catch(cannotWrite)
       : undefined
   ])
-  const check = config.secretNames.writeCheck
-  if (check) {
-    const sealed = await sealer.seal(`write checked at ${now.toISOString()}`, publicKey.key)
+  if (check && proof === 'absent') {
+    const sealed = await sealer.seal(writeCheckValue(now), publicKey.key)
     await retry(`Writing the check secret ${check}`, () =>
       api.writeSecret(check, sealed, publicKey.key_id)
-    ).catch((error: unknown) => {
-      throw preflightError(
-        error,
-        config.target,
-        `cannot write secrets on ${where}`,
-        'Secrets: read and write'
-      )
-    })
+    ).catch(cannotWrite)
   }
-  return { publicKey, expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined }
+  return {
+    publicKey,
+    expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
+    writeCheckTaken: proof === 'deleted' ? check : undefined
+  }
 }
 
 function preflightError(error: unknown, target: Target, cannot: string, permission: string): ActionError {

@@ -1,7 +1,7 @@
 import { ActionError } from './errors.js'
 import type { GitHubApi, PublicKey } from './github-secrets.js'
 import type { Config } from './inputs.js'
-import type { PlannedWrite } from './plan.js'
+import { planExpiryRollback, type PlannedWrite } from './plan.js'
 import { describeTarget } from './preflight.js'
 import { rebootstrapAdvice } from './recovery.js'
 import { describeGitHubError, type GitHubRetrier } from './retrier.js'
@@ -21,12 +21,17 @@ export interface StoreContext {
   config: Config
   /** Whether the expiry variable existed at the preflight read: it picks update or create first. */
   variableExists: boolean
+  warn: (message: string) => void
+  /** When the grant was sent: what a rolled-back expiry says. */
+  rotatedAt: Date
 }
 
 /**
  * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
- * own. Stops at the first stage that fails, so a later stage (the expiry) is never written after an
- * earlier one failed. `written` is filled as writes succeed, so a caller knows what landed even on failure.
+ * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
+ * announce a token that was not stored (`planExpiryRollback`). Putting back the write-check secret is
+ * best effort: without it the next run proves its PAT with one more request. `written` is filled as
+ * writes land, so a caller knows what landed even on failure.
  */
 export async function storeSecrets(
   stages: PlannedWrite[][],
@@ -34,17 +39,55 @@ export async function storeSecrets(
   written: Written[]
 ): Promise<void> {
   for (const stage of stages) {
-    const results = await Promise.allSettled(
+    const landed = new Set<PlannedWrite>()
+    const failures = new Map<PlannedWrite, unknown>()
+    await Promise.all(
       stage.map(async (write) => {
-        written.push({ name: write.name, what: write.what, result: await perform(write, context) })
+        try {
+          const result = await perform(write, context)
+          landed.add(write)
+          if (write.what !== 'write check') written.push({ name: write.name, what: write.what, result })
+        } catch (error) {
+          failures.set(write, error)
+        }
       })
     )
-    const failedAt = results.findIndex((result) => result.status === 'rejected')
-    if (failedAt >= 0) {
-      const failure = results[failedAt] as PromiseRejectedResult
-      throw storeError(stage[failedAt] as PlannedWrite, failure.reason, written, context.config)
+    for (const [write, error] of failures) {
+      if (write.what === 'write check') {
+        failures.delete(write)
+        context.warn(
+          `Could not put back the write-check secret ${write.name} (${describeGitHubError(error)}); ` +
+            'the next run proves its PAT with one more request.'
+        )
+      }
     }
+    const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write))
+    if (!failed) continue
+    const rollback = await rollBackExpiry(stage, landed, context, written)
+    const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
+    throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
   }
+}
+
+interface Rollback {
+  writes: PlannedWrite[]
+  failed: boolean
+}
+
+async function rollBackExpiry(
+  stage: PlannedWrite[],
+  landed: ReadonlySet<PlannedWrite>,
+  context: StoreContext,
+  written: Written[]
+): Promise<Rollback> {
+  const writes = planExpiryRollback(stage, landed, context.rotatedAt)
+  const results = await Promise.allSettled(writes.map((write) => perform(write, context)))
+  for (const write of writes) {
+    // What the expiry says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
+    const at = written.findIndex((entry) => entry.name === write.name && entry.what === write.what)
+    if (at >= 0) written.splice(at, 1)
+  }
+  return { writes, failed: results.some((result) => result.status === 'rejected') }
 }
 
 async function perform(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
@@ -62,11 +105,13 @@ export function storeError(
   failed: PlannedWrite,
   cause: unknown,
   written: Written[],
-  config: Config
+  config: Config,
+  context: { rollback?: Rollback; also?: string[] } = {}
 ): ActionError {
   const where = describeTarget(config.target)
   const detail = describeGitHubError(cause)
   const done = written.length ? ` Written before the failure: ${written.map((w) => w.name).join(', ')}.` : ''
+  const also = context.also?.length ? ` Also failed: ${context.also.join(', ')}.` : ''
   if (failed.what === 'refresh token') {
     return new ActionError(
       'store',
@@ -86,7 +131,21 @@ export function storeError(
   return new ActionError(
     'store',
     `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
-      `${failed.name} on ${where} failed after retries (${detail}).${done} The stored refresh token is live: run ` +
-      'the workflow again (workflow_dispatch) to write fresh values, or wait for the next scheduled run.'
+      `${failed.name} on ${where} failed after retries (${detail}).${also}${done}${rollbackNote(context.rollback)} ` +
+      'The stored refresh token is live: run the workflow again (workflow_dispatch) to write fresh values, or ' +
+      'wait for the next scheduled run.'
   )
+}
+
+function rollbackNote(rollback: Rollback | undefined): string {
+  const [first] = rollback?.writes ?? []
+  if (!rollback || !first) return ''
+  const names = rollback.writes.map((write) =>
+    write.kind === 'variable' ? `the variable ${write.name}` : write.name
+  )
+  return rollback.failed
+    ? ` Setting ${names.join(' and ')} back to the rotation time failed too: set ${names.length > 1 ? 'them' : 'it'} ` +
+        `to ${first.value} by hand, or a run with skip-if-valid-for may skip while the stored access token is stale.`
+    : ` ${names.join(' and ')} now ${names.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
+        'stale access token is not taken for a fresh one.'
 }
