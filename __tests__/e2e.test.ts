@@ -5,7 +5,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { ENVIRONMENT, leakedValues, PAT } from '../harness/fixture.js'
+import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
+import type { RequestRecord } from '../harness/github-server.js'
+import { sequentialRoundTrips } from '../bench/timeline.js'
 import { startForwardProxy, type ForwardProxy } from '../harness/proxy.js'
 import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
 import { useFixturePerTest } from './support/fixture-per-test.js'
@@ -54,17 +56,14 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(result.summary).toContain(stored.WIZARD_EXPIRES_AT)
   })
 
-  it('proves it can write before the grant, then writes the refresh token first and the expiry last', async () => {
+  it('proves it can write before the grant, then writes the refresh token first and the rest after it', async () => {
     await run()
     const puts = fx()
       .github.requests.filter((r) => r.method === 'PUT')
       .map((r) => r.path.split('/').pop())
-    expect(puts).toEqual([
-      'WIZARD_WRITE_CHECK',
-      'WIZARD_REFRESH_TOKEN',
-      'WIZARD_OAUTH_TOKEN',
-      'WIZARD_EXPIRES_AT'
-    ])
+    // The first run finds no check secret to delete, so a sealed write proves the PAT before the grant.
+    expect(puts.slice(0, 2)).toEqual(['WIZARD_WRITE_CHECK', 'WIZARD_REFRESH_TOKEN'])
+    expect(puts.slice(2).sort()).toEqual(['WIZARD_EXPIRES_AT', 'WIZARD_OAUTH_TOKEN'])
     expect(fx().github.secrets(fx().repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
     // One public-key read serves the preflight and every seal.
     expect(fx().github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
@@ -235,5 +234,47 @@ describe('behind a proxy (Node’s built-in support, in the node24 runtime actio
     const result = await run({}, { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
     expect(result.exitCode).toBe(0)
     expect(proxy.seen).toEqual([])
+  })
+})
+
+describe('the critical path (GitHub answering after 40 ms)', () => {
+  let fixture: Fixture
+  beforeEach(async () => {
+    fixture = await startFixture({ github: { latencyMs: 40 } })
+  })
+  afterEach(async () => {
+    await fixture.close()
+  })
+
+  it('takes four round trips once the check secret exists: key read with the write proof, grant, refresh token, the rest at once', async () => {
+    expect((await fixture.run({}, { node: node24 })).exitCode).toBe(0)
+    const first = fixture.github.requests.length
+    const checkedAt = fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK
+    const grants = fixture.oauth.tokenRequests
+
+    const result = await fixture.run({}, { node: node24 })
+    expect(result.exitCode).toBe(0)
+    expect(fixture.oauth.tokenRequests).toBe(grants + 1)
+    const requests = fixture.github.requests.slice(first)
+    const name = (r: RequestRecord) => `${r.method} ${r.path.split('/').pop()}`
+    const [read, proof, refresh, ...rest] = requests
+    expect([read, proof].map((r) => r && name(r)).sort()).toEqual([
+      'DELETE WIZARD_WRITE_CHECK',
+      'GET public-key'
+    ])
+    expect(refresh && name(refresh)).toBe('PUT WIZARD_REFRESH_TOKEN')
+    expect(rest.map(name).sort()).toEqual([
+      'PUT WIZARD_EXPIRES_AT',
+      'PUT WIZARD_OAUTH_TOKEN',
+      'PUT WIZARD_WRITE_CHECK'
+    ])
+    // GitHub saw three steps, and the grant went out between the first and the second.
+    expect(sequentialRoundTrips(requests)).toBe(3)
+    const proofEnded = Math.max(read?.endedAt ?? 0, proof?.endedAt ?? 0)
+    expect((refresh?.startedAt ?? 0) - proofEnded).toBeGreaterThanOrEqual(0)
+    for (const write of rest) expect(write.startedAt).toBeGreaterThanOrEqual(refresh?.endedAt ?? Infinity)
+    // The check secret is back, holding the time of this run's check.
+    expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).not.toBe(checkedAt)
+    expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
   })
 })

@@ -226,16 +226,40 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(leakedValues(result, tokensSeen(result))).toEqual([])
     })
 
-    it('a later write that always fails: the refresh token is stored and live, the expiry is not written', async () => {
+    it('an access-token write that always fails: the refresh token is stored and live, the expiry says the rotation time', async () => {
       fx().github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'status', status: 500 }, 10)
-      const result = await run()
+      const variable = 'WIZARD_EXPIRES_AT'
+      const before = new Date(Date.now() + 20 * 60_000).toISOString()
+      fx().github.setVariable(fx().repo.repository, variable, before)
+      const startedAt = Date.now()
+      const result = await run({ 'expires-at-variable': variable, 'expires-at': before })
       expect(result.exitCode).toBe(1)
       expect(result.outputs['error-kind']).toBe('store')
       expect(result.outputs['refresh-token-rotated']).toBe('true')
       expect(await storedRefreshIsLive()).toBe(true)
       expect(stored().WIZARD_REFRESH_TOKEN).not.toBe(fx().initialRefreshToken)
-      expect(stored().WIZARD_EXPIRES_AT).toBeUndefined()
+      expect(stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
+      // The expiry went out beside the access token and landed; it was then pointed at the rotation time,
+      // so nobody takes the stale access token for a fresh one, and the variable still moved on from what a
+      // queued run saw.
+      const secretAt = Date.parse(stored().WIZARD_EXPIRES_AT ?? '')
+      expect(secretAt).toBeGreaterThanOrEqual(startedAt - 1000)
+      expect(secretAt).toBeLessThanOrEqual(Date.now())
+      expect(fx().github.variables(fx().repo.repository)[variable]).toBe(stored().WIZARD_EXPIRES_AT)
+      expect(result.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
+      expect(result.stdout).toContain('now say the rotation time')
       expect(result.stdout).toContain('The stored refresh token is live')
+    })
+
+    it('when the expiry cannot be pointed back either, the failure says to set it by hand', async () => {
+      fx().github.injectFault(put('WIZARD_OAUTH_TOKEN'), { kind: 'status', status: 500 }, 10)
+      // The first expiry write lands; every later one (the rollback and its retries) fails.
+      fx().github.injectFault(put('WIZARD_EXPIRES_AT'), { kind: 'status', status: 503 }, 10, 1)
+      const result = await run()
+      expect(result.exitCode).toBe(1)
+      expect(result.outputs['error-kind']).toBe('store')
+      expect(await storedRefreshIsLive()).toBe(true)
+      expect(result.stdout).toMatch(/back to the rotation time failed too: set it to \S+ by hand/)
     })
 
     it('an expiry write that always fails: tokens stored, the failure says so', async () => {
@@ -280,6 +304,9 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(fx().oauth.tokenRequests).toBe(grants) // the spent token was never presented
       expect(await storedRefreshIsLive()).toBe(true) // so the family is intact
       expect(stale.summary).toContain('another run already rotated')
+      // Its write proof deleted the check secret; a skipped run puts it back for the next one.
+      expect(fx().github.requests.some((r) => r.method === 'DELETE' && r.status === 204)).toBe(true)
+      expect(stored().WIZARD_WRITE_CHECK).toMatch(/^write checked at /)
     })
 
     it('skip-if-valid-for skips while the current token lives long enough, and rotates when it does not', async () => {

@@ -65,8 +65,11 @@ export interface GitHubServer {
   publicKey(target: GitHubTarget): { key_id: string; key: string }
   /** A new key pair and key_id; stored secrets are kept, a PUT with the old key_id now gets 422. */
   rotateKey(target: GitHubTarget): void
-  /** `times` defaults to 1; faults are checked in the order they were injected, before routing. */
-  injectFault(match: FaultMatch, fault: GitHubFault, times?: number): void
+  /**
+   * `times` defaults to 1; faults are checked in the order they were injected, before routing. The first
+   * `after` matching requests (default 0) pass untouched: "the first write lands, every later one fails".
+   */
+  injectFault(match: FaultMatch, fault: GitHubFault, times?: number, after?: number): void
   /** Every request, in arrival order. */
   requests: RequestRecord[]
   close(): Promise<void>
@@ -114,6 +117,7 @@ interface PendingFault {
   match: FaultMatch
   fault: GitHubFault
   remaining: number
+  after: number
 }
 interface Answer {
   status: number
@@ -442,6 +446,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     })
     const pending = faults[index]
     if (!pending) return undefined
+    if (pending.after > 0) {
+      pending.after--
+      return undefined
+    }
     if (--pending.remaining <= 0) faults.splice(index, 1)
     return pending.fault
   }
@@ -539,9 +547,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       store.key = key
     },
 
-    injectFault(match, fault, times = 1) {
+    injectFault(match, fault, times = 1, after = 0) {
       if (!(times > 0)) throw new Error('github-server: times must be positive')
-      faults.push({ match, fault, remaining: times })
+      faults.push({ match, fault, remaining: times, after })
     },
 
     close() {
