@@ -23,6 +23,7 @@ import { parseArgs, promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { PAT, REPOSITORY, startFixture, type Fixture } from '../harness/fixture.js'
 import { ACTION_ENTRY, runAction, spawnCollected } from '../harness/run-action.js'
+import { NODE24 } from '../harness/runtimes.js'
 import { selfSignedCertificate } from '../harness/tls.js'
 import {
   sequentialRoundTrips,
@@ -45,14 +46,18 @@ const { values: args } = parseArgs({
   options: {
     latency: { type: 'string', default: '50' },
     runs: { type: 'string', default: '10' },
-    'gh-fallback': { type: 'boolean', default: false }
+    'gh-fallback': { type: 'boolean', default: false },
+    node: { type: 'string' }
   }
 })
+/** The runtime action.yml names (node24, which `npm test` installs) when it is there, for both paths. */
+const NODE = args.node ?? (existsSync(NODE24) ? NODE24 : process.execPath)
+const nodeVersion = (await run$(NODE, ['--version'])).stdout.trim()
 const latencyMs = Number(args.latency)
 const runs = Number(args.runs)
 if (!Number.isInteger(latencyMs) || latencyMs < 0 || !Number.isInteger(runs) || runs < 1) {
   console.error(
-    'usage: npm run bench -- [--latency MS (integer >= 0)] [--runs N (integer >= 1)] [--gh-fallback]'
+    'usage: npm run bench -- [--latency MS (integer >= 0)] [--runs N (integer >= 1)] [--gh-fallback] [--node PATH]'
   )
   process.exit(2)
 }
@@ -163,7 +168,7 @@ try {
   }
 
   const action =
-    (node?: string, env: Record<string, string> = {}) =>
+    (node: string = NODE, env: Record<string, string> = {}) =>
     async (): Promise<Measured> => {
       const run = await fixture.run({ 'token-url': tokenUrl }, { node, env: { ...actionEnv, ...env } })
       return { wallMs: run.durationMs, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr }
@@ -189,10 +194,10 @@ try {
       NO_COLOR: '1'
     }
     if (!ghVersion) {
-      env.SEED_GH_COMMAND = JSON.stringify([process.execPath, GH_FALLBACK])
+      env.SEED_GH_COMMAND = JSON.stringify([NODE, GH_FALLBACK])
       env.NODE_EXTRA_CA_CERTS = certFile
     }
-    const result = await timedSpawn(process.execPath, [SEED_SCRIPT], env, work)
+    const result = await timedSpawn(NODE, [SEED_SCRIPT], env, work)
     await rm(ghConfig, { recursive: true, force: true })
     return result
   }
@@ -233,7 +238,7 @@ try {
     const wrapper = join(work, 'node-under-time.sh')
     await writeFile(wrapper, `#!${BASH}\nexec ${TIME} -f %M -o "$BENCH_RSS_FILE" "$BENCH_NODE" "$@"\n`)
     await chmod(wrapper, 0o755)
-    rssRun = action(wrapper, { BENCH_RSS_FILE: rssFile, BENCH_NODE: process.execPath })
+    rssRun = action(wrapper, { BENCH_RSS_FILE: rssFile, BENCH_NODE: NODE })
   } else {
     rssMethod = '/proc/self/status VmHWM at exit (preloaded hook)'
     const hook = join(work, 'vmhwm.cjs')
@@ -257,7 +262,7 @@ try {
   // network call. GITHUB_API_URL and https_proxy point at 127.0.0.1 in case it ever did not.
   const coldEnv = { GITHUB_API_URL: fixture.github.url, https_proxy: 'http://127.0.0.1:9' }
   const coldBundle = async () => {
-    const run = await runAction({ inputs: { zone: 'mars' }, env: coldEnv })
+    const run = await runAction({ inputs: { zone: 'mars' }, env: coldEnv, node: NODE })
     return {
       ms: run.durationMs,
       exitCode: run.exitCode,
@@ -265,7 +270,7 @@ try {
     }
   }
   const emptyEnv = { PATH: process.env.PATH ?? '', HOME: work }
-  const coldNode = () => timedSpawn(process.execPath, ['-e', ''], emptyEnv, work)
+  const coldNode = () => timedSpawn(NODE, ['-e', ''], emptyEnv, work)
   const github0 = fixture.github.requests.length
   await coldBundle()
   await coldNode()
@@ -370,7 +375,7 @@ try {
   ]
   console.log(
     `\nrefresh-oauth-secrets benchmark: ${latencyMs} ms added to every request on both servers, ${runs} runs of each ` +
-      `path, alternating, after one warm-up each; ${process.version}, ${cpus().length} CPUs`
+      `path, alternating, after one warm-up each; Node ${nodeVersion}, ${cpus().length} CPUs`
   )
   console.log(`seed path measured with: ${seedClient}\n`)
   console.log(table(rows))
@@ -391,7 +396,7 @@ try {
 
   const results = {
     generatedAt: new Date().toISOString(),
-    node: process.version,
+    node: nodeVersion,
     cpus: cpus().length,
     latencyMs,
     runs,

@@ -300,10 +300,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: DEFAULT_GITHUB_API_URL, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SECRET_NAMES, inputSchema
 
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(691);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
 var core = __nccwpck_require__(532);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(691);
 ;// CONCATENATED MODULE: ./src/duration.ts
 const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /**
@@ -347,6 +347,8 @@ const ZONE_NAMES = Object.keys(ZONES);
 
 
 
+// Each schema parses once per run: compiling zod's fast path (new Function) costs more than it saves.
+core/* config */.$W({ jitless: true });
 /** Names of every input in action.yml, kebab-case, exactly as a workflow writes them. */
 const INPUT_NAMES = [
     'refresh-token',

@@ -3,6 +3,9 @@ import { parseDuration } from './duration.js'
 import { ActionError } from './errors.js'
 import { ZONES, ZONE_NAMES } from './zones.js'
 
+// Each schema parses once per run: compiling zod's fast path (new Function) costs more than it saves.
+z.config({ jitless: true })
+
 /** Names of every input in action.yml, kebab-case, exactly as a workflow writes them. */
 export const INPUT_NAMES = [
   'refresh-token',
