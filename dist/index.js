@@ -1107,12 +1107,14 @@ async function storeSecrets(stages, context, written) {
 async function rollBackExpiry(stage, landed, context, written) {
     const writes = planExpiryRollback(stage, landed, context.rotatedAt);
     const results = await Promise.allSettled(writes.map((write) => perform(write, context)));
-    for (const write of writes) {
-        // What the expiry says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
+    writes.forEach((write, i) => {
+        if (results[i]?.status !== 'fulfilled')
+            return;
+        // What this one says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
         const at = written.findIndex((entry) => entry.name === write.name && entry.what === write.what);
         if (at >= 0)
             written.splice(at, 1);
-    }
+    });
     return { writes, failed: results.some((result) => result.status === 'rejected') };
 }
 async function perform(write, context) {
