@@ -230,6 +230,11 @@ describe('behind a proxy (Node’s built-in support, in the node24 runtime actio
     expect(proxy.seen.filter((line) => line.includes(github))).toHaveLength(fx().github.requests.length)
   })
 
+  it('says nothing about the proxy when the runtime can use it', async () => {
+    const result = await run({}, { HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
+    expect(result.stdout).not.toContain('cannot send requests through a proxy')
+  })
+
   it('goes direct to the hosts NO_PROXY names', async () => {
     const result = await run({}, { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
     expect(result.exitCode).toBe(0)

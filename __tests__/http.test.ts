@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHttpSend, HttpTimeoutError } from '../src/http.js'
+import { createHttpSend, HttpTimeoutError, proxyWarning } from '../src/http.js'
 
 let server: Server
 let url: string
@@ -71,5 +71,20 @@ describe('createHttpSend', () => {
     await expect(send({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} })).rejects.toThrow(
       /ECONNREFUSED/
     )
+  })
+})
+
+describe('proxyWarning', () => {
+  it('says when a proxy is set that this Node cannot use', () => {
+    expect(proxyWarning({ https_proxy: 'http://proxy:3128' }, 'v24.4.1')).toMatch(
+      /^https_proxy is set, but Node v24.4.1 cannot send requests through a proxy/
+    )
+    expect(proxyWarning({ HTTP_PROXY: 'http://proxy:3128' }, 'v20.20.2')).toMatch(/HTTP_PROXY is set/)
+  })
+
+  it('stays quiet without a proxy, or on a Node that uses it', () => {
+    expect(proxyWarning({}, 'v20.20.2')).toBeUndefined()
+    expect(proxyWarning({ HTTPS_PROXY: 'http://proxy:3128' }, 'v24.5.0')).toBeUndefined()
+    expect(proxyWarning({ HTTPS_PROXY: 'http://proxy:3128' }, 'v26.1.0')).toBeUndefined()
   })
 })

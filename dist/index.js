@@ -164,7 +164,8 @@ function flatten(headers) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  D: () => (/* binding */ createHttpSend)
+  DK: () => (/* binding */ createHttpSend),
+  tg: () => (/* binding */ proxyWarning)
 });
 
 // UNUSED EXPORTS: HttpTimeoutError
@@ -228,6 +229,22 @@ function createHttpSend(options) {
         outgoing.end(request.body);
     });
 }
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/**
+ * Node learned to use proxy variables (`proxyEnv`) in 24.5. An older runtime ignores them and goes direct,
+ * which behind a proxy ends in network errors that would not say why: this says it up front.
+ */
+function proxyWarning(env, nodeVersion) {
+    const set = PROXY_VARIABLES.find((name) => env[name]);
+    if (!set)
+        return undefined;
+    const [major = 0, minor = 0] = nodeVersion.replace(/^v/, '').split('.').map(Number);
+    if (major > 24 || (major === 24 && minor >= 5))
+        return undefined;
+    return (`${set} is set, but Node ${nodeVersion} cannot send requests through a proxy (Node 24.5 and later can), ` +
+        'so this run connects directly. The runner runs this action with its own node24; update a self-hosted ' +
+        'runner whose node24 is older.');
+}
 
 
 /***/ }),
@@ -260,6 +277,9 @@ const USER_AGENT = 'refresh-oauth-secrets';
 const baseDelayMs = Number(process.env.REFRESH_OAUTH_SECRETS_RETRY_BASE_MS) || _retry_js__WEBPACK_IMPORTED_MODULE_4__/* .DEFAULT_RETRY_POLICY */ .cO.baseDelayMs;
 const runner = (0,_runner_js__WEBPACK_IMPORTED_MODULE_5__/* .createRunner */ .ji)();
 const debug = (message) => runner.debug((0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .redact */ .E)(message));
+const unusableProxy = (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .proxyWarning */ .tg)(process.env, process.version);
+if (unusableProxy)
+    runner.warning(unusableProxy);
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)({
     inputs: (0,_runner_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .Ko)(process.env),
     mask: runner.mask,
@@ -268,14 +288,14 @@ await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)({
     setFailed: runner.setFailed,
     writeSummary: async (summary) => runner.writeSummary(summary),
     githubApi: (config) => (0,_github_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .createGitHubApi */ ._)({
-        send: (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .D)({ timeoutMs: config.requestTimeoutMs }),
+        send: (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .DK)({ timeoutMs: config.requestTimeoutMs }),
         apiUrl: config.githubApiUrl,
         token: config.githubToken,
         userAgent: USER_AGENT,
         target: config.target,
         debug
     }),
-    postToken: (config) => (0,_oauth_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createTokenPoster */ .X)((0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .D)({ timeoutMs: config.requestTimeoutMs }), USER_AGENT),
+    postToken: (config) => (0,_oauth_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createTokenPoster */ .X)((0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .DK)({ timeoutMs: config.requestTimeoutMs }), USER_AGENT),
     sealer: (0,_sealed_box_js__WEBPACK_IMPORTED_MODULE_8__/* .createSodiumSealer */ .S)(),
     now: () => new Date(),
     sleep: (ms) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(ms),

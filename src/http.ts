@@ -70,3 +70,21 @@ export function createHttpSend(options: { timeoutMs: number; env?: NodeJS.Proces
       outgoing.end(request.body)
     })
 }
+
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
+
+/**
+ * Node learned to use proxy variables (`proxyEnv`) in 24.5. An older runtime ignores them and goes direct,
+ * which behind a proxy ends in network errors that would not say why: this says it up front.
+ */
+export function proxyWarning(env: NodeJS.ProcessEnv, nodeVersion: string): string | undefined {
+  const set = PROXY_VARIABLES.find((name) => env[name])
+  if (!set) return undefined
+  const [major = 0, minor = 0] = nodeVersion.replace(/^v/, '').split('.').map(Number)
+  if (major > 24 || (major === 24 && minor >= 5)) return undefined
+  return (
+    `${set} is set, but Node ${nodeVersion} cannot send requests through a proxy (Node 24.5 and later can), ` +
+    'so this run connects directly. The runner runs this action with its own node24; update a self-hosted ' +
+    'runner whose node24 is older.'
+  )
+}

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createGitHubApi } from './github-secrets.js'
-import { createHttpSend } from './http.js'
+import { createHttpSend, proxyWarning } from './http.js'
 import { run } from './main.js'
 import { createTokenPoster } from './oauth-client.js'
 import { redact } from './redact.js'
@@ -16,6 +16,8 @@ const baseDelayMs =
 
 const runner = createRunner()
 const debug = (message: string) => runner.debug(redact(message))
+const unusableProxy = proxyWarning(process.env, process.version)
+if (unusableProxy) runner.warning(unusableProxy)
 
 await run({
   inputs: readInputs(process.env),
