@@ -180,6 +180,27 @@ describe.each(RUNTIMES)('faults, dist/index.js under %s', (_name, node) => {
       expect(stored()).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
     })
 
+    it('a renamed repository (301) stops the run before the grant and says to update the input', async () => {
+      fx().github.injectFault(
+        { method: 'GET', path: /public-key$/ },
+        {
+          kind: 'status',
+          status: 301,
+          body: {
+            message: 'Moved Permanently',
+            url: 'https://api.github.com/repositories/1/actions/secrets/public-key'
+          },
+          headers: { location: 'https://api.github.com/repositories/1/actions/secrets/public-key' }
+        }
+      )
+      const result = await run()
+      expect(result.exitCode).toBe(1)
+      expect(result.outputs['error-kind']).toBe('preflight')
+      expect(result.stdout).toMatch(/GitHub answered 301: Moved Permanently.*renamed or transferred/)
+      expect(fx().oauth.tokenRequests).toBe(0)
+      expect(stored()).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
+    })
+
     it('a PAT without access to the repository (404) stops the run before the grant', async () => {
       fx().github.addToken('other-repo-pat', { repositories: ['octo/other'] })
       const result = await run({ 'github-token': 'other-repo-pat' })

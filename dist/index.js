@@ -146,6 +146,8 @@ function errorMessage(response) {
     catch {
         // not JSON: a proxy's or load balancer's page
     }
+    if (response.status >= 300 && response.status < 400)
+        return `moved to ${String(response.headers.location ?? 'elsewhere')}`;
     return response.status >= 500 ? 'server error' : 'request refused';
 }
 function flatten(headers) {
@@ -927,6 +929,14 @@ function preflightError(error, target, cannot, permission) {
             `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
             `${UNTOUCHED} Create a fine-grained PAT with Secrets and Variables: read and write on ${target.repository} ` +
             'and store it as the secret the github-token input reads.');
+    }
+    if (status !== undefined && status < 500 && status !== 429) {
+        // A refusal that waiting will not change: a moved repository (3xx), a request GitHub rejects (4xx).
+        const moved = status >= 300 && status < 400;
+        return new errors/* ActionError */.l('preflight', `GitHub refused the check of ${describeTarget(target)} (${describeGitHubError(error)}). ${UNTOUCHED} ` +
+            (moved
+                ? 'The repository was renamed or transferred: set the repository input to its new owner/name.'
+                : 'Check the repository, environment and github-api-url inputs.'));
     }
     return new errors/* ActionError */.l('transient', `GitHub could not be reached to check the target (${describeGitHubError(error)}). ${UNTOUCHED} ` +
         'The next scheduled run will try again.');

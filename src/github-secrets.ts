@@ -146,6 +146,8 @@ function errorMessage(response: HttpResponse): string {
   } catch {
     // not JSON: a proxy's or load balancer's page
   }
+  if (response.status >= 300 && response.status < 400)
+    return `moved to ${String(response.headers.location ?? 'elsewhere')}`
   return response.status >= 500 ? 'server error' : 'request refused'
 }
 

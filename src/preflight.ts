@@ -82,6 +82,17 @@ function preflightError(error: unknown, target: Target, cannot: string, permissi
         'and store it as the secret the github-token input reads.'
     )
   }
+  if (status !== undefined && status < 500 && status !== 429) {
+    // A refusal that waiting will not change: a moved repository (3xx), a request GitHub rejects (4xx).
+    const moved = status >= 300 && status < 400
+    return new ActionError(
+      'preflight',
+      `GitHub refused the check of ${describeTarget(target)} (${describeGitHubError(error)}). ${UNTOUCHED} ` +
+        (moved
+          ? 'The repository was renamed or transferred: set the repository input to its new owner/name.'
+          : 'Check the repository, environment and github-api-url inputs.')
+    )
+  }
   return new ActionError(
     'transient',
     `GitHub could not be reached to check the target (${describeGitHubError(error)}). ${UNTOUCHED} ` +
