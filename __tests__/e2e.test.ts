@@ -235,6 +235,17 @@ describe('behind a proxy (Node’s built-in support, in the node24 runtime actio
     expect(result.stdout).not.toContain('cannot send requests through a proxy')
   })
 
+  it('masks the proxy password and keeps it out of every message when the proxy cannot be reached', async () => {
+    await proxy.close()
+    const unreachable = `http://robot:pr0xy-s3cret@${new URL(proxy.url).host}`
+    const result = await run({}, { HTTP_PROXY: unreachable, HTTPS_PROXY: unreachable })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('transient')
+    expect(result.masked).toContain('pr0xy-s3cret')
+    expect(leakedValues(result, ['pr0xy-s3cret'])).toEqual([])
+    expect(fx().oauth.tokenRequests).toBe(0)
+  })
+
   it('goes direct to the hosts NO_PROXY names', async () => {
     const result = await run({}, { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
     expect(result.exitCode).toBe(0)
@@ -251,7 +262,7 @@ describe('the critical path (GitHub answering after 40 ms)', () => {
     await fixture.close()
   })
 
-  it('takes four round trips once the check secret exists: key read with the write proof, grant, refresh token, the rest at once', async () => {
+  it('takes four round trips once the check secret exists: key read with the write proof, grant, refresh token, the rest at once (the check secret goes back beside the grant)', async () => {
     expect((await fixture.run({}, { node: node24 })).exitCode).toBe(0)
     const first = fixture.github.requests.length
     const checkedAt = fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK
@@ -262,22 +273,22 @@ describe('the critical path (GitHub answering after 40 ms)', () => {
     expect(fixture.oauth.tokenRequests).toBe(grants + 1)
     const requests = fixture.github.requests.slice(first)
     const name = (r: RequestRecord) => `${r.method} ${r.path.split('/').pop()}`
-    const [read, proof, refresh, ...rest] = requests
+    const putBack = requests.find((r) => name(r) === 'PUT WIZARD_WRITE_CHECK')
+    const [read, proof, refresh, ...rest] = requests.filter((r) => r !== putBack)
     expect([read, proof].map((r) => r && name(r)).sort()).toEqual([
       'DELETE WIZARD_WRITE_CHECK',
       'GET public-key'
     ])
     expect(refresh && name(refresh)).toBe('PUT WIZARD_REFRESH_TOKEN')
-    expect(rest.map(name).sort()).toEqual([
-      'PUT WIZARD_EXPIRES_AT',
-      'PUT WIZARD_OAUTH_TOKEN',
-      'PUT WIZARD_WRITE_CHECK'
-    ])
-    // GitHub saw three steps, and the grant went out between the first and the second.
-    expect(sequentialRoundTrips(requests)).toBe(3)
+    expect(rest.map(name).sort()).toEqual(['PUT WIZARD_EXPIRES_AT', 'PUT WIZARD_OAUTH_TOKEN'])
+    // GitHub saw three steps on the critical path, and the grant went out between the first and the second.
+    expect(sequentialRoundTrips([read, proof, refresh, ...rest].filter((r) => r !== undefined))).toBe(3)
     const proofEnded = Math.max(read?.endedAt ?? 0, proof?.endedAt ?? 0)
     expect((refresh?.startedAt ?? 0) - proofEnded).toBeGreaterThanOrEqual(0)
     for (const write of rest) expect(write.startedAt).toBeGreaterThanOrEqual(refresh?.endedAt ?? Infinity)
+    // The check secret the proof deleted went back beside the grant, off the critical path.
+    expect(putBack?.startedAt).toBeGreaterThanOrEqual(proofEnded)
+    expect(putBack?.startedAt).toBeLessThanOrEqual(refresh?.startedAt ?? 0)
     // The check secret is back, holding the time of this run's check.
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).not.toBe(checkedAt)
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)

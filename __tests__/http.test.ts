@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHttpSend, HttpTimeoutError, proxyWarning } from '../src/http.js'
+import {
+  createHttpSend,
+  HttpTimeoutError,
+  proxyCredentials,
+  proxyWarning,
+  withoutCredentials
+} from '../src/http.js'
 
 let server: Server
 let url: string
@@ -86,5 +92,31 @@ describe('proxyWarning', () => {
     expect(proxyWarning({}, 'v20.20.2')).toBeUndefined()
     expect(proxyWarning({ HTTPS_PROXY: 'http://proxy:3128' }, 'v24.5.0')).toBeUndefined()
     expect(proxyWarning({ HTTPS_PROXY: 'http://proxy:3128' }, 'v26.1.0')).toBeUndefined()
+  })
+})
+
+describe('proxy credentials', () => {
+  it('are found in every proxy variable, raw and decoded, for masking', () => {
+    expect(
+      proxyCredentials({
+        https_proxy: 'http://robot:p%40ss@proxy.corp:3128',
+        HTTP_PROXY: 'http://proxy.corp:3128',
+        NO_PROXY: 'user:secret@nowhere'
+      }).sort()
+    ).toEqual(['p%40ss', 'p@ss', 'robot'])
+  })
+
+  it('are cut out of an error message, which keeps its code', () => {
+    const error = Object.assign(
+      new Error('Failed to establish tunnel to api.github.com via http://robot:s3cret@proxy:3128'),
+      {
+        code: 'ERR_PROXY_TUNNEL'
+      }
+    )
+    const cleaned = withoutCredentials(error)
+    expect(cleaned.message).toBe('Failed to establish tunnel to api.github.com via http://***@proxy:3128')
+    expect((cleaned as NodeJS.ErrnoException).code).toBe('ERR_PROXY_TUNNEL')
+    const plain = new Error('connect ECONNREFUSED 127.0.0.1:1')
+    expect(withoutCredentials(plain)).toBe(plain)
   })
 })

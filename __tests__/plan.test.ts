@@ -51,12 +51,6 @@ describe('planWrites', () => {
     ])
     expect(shape(planWrites(names, tokens, undefined))).toEqual([['RT=rt'], ['AT=at']])
   })
-
-  it('puts back the write-check secret the preflight took, beside the other writes', () => {
-    const stages = planWrites(names, tokens, expiry, undefined, { name: 'CHECK', value: 'checked' })
-    expect(shape(stages)[1]).toEqual(['AT=at', 'EXP=2026-11-24T11:00:00.000Z', 'CHECK=checked'])
-    expect(stages[1]?.at(-1)?.what).toBe('write check')
-  })
 })
 
 describe('planWrites with the expiry variable', () => {
@@ -88,20 +82,11 @@ describe('planWrites with the expiry variable', () => {
 describe('planExpiryRollback', () => {
   const rotatedAt = new Date('2026-11-24T10:00:00.000Z')
   const withId = { ...tokens, id_token: 'idt' }
-  const [, last = []] = planWrites(
-    { ...names, idToken: 'ID' },
-    withId,
-    expiry,
-    { name: 'VAR', exists: true },
-    {
-      name: 'CHECK',
-      value: 'checked'
-    }
-  )
+  const [, last = []] = planWrites({ ...names, idToken: 'ID' }, withId, expiry, { name: 'VAR', exists: true })
   const byName = (...wanted: string[]) => new Set(last.filter((write) => wanted.includes(write.name)))
 
-  it('points the expiry writes that landed at the rotation time when a token write failed', () => {
-    const redo = planExpiryRollback(last, byName('ID', 'EXP', 'VAR', 'CHECK'), rotatedAt)
+  it('points every expiry write at the rotation time when a token write failed', () => {
+    const redo = planExpiryRollback(last, byName('ID', 'EXP', 'VAR'), rotatedAt)
     expect(redo.map((write) => `${write.name}=${write.value}`)).toEqual([
       'EXP=2026-11-24T10:00:00.000Z',
       'VAR=2026-11-24T10:00:00.000Z'
@@ -109,9 +94,9 @@ describe('planExpiryRollback', () => {
     expect(redo.map((write) => write.kind)).toEqual(['secret', 'variable'])
   })
 
-  it('leaves alone an expiry write that failed too: what it holds still predates this rotation', () => {
+  it('redoes an expiry write that seemed to fail too: its answer may have been lost after it landed', () => {
     const redo = planExpiryRollback(last, byName('AT', 'VAR'), rotatedAt)
-    expect(redo.map((write) => write.name)).toEqual(['VAR'])
+    expect(redo.map((write) => write.name)).toEqual(['EXP', 'VAR'])
   })
 
   it('has nothing to undo when every token landed, whatever else failed', () => {

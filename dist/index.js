@@ -167,10 +167,11 @@ function flatten(headers) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   DK: () => (/* binding */ createHttpSend),
+  FF: () => (/* binding */ proxyCredentials),
   tg: () => (/* binding */ proxyWarning)
 });
 
-// UNUSED EXPORTS: HttpTimeoutError
+// UNUSED EXPORTS: HttpTimeoutError, withoutCredentials
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
@@ -179,6 +180,7 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 ;// CONCATENATED MODULE: ./src/http.ts
 
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 /** A request that got no complete answer in time; its message names the limit, never the request's body. */
 class HttpTimeoutError extends Error {
     constructor(timeoutMs) {
@@ -188,19 +190,26 @@ class HttpTimeoutError extends Error {
 }
 /**
  * One request over Node's own http/https, with a deadline for the whole exchange (connect, send, answer).
- * No redirects and no retries: both are decisions the callers make. Connections are kept alive, so the
- * writes after the first reuse the TLS session to GitHub.
+ * No redirects and no retries: both are decisions the callers make. With `keepAlive`, the requests after
+ * the first reuse the connection (and TLS session) to the same host.
  *
  * The runner's proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY and their lower-case forms) are honoured
  * by Node's built-in proxy support (`proxyEnv`, Node 24.5 and later, the runtime action.yml names).
  */
 function createHttpSend(options) {
     const proxyEnv = options.env ?? process.env;
-    const agents = {
-        'http:': new external_node_http_namespaceObject.Agent({ keepAlive: true, proxyEnv }),
-        'https:': new external_node_https_namespaceObject.Agent({ keepAlive: true, proxyEnv })
-    };
-    return (request) => new Promise((resolve, reject) => {
+    const keepAlive = options.keepAlive ?? true;
+    let agents;
+    try {
+        agents = {
+            'http:': new external_node_http_namespaceObject.Agent({ keepAlive, proxyEnv }),
+            'https:': new external_node_https_namespaceObject.Agent({ keepAlive, proxyEnv })
+        };
+    }
+    catch (error) {
+        throw withoutCredentials(error); // Node names the proxy URL it could not parse, password and all
+    }
+    const send = (request) => new Promise((resolve, reject) => {
         const url = new URL(request.url);
         const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_namespaceObject;
         const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
@@ -225,13 +234,53 @@ function createHttpSend(options) {
         }, options.timeoutMs);
         function fail(error) {
             clearTimeout(deadline);
-            reject(error);
+            reject(withoutCredentials(error));
         }
         outgoing.on('error', fail);
         outgoing.end(request.body);
     });
+    return Object.assign(send, {
+        close() {
+            agents['http:'].destroy();
+            agents['https:'].destroy();
+        }
+    });
 }
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+/** `user:password@` in a URL, as a proxy variable may carry it. */
+const USERINFO = /(\/\/)[^/@\s]+@/g;
+/**
+ * The same error with any URL credentials cut out of its message: Node's proxy errors quote the proxy's
+ * URL as it was given. The code (ECONNREFUSED and the like) is kept, since the decisions read it.
+ */
+function withoutCredentials(error) {
+    const original = error instanceof Error ? error : new Error(String(error));
+    if (!USERINFO.test(original.message))
+        return original;
+    USERINFO.lastIndex = 0;
+    const cleaned = new Error(original.message.replace(USERINFO, '$1***@'));
+    cleaned.name = original.name;
+    return Object.assign(cleaned, { code: original.code });
+}
+/** The passwords (and user names) in the proxy variables: masked at start, so no log line can show them. */
+function proxyCredentials(env) {
+    const found = new Set();
+    for (const name of PROXY_VARIABLES) {
+        const value = env[name];
+        if (!value)
+            continue;
+        try {
+            const url = new URL(value);
+            for (const part of [url.password, url.username]) {
+                if (part)
+                    found.add(part).add(decodeURIComponent(part));
+            }
+        }
+        catch {
+            // not a URL: Node will refuse it, and withoutCredentials cleans what it says
+        }
+    }
+    return [...found];
+}
 /**
  * Node learned to use proxy variables (`proxyEnv`) in 24.5. An older runtime ignores them and goes direct,
  * which behind a proxy ends in network errors that would not say why: this says it up front.
@@ -279,9 +328,18 @@ const USER_AGENT = 'refresh-oauth-secrets';
 const baseDelayMs = Number(process.env.REFRESH_OAUTH_SECRETS_RETRY_BASE_MS) || _retry_js__WEBPACK_IMPORTED_MODULE_4__/* .DEFAULT_RETRY_POLICY */ .cO.baseDelayMs;
 const runner = (0,_runner_js__WEBPACK_IMPORTED_MODULE_5__/* .createRunner */ .ji)();
 const debug = (message) => runner.debug((0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .redact */ .E)(message));
+for (const credential of (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .proxyCredentials */ .FF)(process.env))
+    runner.mask(credential);
 const unusableProxy = (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .proxyWarning */ .tg)(process.env, process.version);
 if (unusableProxy)
     runner.warning(unusableProxy);
+/** Every HTTP client the run opens, closed at the end so no idle connection outlives it. */
+const clients = [];
+const client = (options) => {
+    const opened = (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .DK)(options);
+    clients.push(opened);
+    return opened;
+};
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)({
     inputs: (0,_runner_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .Ko)(process.env),
     mask: runner.mask,
@@ -290,19 +348,22 @@ await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)({
     setFailed: runner.setFailed,
     writeSummary: async (summary) => runner.writeSummary(summary),
     githubApi: (config) => (0,_github_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .createGitHubApi */ ._)({
-        send: (0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .DK)({ timeoutMs: config.requestTimeoutMs }),
+        send: client({ timeoutMs: config.requestTimeoutMs }),
         apiUrl: config.githubApiUrl,
         token: config.githubToken,
         userAgent: USER_AGENT,
         target: config.target,
         debug
     }),
-    postToken: (config) => (0,_oauth_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createTokenPoster */ .X)((0,_http_js__WEBPACK_IMPORTED_MODULE_2__/* .createHttpSend */ .DK)({ timeoutMs: config.requestTimeoutMs }), USER_AGENT),
+    // One grant a run: a fresh connection for each attempt, so a retry never lands on one the server closed.
+    postToken: (config) => (0,_oauth_client_js__WEBPACK_IMPORTED_MODULE_7__/* .createTokenPoster */ .X)(client({ timeoutMs: config.requestTimeoutMs, keepAlive: false }), USER_AGENT),
     sealer: (0,_sealed_box_js__WEBPACK_IMPORTED_MODULE_8__/* .createSodiumSealer */ .S)(),
     now: () => new Date(),
     sleep: (ms) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(ms),
     retryDelays: { baseDelayMs, maxDelayMs: _retry_js__WEBPACK_IMPORTED_MODULE_4__/* .DEFAULT_RETRY_POLICY */ .cO.maxDelayMs }
 });
+for (const opened of clients)
+    opened.close();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -901,7 +962,8 @@ async function preflight(api, config, retry, sealer, now) {
     const cannotWrite = (error) => {
         throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
     };
-    const [publicKey, value, proof] = await Promise.all([
+    // Settled together, so no request is still retrying (and warning) after the run has failed.
+    const [publicKey, value, proof] = firstFailure(await Promise.allSettled([
         retry('Reading the public key', () => api.readPublicKey()).catch(cannotWrite),
         variable
             ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch((error) => {
@@ -911,9 +973,12 @@ async function preflight(api, config, retry, sealer, now) {
         check
             ? retry(`Deleting the check secret ${check}`, () => api.deleteSecret(check)).catch(cannotWrite)
             : undefined
-    ]);
+    ]));
+    // Sealing once here proves the sealed box loads and the key decodes before the refresh token is spent.
+    const sealed = await sealer.seal(writeCheckValue(now), publicKey.key).catch((error) => {
+        throw new errors/* ActionError */.l('preflight', `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`);
+    });
     if (check && proof === 'absent') {
-        const sealed = await sealer.seal(writeCheckValue(now), publicKey.key);
         await retry(`Writing the check secret ${check}`, () => api.writeSecret(check, sealed, publicKey.key_id)).catch(cannotWrite);
     }
     return {
@@ -921,6 +986,13 @@ async function preflight(api, config, retry, sealer, now) {
         expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
         writeCheckTaken: proof === 'deleted' ? check : undefined
     };
+}
+/** The values of settled promises in order, or the first rejection (in argument order) thrown. */
+function firstFailure(results) {
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    return results.map((result) => result.value);
 }
 function preflightError(error, target, cannot, permission) {
     const status = error instanceof github_secrets/* GitHubApiError */.O ? error.status : undefined;
@@ -1010,8 +1082,10 @@ function decide(input) {
         return {
             action: 'skip',
             status: 'skipped-stale',
-            reason: `The variable ${expiresAtNow.name} is "${expiresAtNow.value}", but this job started with expires-at ` +
-                `"${expiresAtSeen}": another run rotated the tokens after this job started, so the refresh token this job ` +
+            reason: 
+            // JSON quoting keeps a value on one line: a line break in it could start a workflow command.
+            `The variable ${expiresAtNow.name} is ${JSON.stringify(expiresAtNow.value)}, but this job started with ` +
+                `expires-at ${JSON.stringify(expiresAtSeen)}: another run rotated the tokens after this job started, so the refresh token this job ` +
                 'holds is already spent. Skipped without presenting it.'
         };
     }
@@ -1038,13 +1112,12 @@ var inputs = __nccwpck_require__(709);
  * What to write, in two stages that run one after the other (the writes inside a stage go out together):
  * 1. the refresh token alone, because it is the one value that cannot be got back: nothing else is
  *    written unless it landed;
- * 2. everything else at once: the access and id tokens, the expiry secret and variable, and the
- *    write-check secret the preflight took away (`writeCheck`), so the next run can prove its PAT again.
+ * 2. everything else at once: the access and id tokens, the expiry secret and variable.
  * A token write that fails in stage 2 is followed by `planExpiryRollback`, so that a fresh expiry still
  * means the tokens beside it were written. A server that did not rotate the refresh token leaves the
  * stored one as it is; an unknown expiry is never written, rather than guessed.
  */
-function planWrites(names, tokens, expiry, variable, writeCheck) {
+function planWrites(names, tokens, expiry, variable) {
     const secret = (name, value, what) => ({
         name,
         value,
@@ -1058,8 +1131,6 @@ function planWrites(names, tokens, expiry, variable, writeCheck) {
     if (names.idToken && tokens.id_token)
         rest.push(secret(names.idToken, tokens.id_token, 'id token'));
     rest.push(...expiryWrites(names, expiry?.expiresAt, variable));
-    if (writeCheck)
-        rest.push(secret(writeCheck.name, writeCheck.value, 'write check'));
     stages.push(rest);
     return stages;
 }
@@ -1075,11 +1146,12 @@ function expiryWrites(names, at, variable) {
     return writes;
 }
 /**
- * When an access or id token write failed beside expiry writes that landed, the stored expiry announces a
- * token that was never stored. Those expiry writes are redone with the rotation time: a reader (or
+ * When an access or id token write failed, an expiry written beside it would announce a token that was
+ * never stored. Every expiry write of the stage is redone with the rotation time, whether it was seen to
+ * land or not (an answer can be lost after the write landed; the writes are idempotent): a reader (or
  * `skip-if-valid-for`) then treats the stored access token as expired and the next run rotates, while the
  * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
- * Nothing to undo when every token write landed, or when no expiry write did.
+ * Nothing to undo when every token write landed.
  */
 function planExpiryRollback(stage, landed, rotatedAt) {
     const tokenFailed = stage.some((write) => (write.what === 'access token' || write.what === 'id token') && !landed.has(write));
@@ -1087,7 +1159,7 @@ function planExpiryRollback(stage, landed, rotatedAt) {
         return [];
     const value = rotatedAt.toISOString();
     return stage
-        .filter((write) => (write.what === 'expiry' || write.what === 'expiry variable') && landed.has(write))
+        .filter((write) => write.what === 'expiry' || write.what === 'expiry variable')
         .map((write) => ({ ...write, value }));
 }
 
@@ -1100,9 +1172,8 @@ function planExpiryRollback(stage, landed, rotatedAt) {
 /**
  * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
  * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
- * announce a token that was not stored (`planExpiryRollback`). Putting back the write-check secret is
- * best effort: without it the next run proves its PAT with one more request. `written` is filled as
- * writes land, so a caller knows what landed even on failure.
+ * announce a token that was not stored (`planExpiryRollback`). `written` is filled as writes land, so a
+ * caller knows what landed even on failure.
  */
 async function storeSecrets(stages, context, written) {
     for (const stage of stages) {
@@ -1112,20 +1183,12 @@ async function storeSecrets(stages, context, written) {
             try {
                 const result = await perform(write, context);
                 landed.add(write);
-                if (write.what !== 'write check')
-                    written.push({ name: write.name, what: write.what, result });
+                written.push({ name: write.name, what: write.what, result });
             }
             catch (error) {
                 failures.set(write, error);
             }
         }));
-        for (const [write, error] of failures) {
-            if (write.what === 'write check') {
-                failures.delete(write);
-                context.warn(`Could not put back the write-check secret ${write.name} (${describeGitHubError(error)}); ` +
-                    'the next run proves its PAT with one more request.');
-            }
-        }
         const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write));
         if (!failed)
             continue;
@@ -1145,7 +1208,16 @@ async function rollBackExpiry(stage, landed, context, written) {
         if (at >= 0)
             written.splice(at, 1);
     });
-    return { writes, failed: results.some((result) => result.status === 'rejected') };
+    return { writes, failed: writes.filter((_, i) => results[i]?.status === 'rejected') };
+}
+/**
+ * Writes back the write-check secret the preflight deleted, so the next run proves its PAT in the same
+ * round trip as its key read. Best effort, off the critical path (it runs beside the grant): without it
+ * the next run proves its PAT with one more request. Never rejects.
+ */
+async function putBackWriteCheck(name, value, context) {
+    await perform({ name, value, kind: 'secret' }, context).catch((error) => context.warn(`Could not put back the write-check secret ${name} (${describeGitHubError(error)}); the next run ` +
+        'proves its PAT with one more request.'));
 }
 async function perform(write, context) {
     const { api, publicKey, sealer, retry } = context;
@@ -1179,12 +1251,20 @@ function rollbackNote(rollback) {
     const [first] = rollback?.writes ?? [];
     if (!rollback || !first)
         return '';
-    const names = rollback.writes.map((write) => write.kind === 'variable' ? `the variable ${write.name}` : write.name);
-    return rollback.failed
-        ? ` Setting ${names.join(' and ')} back to the rotation time failed too: set ${names.length > 1 ? 'them' : 'it'} ` +
-            `to ${first.value} by hand, or a run with skip-if-valid-for may skip while the stored access token is stale.`
-        : ` ${names.join(' and ')} now ${names.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
-            'stale access token is not taken for a fresh one.';
+    const describe = (writes) => writes
+        .map((write) => (write.kind === 'variable' ? `the variable ${write.name}` : write.name))
+        .join(' and ');
+    const done = rollback.writes.filter((write) => !rollback.failed.includes(write));
+    const said = done.length
+        ? ` ${describe(done)} now ${done.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
+            'stale access token is not taken for a fresh one.'
+        : '';
+    const left = rollback.failed.length
+        ? ` Setting ${describe(rollback.failed)} back to the rotation time failed too: set ` +
+            `${rollback.failed.length > 1 ? 'them' : 'it'} to ${first.value} by hand, or a run with skip-if-valid-for ` +
+            'may skip while the stored access token is stale.'
+        : '';
+    return said + left;
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -1207,6 +1287,7 @@ async function run(deps) {
     let config;
     const written = [];
     let exchanged;
+    let putBack = Promise.resolve();
     try {
         const parsed = (0,inputs/* parseInputs */.TL)(deps.inputs);
         config = parsed;
@@ -1235,19 +1316,15 @@ async function run(deps) {
             warn: deps.log.warning,
             rotatedAt
         });
-        const writeCheck = checked.writeCheckTaken
-            ? { name: checked.writeCheckTaken, value: writeCheckValue(deps.now()) }
-            : undefined;
-        if (writeCheck && (config.dryRun || decision.action === 'skip')) {
-            // Nothing will be rotated: put back the write-check secret the preflight took (best effort).
-            const putBack = { ...writeCheck, what: 'write check', kind: 'secret' };
-            await storeSecrets([[putBack]], storing(deps.now()), written);
+        // Beside the grant, off the critical path: the write-check secret the preflight's proof deleted.
+        if (checked.writeCheckTaken) {
+            putBack = putBackWriteCheck(checked.writeCheckTaken, writeCheckValue(deps.now()), storing(deps.now()));
         }
         if (config.dryRun) {
             const would = decision.action === 'exchange'
                 ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
                 : `would skip: ${decision.reason}`;
-            return await finish(deps, {
+            return await finish(deps, putBack, {
                 status: 'dry-run',
                 target: config.target,
                 written,
@@ -1259,7 +1336,7 @@ async function run(deps) {
         }
         if (decision.action === 'skip') {
             deps.log.notice(decision.reason);
-            return await finish(deps, {
+            return await finish(deps, putBack, {
                 status: decision.status,
                 target: config.target,
                 written,
@@ -1292,12 +1369,12 @@ async function run(deps) {
             }
             throw error;
         }
-        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, writeCheck), storing(exchanged.sentAt), written);
+        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable), storing(exchanged.sentAt), written);
         if (!exchanged.expiry) {
             throw new errors/* ActionError */.l('response', 'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
                 `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`);
         }
-        return await finish(deps, {
+        return await finish(deps, putBack, {
             status: 'rotated',
             target: config.target,
             written,
@@ -1310,7 +1387,7 @@ async function run(deps) {
         const failure = error instanceof errors/* ActionError */.l
             ? error
             : new errors/* ActionError */.l('transient', `Unexpected failure: ${String(error)}`);
-        return await finish(deps, {
+        return await finish(deps, putBack, {
             status: 'failed',
             target: config?.target,
             written,
@@ -1338,7 +1415,8 @@ function storedExpiry(text, now) {
         source: 'stored'
     };
 }
-async function finish(deps, report, accessToken) {
+async function finish(deps, putBack, report, accessToken) {
+    await putBack; // its own failure is a warning, never the run's
     // Already masked when the response was parsed; the output only carries it to later steps.
     if (accessToken)
         deps.setOutput('access-token', accessToken);

@@ -26,8 +26,9 @@ export function decide(input: GuardInput): GuardDecision {
       action: 'skip',
       status: 'skipped-stale',
       reason:
-        `The variable ${expiresAtNow.name} is "${expiresAtNow.value}", but this job started with expires-at ` +
-        `"${expiresAtSeen}": another run rotated the tokens after this job started, so the refresh token this job ` +
+        // JSON quoting keeps a value on one line: a line break in it could start a workflow command.
+        `The variable ${expiresAtNow.name} is ${JSON.stringify(expiresAtNow.value)}, but this job started with ` +
+        `expires-at ${JSON.stringify(expiresAtSeen)}: another run rotated the tokens after this job started, so the refresh token this job ` +
         'holds is already spent. Skipped without presenting it.'
     }
   }

@@ -1,6 +1,8 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
+
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   url: string
@@ -17,6 +19,9 @@ export interface HttpResponse {
 
 export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>
 
+/** A sender that holds connections open for the requests after the first: `close` lets them go. */
+export type HttpClient = HttpSend & { close(): void }
+
 /** A request that got no complete answer in time; its message names the limit, never the request's body. */
 export class HttpTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -27,19 +32,29 @@ export class HttpTimeoutError extends Error {
 
 /**
  * One request over Node's own http/https, with a deadline for the whole exchange (connect, send, answer).
- * No redirects and no retries: both are decisions the callers make. Connections are kept alive, so the
- * writes after the first reuse the TLS session to GitHub.
+ * No redirects and no retries: both are decisions the callers make. With `keepAlive`, the requests after
+ * the first reuse the connection (and TLS session) to the same host.
  *
  * The runner's proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY and their lower-case forms) are honoured
  * by Node's built-in proxy support (`proxyEnv`, Node 24.5 and later, the runtime action.yml names).
  */
-export function createHttpSend(options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): HttpSend {
+export function createHttpSend(options: {
+  timeoutMs: number
+  keepAlive?: boolean
+  env?: NodeJS.ProcessEnv
+}): HttpClient {
   const proxyEnv = options.env ?? process.env
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, proxyEnv } as http.AgentOptions),
-    'https:': new https.Agent({ keepAlive: true, proxyEnv } as https.AgentOptions)
+  const keepAlive = options.keepAlive ?? true
+  let agents: { 'http:': http.Agent; 'https:': https.Agent }
+  try {
+    agents = {
+      'http:': new http.Agent({ keepAlive, proxyEnv } as http.AgentOptions),
+      'https:': new https.Agent({ keepAlive, proxyEnv } as https.AgentOptions)
+    }
+  } catch (error) {
+    throw withoutCredentials(error) // Node names the proxy URL it could not parse, password and all
   }
-  return (request) =>
+  const send = (request: HttpRequest) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(request.url)
       const transport = url.protocol === 'https:' ? https : http
@@ -64,14 +79,52 @@ export function createHttpSend(options: { timeoutMs: number; env?: NodeJS.Proces
       }, options.timeoutMs)
       function fail(error: Error) {
         clearTimeout(deadline)
-        reject(error)
+        reject(withoutCredentials(error))
       }
       outgoing.on('error', fail)
       outgoing.end(request.body)
     })
+  return Object.assign(send, {
+    close() {
+      agents['http:'].destroy()
+      agents['https:'].destroy()
+    }
+  })
 }
 
-const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
+/** `user:password@` in a URL, as a proxy variable may carry it. */
+const USERINFO = /(\/\/)[^/@\s]+@/g
+
+/**
+ * The same error with any URL credentials cut out of its message: Node's proxy errors quote the proxy's
+ * URL as it was given. The code (ECONNREFUSED and the like) is kept, since the decisions read it.
+ */
+export function withoutCredentials(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error))
+  if (!USERINFO.test(original.message)) return original
+  USERINFO.lastIndex = 0
+  const cleaned = new Error(original.message.replace(USERINFO, '$1***@'))
+  cleaned.name = original.name
+  return Object.assign(cleaned, { code: (original as NodeJS.ErrnoException).code })
+}
+
+/** The passwords (and user names) in the proxy variables: masked at start, so no log line can show them. */
+export function proxyCredentials(env: NodeJS.ProcessEnv): string[] {
+  const found = new Set<string>()
+  for (const name of PROXY_VARIABLES) {
+    const value = env[name]
+    if (!value) continue
+    try {
+      const url = new URL(value)
+      for (const part of [url.password, url.username]) {
+        if (part) found.add(part).add(decodeURIComponent(part))
+      }
+    } catch {
+      // not a URL: Node will refuse it, and withoutCredentials cleans what it says
+    }
+  }
+  return [...found]
+}
 
 /**
  * Node learned to use proxy variables (`proxyEnv`) in 24.5. An older runtime ignores them and goes direct,

@@ -11,7 +11,7 @@ import { outputsFor, summaryFor, type RunReport, type Summary } from './report.j
 import { createGitHubRetrier } from './retrier.js'
 import type { RetryPolicy } from './retry.js'
 import type { Sealer } from './sealed-box.js'
-import { storeSecrets, type Written } from './store.js'
+import { putBackWriteCheck, storeSecrets, type Written } from './store.js'
 
 /** Everything the run touches outside itself, passed in so a test can wire local servers. */
 export interface Dependencies {
@@ -46,6 +46,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   let config: Config | undefined
   const written: Written[] = []
   let exchanged: Exchanged | undefined
+  let putBack: Promise<void> = Promise.resolve()
   try {
     const parsed = parseInputs(deps.inputs)
     config = parsed
@@ -74,20 +75,16 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       warn: deps.log.warning,
       rotatedAt
     })
-    const writeCheck = checked.writeCheckTaken
-      ? { name: checked.writeCheckTaken, value: writeCheckValue(deps.now()) }
-      : undefined
-    if (writeCheck && (config.dryRun || decision.action === 'skip')) {
-      // Nothing will be rotated: put back the write-check secret the preflight took (best effort).
-      const putBack = { ...writeCheck, what: 'write check' as const, kind: 'secret' as const }
-      await storeSecrets([[putBack]], storing(deps.now()), written)
+    // Beside the grant, off the critical path: the write-check secret the preflight's proof deleted.
+    if (checked.writeCheckTaken) {
+      putBack = putBackWriteCheck(checked.writeCheckTaken, writeCheckValue(deps.now()), storing(deps.now()))
     }
     if (config.dryRun) {
       const would =
         decision.action === 'exchange'
           ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
           : `would skip: ${decision.reason}`
-      return await finish(deps, {
+      return await finish(deps, putBack, {
         status: 'dry-run',
         target: config.target,
         written,
@@ -100,7 +97,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     }
     if (decision.action === 'skip') {
       deps.log.notice(decision.reason)
-      return await finish(deps, {
+      return await finish(deps, putBack, {
         status: decision.status,
         target: config.target,
         written,
@@ -134,7 +131,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       throw error
     }
     await storeSecrets(
-      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, writeCheck),
+      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable),
       storing(exchanged.sentAt),
       written
     )
@@ -147,6 +144,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     }
     return await finish(
       deps,
+      putBack,
       {
         status: 'rotated',
         target: config.target,
@@ -164,6 +162,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         : new ActionError('transient', `Unexpected failure: ${String(error)}`)
     return await finish(
       deps,
+      putBack,
       {
         status: 'failed',
         target: config?.target,
@@ -201,7 +200,13 @@ function storedExpiry(text: string, now: Date): Expiry | undefined {
   }
 }
 
-async function finish(deps: Dependencies, report: RunReport, accessToken?: string): Promise<RunReport> {
+async function finish(
+  deps: Dependencies,
+  putBack: Promise<void>,
+  report: RunReport,
+  accessToken?: string
+): Promise<RunReport> {
+  await putBack // its own failure is a warning, never the run's
   // Already masked when the response was parsed; the output only carries it to later steps.
   if (accessToken) deps.setOutput('access-token', accessToken)
   for (const [name, value] of Object.entries(outputsFor(report))) deps.setOutput(name, value)

@@ -5,7 +5,7 @@ import type { TokenSet } from './token-response.js'
 export interface PlannedWrite {
   name: string
   value: string
-  what: 'refresh token' | 'access token' | 'id token' | 'expiry' | 'expiry variable' | 'write check'
+  what: 'refresh token' | 'access token' | 'id token' | 'expiry' | 'expiry variable'
   /** A secret is sealed and PUT; the expiry variable is plain and created or updated. */
   kind: 'secret' | 'variable'
 }
@@ -20,8 +20,7 @@ export interface ExpiryVariable {
  * What to write, in two stages that run one after the other (the writes inside a stage go out together):
  * 1. the refresh token alone, because it is the one value that cannot be got back: nothing else is
  *    written unless it landed;
- * 2. everything else at once: the access and id tokens, the expiry secret and variable, and the
- *    write-check secret the preflight took away (`writeCheck`), so the next run can prove its PAT again.
+ * 2. everything else at once: the access and id tokens, the expiry secret and variable.
  * A token write that fails in stage 2 is followed by `planExpiryRollback`, so that a fresh expiry still
  * means the tokens beside it were written. A server that did not rotate the refresh token leaves the
  * stored one as it is; an unknown expiry is never written, rather than guessed.
@@ -30,8 +29,7 @@ export function planWrites(
   names: SecretNames,
   tokens: TokenSet,
   expiry: Expiry | undefined,
-  variable?: ExpiryVariable,
-  writeCheck?: { name: string; value: string }
+  variable?: ExpiryVariable
 ): PlannedWrite[][] {
   const secret = (name: string, value: string, what: PlannedWrite['what']): PlannedWrite => ({
     name,
@@ -44,7 +42,6 @@ export function planWrites(
   const rest = [secret(names.accessToken, tokens.access_token, 'access token')]
   if (names.idToken && tokens.id_token) rest.push(secret(names.idToken, tokens.id_token, 'id token'))
   rest.push(...expiryWrites(names, expiry?.expiresAt, variable))
-  if (writeCheck) rest.push(secret(writeCheck.name, writeCheck.value, 'write check'))
   stages.push(rest)
   return stages
 }
@@ -63,11 +60,12 @@ function expiryWrites(
 }
 
 /**
- * When an access or id token write failed beside expiry writes that landed, the stored expiry announces a
- * token that was never stored. Those expiry writes are redone with the rotation time: a reader (or
+ * When an access or id token write failed, an expiry written beside it would announce a token that was
+ * never stored. Every expiry write of the stage is redone with the rotation time, whether it was seen to
+ * land or not (an answer can be lost after the write landed; the writes are idempotent): a reader (or
  * `skip-if-valid-for`) then treats the stored access token as expired and the next run rotates, while the
  * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
- * Nothing to undo when every token write landed, or when no expiry write did.
+ * Nothing to undo when every token write landed.
  */
 export function planExpiryRollback(
   stage: PlannedWrite[],
@@ -80,6 +78,6 @@ export function planExpiryRollback(
   if (!tokenFailed) return []
   const value = rotatedAt.toISOString()
   return stage
-    .filter((write) => (write.what === 'expiry' || write.what === 'expiry variable') && landed.has(write))
+    .filter((write) => write.what === 'expiry' || write.what === 'expiry variable')
     .map((write) => ({ ...write, value }))
 }

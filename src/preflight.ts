@@ -40,26 +40,35 @@ export async function preflight(
   const cannotWrite = (error: unknown) => {
     throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write')
   }
-  const [publicKey, value, proof] = await Promise.all([
-    retry('Reading the public key', () => api.readPublicKey()).catch(cannotWrite),
-    variable
-      ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch(
-          (error: unknown) => {
-            throw preflightError(
-              error,
-              config.target,
-              `cannot read the variable ${variable} on ${config.target.repository}`,
-              'Variables: read and write'
-            )
-          }
-        )
-      : undefined,
-    check
-      ? retry(`Deleting the check secret ${check}`, () => api.deleteSecret(check)).catch(cannotWrite)
-      : undefined
-  ])
+  // Settled together, so no request is still retrying (and warning) after the run has failed.
+  const [publicKey, value, proof] = firstFailure(
+    await Promise.allSettled([
+      retry('Reading the public key', () => api.readPublicKey()).catch(cannotWrite),
+      variable
+        ? retry(`Reading the variable ${variable}`, () => api.readVariable(variable)).catch(
+            (error: unknown) => {
+              throw preflightError(
+                error,
+                config.target,
+                `cannot read the variable ${variable} on ${config.target.repository}`,
+                'Variables: read and write'
+              )
+            }
+          )
+        : undefined,
+      check
+        ? retry(`Deleting the check secret ${check}`, () => api.deleteSecret(check)).catch(cannotWrite)
+        : undefined
+    ])
+  )
+  // Sealing once here proves the sealed box loads and the key decodes before the refresh token is spent.
+  const sealed = await sealer.seal(writeCheckValue(now), publicKey.key).catch((error: unknown) => {
+    throw new ActionError(
+      'preflight',
+      `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`
+    )
+  })
   if (check && proof === 'absent') {
-    const sealed = await sealer.seal(writeCheckValue(now), publicKey.key)
     await retry(`Writing the check secret ${check}`, () =>
       api.writeSecret(check, sealed, publicKey.key_id)
     ).catch(cannotWrite)
@@ -69,6 +78,15 @@ export async function preflight(
     expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
     writeCheckTaken: proof === 'deleted' ? check : undefined
   }
+}
+
+/** The values of settled promises in order, or the first rejection (in argument order) thrown. */
+function firstFailure<T extends readonly unknown[]>(results: {
+  [K in keyof T]: PromiseSettledResult<T[K]>
+}): T {
+  const failed = results.find((result) => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
 function preflightError(error: unknown, target: Target, cannot: string, permission: string): ActionError {

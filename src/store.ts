@@ -29,9 +29,8 @@ export interface StoreContext {
 /**
  * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
  * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
- * announce a token that was not stored (`planExpiryRollback`). Putting back the write-check secret is
- * best effort: without it the next run proves its PAT with one more request. `written` is filled as
- * writes land, so a caller knows what landed even on failure.
+ * announce a token that was not stored (`planExpiryRollback`). `written` is filled as writes land, so a
+ * caller knows what landed even on failure.
  */
 export async function storeSecrets(
   stages: PlannedWrite[][],
@@ -46,21 +45,12 @@ export async function storeSecrets(
         try {
           const result = await perform(write, context)
           landed.add(write)
-          if (write.what !== 'write check') written.push({ name: write.name, what: write.what, result })
+          written.push({ name: write.name, what: write.what, result })
         } catch (error) {
           failures.set(write, error)
         }
       })
     )
-    for (const [write, error] of failures) {
-      if (write.what === 'write check') {
-        failures.delete(write)
-        context.warn(
-          `Could not put back the write-check secret ${write.name} (${describeGitHubError(error)}); ` +
-            'the next run proves its PAT with one more request.'
-        )
-      }
-    }
     const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write))
     if (!failed) continue
     const rollback = await rollBackExpiry(stage, landed, context, written)
@@ -70,8 +60,9 @@ export async function storeSecrets(
 }
 
 interface Rollback {
+  /** The expiry writes redone with the rotation time, and those of them that failed. */
   writes: PlannedWrite[]
-  failed: boolean
+  failed: PlannedWrite[]
 }
 
 async function rollBackExpiry(
@@ -88,10 +79,27 @@ async function rollBackExpiry(
     const at = written.findIndex((entry) => entry.name === write.name && entry.what === write.what)
     if (at >= 0) written.splice(at, 1)
   })
-  return { writes, failed: results.some((result) => result.status === 'rejected') }
+  return { writes, failed: writes.filter((_, i) => results[i]?.status === 'rejected') }
 }
 
-async function perform(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
+/**
+ * Writes back the write-check secret the preflight deleted, so the next run proves its PAT in the same
+ * round trip as its key read. Best effort, off the critical path (it runs beside the grant): without it
+ * the next run proves its PAT with one more request. Never rejects.
+ */
+export async function putBackWriteCheck(name: string, value: string, context: StoreContext): Promise<void> {
+  await perform({ name, value, kind: 'secret' }, context).catch((error: unknown) =>
+    context.warn(
+      `Could not put back the write-check secret ${name} (${describeGitHubError(error)}); the next run ` +
+        'proves its PAT with one more request.'
+    )
+  )
+}
+
+async function perform(
+  write: Pick<PlannedWrite, 'name' | 'value' | 'kind'>,
+  context: StoreContext
+): Promise<Written['result']> {
   const { api, publicKey, sealer, retry } = context
   if (write.kind === 'variable') {
     return retry(`Writing the variable ${write.name}`, () =>
@@ -141,12 +149,19 @@ export function storeError(
 function rollbackNote(rollback: Rollback | undefined): string {
   const [first] = rollback?.writes ?? []
   if (!rollback || !first) return ''
-  const names = rollback.writes.map((write) =>
-    write.kind === 'variable' ? `the variable ${write.name}` : write.name
-  )
-  return rollback.failed
-    ? ` Setting ${names.join(' and ')} back to the rotation time failed too: set ${names.length > 1 ? 'them' : 'it'} ` +
-        `to ${first.value} by hand, or a run with skip-if-valid-for may skip while the stored access token is stale.`
-    : ` ${names.join(' and ')} now ${names.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
-        'stale access token is not taken for a fresh one.'
+  const describe = (writes: PlannedWrite[]) =>
+    writes
+      .map((write) => (write.kind === 'variable' ? `the variable ${write.name}` : write.name))
+      .join(' and ')
+  const done = rollback.writes.filter((write) => !rollback.failed.includes(write))
+  const said = done.length
+    ? ` ${describe(done)} now ${done.length > 1 ? 'say' : 'says'} the rotation time (${first.value}), so the ` +
+      'stale access token is not taken for a fresh one.'
+    : ''
+  const left = rollback.failed.length
+    ? ` Setting ${describe(rollback.failed)} back to the rotation time failed too: set ` +
+      `${rollback.failed.length > 1 ? 'them' : 'it'} to ${first.value} by hand, or a run with skip-if-valid-for ` +
+      'may skip while the stored access token is stale.'
+    : ''
+  return said + left
 }
