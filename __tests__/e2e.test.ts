@@ -4,12 +4,16 @@
  * Each scenario states what is left behind.
  */
 import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { existsSync } from 'node:fs'
 import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
 import type { RequestRecord } from '../harness/github-server.js'
 import { sequentialRoundTrips } from '../bench/timeline.js'
 import { startForwardProxy, type ForwardProxy } from '../harness/proxy.js'
 import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
+import { selfSignedCertificate } from '../harness/tls.js'
 import { useFixturePerTest } from './support/fixture-per-test.js'
 
 it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
@@ -292,5 +296,37 @@ describe('the critical path (GitHub answering after 40 ms)', () => {
     // The check secret is back, holding the time of this run's check.
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).not.toBe(checkedAt)
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
+  })
+})
+
+describe('behind a proxy, to a GitHub served over TLS (node24)', () => {
+  let fixture: Fixture
+  let proxy: ForwardProxy
+  let work: string
+  let certFile: string
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tls-proxy-'))
+    const certificate = await selfSignedCertificate(work)
+    certFile = certificate.certFile
+    fixture = await startFixture({ github: { tls: { key: certificate.key, cert: certificate.cert } } })
+    proxy = await startForwardProxy()
+  })
+  afterEach(async () => {
+    await Promise.all([fixture.close(), proxy.close()])
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it('tunnels every GitHub call through CONNECT, verifies the certificate, rotates, and exits', async () => {
+    const result = await fixture.run(
+      {},
+      { node: node24, env: { HTTPS_PROXY: proxy.url, NO_PROXY: '', NODE_EXTRA_CA_CERTS: certFile } }
+    )
+    expect(result.exitCode).toBe(0)
+    const stored = fixture.github.secrets(fixture.repo)
+    expect(await fixture.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    const github = new URL(fixture.github.url).host
+    expect(proxy.seen).toContain(`CONNECT ${github}`)
+    // The token endpoint is plain http here, which HTTPS_PROXY does not cover.
+    expect(proxy.seen.every((line) => line === `CONNECT ${github}`)).toBe(true)
   })
 })
