@@ -1177,12 +1177,10 @@ function planExpiryRollback(stage, landed, rotatedAt) {
  */
 async function storeSecrets(stages, context, written) {
     for (const stage of stages) {
-        const landed = new Set();
         const failures = new Map();
         await Promise.all(stage.map(async (write) => {
             try {
                 const result = await perform(write, context);
-                landed.add(write);
                 written.push({ name: write.name, what: write.what, result });
             }
             catch (error) {
@@ -1192,6 +1190,7 @@ async function storeSecrets(stages, context, written) {
         const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write));
         if (!failed)
             continue;
+        const landed = new Set(stage.filter((write) => !failures.has(write)));
         const rollback = await rollBackExpiry(stage, landed, context, written);
         const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`);
         throw storeError(failed, failures.get(failed), written, context.config, { rollback, also });

@@ -38,13 +38,11 @@ export async function storeSecrets(
   written: Written[]
 ): Promise<void> {
   for (const stage of stages) {
-    const landed = new Set<PlannedWrite>()
     const failures = new Map<PlannedWrite, unknown>()
     await Promise.all(
       stage.map(async (write) => {
         try {
           const result = await perform(write, context)
-          landed.add(write)
           written.push({ name: write.name, what: write.what, result })
         } catch (error) {
           failures.set(write, error)
@@ -53,6 +51,7 @@ export async function storeSecrets(
     )
     const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write))
     if (!failed) continue
+    const landed = new Set(stage.filter((write) => !failures.has(write)))
     const rollback = await rollBackExpiry(stage, landed, context, written)
     const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
     throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
