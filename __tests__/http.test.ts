@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:http'
+import { listenOnLoopback, type Listening } from '../harness/loopback.js'
 import {
   createHttpSend,
   HttpTimeoutError,
@@ -8,12 +8,11 @@ import {
   withoutCredentials
 } from '../src/http.js'
 
-let server: Server
+let listening: Listening
 let url: string
-const sockets = new Set<import('node:net').Socket>()
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
+  const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
     request.on('end', () => {
@@ -29,18 +28,11 @@ beforeAll(async () => {
       response.end(JSON.stringify({ method: request.method, body: Buffer.concat(chunks).toString('utf8') }))
     })
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  listening = await listenOnLoopback(server)
+  url = `http://127.0.0.1:${listening.port}`
 })
 
-afterAll(async () => {
-  for (const socket of sockets) socket.destroy()
-  await new Promise((resolve) => server.close(resolve))
-})
+afterAll(() => listening.close())
 
 const send = createHttpSend({ timeoutMs: 300, env: {} })
 
@@ -70,10 +62,8 @@ describe('createHttpSend', () => {
   })
 
   it('names a refused connection, which proves the request never reached the server', async () => {
-    const closed = createServer()
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
-    const port = (closed.address() as AddressInfo).port
-    await new Promise((resolve) => closed.close(resolve))
+    const { port, close } = await listenOnLoopback(createServer())
+    await close()
     await expect(send({ method: 'GET', url: `http://127.0.0.1:${port}/`, headers: {} })).rejects.toThrow(
       /ECONNREFUSED/
     )

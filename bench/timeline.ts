@@ -3,8 +3,8 @@
  * of them lie one after another on the critical path, and how the rest of the wall time splits.
  */
 import { createServer, request, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { RequestRecord } from '../harness/github-server.js'
+import { listenOnLoopback } from '../harness/loopback.js'
 
 /** One request as a server saw it: arrival of the request to the moment the answer was sent (epoch ms). */
 export interface Span {
@@ -70,20 +70,8 @@ export async function startTimingRelay(target: string): Promise<TimingRelay> {
     })
     req.pipe(forward)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
-  }
+  const { port, close } = await listenOnLoopback(server)
+  return { url: `http://127.0.0.1:${port}`, requests, close }
 }
 
 /**

@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
 import sodium from 'libsodium-wrappers'
+import { listenOnLoopback } from './loopback.js'
 
 export type GitHubTarget = { repository: string; environment?: string } // repository 'owner/name'
 export type GitHubFault =
@@ -143,7 +143,6 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const tokens = new Map<string, Access>()
   const faults: PendingFault[] = []
   const requests: RequestRecord[] = []
-  const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let nextRepositoryId = 1296269
   let lastWrite = 0
@@ -346,10 +345,6 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
     : createServer(listener)
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
@@ -464,16 +459,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     })
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
+  const { port, close: stopListening } = await listenOnLoopback(server)
 
-  let closing: Promise<void> | undefined
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
@@ -553,15 +540,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     },
 
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        closed = true
-        for (const timer of timers) clearTimeout(timer)
-        timers.clear()
-        server.close(() => resolve())
-        server.closeAllConnections()
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
+      closed = true
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      return stopListening()
     }
   }
 }

@@ -8,15 +8,9 @@
  * after the server rotated, and answers rewritten on their way back.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse
-} from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type ProviderType from 'oidc-provider'
+import { listenOnLoopback } from './loopback.js'
 
 export type OAuthFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -113,14 +107,12 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
 
   const front = createServer()
   const inner = createServer()
-  const sockets = new Set<Socket>()
-  front.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await Promise.all([listen(front), listen(inner)])
-  const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}`
-  const innerPort = (inner.address() as AddressInfo).port
+  const [frontListening, innerListening] = await Promise.all([
+    listenOnLoopback(front),
+    listenOnLoopback(inner)
+  ])
+  const url = `http://127.0.0.1:${frontListening.port}`
+  const innerPort = innerListening.port
 
   const publicClientId = 'ci-public'
   const confidentialClient = { id: 'ci-confidential', secret: randomBytes(24).toString('base64url') }
@@ -259,22 +251,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     async close() {
       for (const name of MemoryAdapter.stores.keys())
         if (name.startsWith(`${storage}:`)) MemoryAdapter.stores.delete(name)
-      for (const socket of sockets) socket.destroy()
-      front.closeAllConnections()
-      inner.closeAllConnections()
-      await Promise.all([
-        new Promise((resolve) => front.close(resolve)),
-        new Promise((resolve) => inner.close(resolve))
-      ])
+      await Promise.all([frontListening.close(), innerListening.close()])
     }
   }
-}
-
-function listen(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {

@@ -1,5 +1,6 @@
 import { createServer, request as forward, type IncomingMessage } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import { connect, type Socket } from 'node:net'
+import { listenOnLoopback } from './loopback.js'
 
 export interface ForwardProxy {
   url: string
@@ -14,7 +15,6 @@ export interface ForwardProxy {
  */
 export async function startForwardProxy(): Promise<ForwardProxy> {
   const seen: string[] = []
-  const sockets = new Set<Socket>()
   const server = createServer((incoming: IncomingMessage, outgoing) => {
     seen.push(`${incoming.method} ${incoming.url}`)
     const target = new URL(incoming.url ?? '')
@@ -37,17 +37,6 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     upstream.on('error', () => client.destroy())
     client.on('error', () => upstream.destroy())
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    async close() {
-      for (const socket of sockets) socket.destroy()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  }
+  const listening = await listenOnLoopback(server)
+  return { url: `http://127.0.0.1:${listening.port}`, seen, close: listening.close }
 }
