@@ -211,8 +211,7 @@ function createHttpSend(options) {
     }
     const send = (request) => new Promise((resolve, reject) => {
         const url = new URL(request.url);
-        const transport = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_namespaceObject;
-        const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+        const [transport, agent] = url.protocol === 'https:' ? [external_node_https_namespaceObject, agents['https:']] : [external_node_http_namespaceObject, agents['http:']];
         const headers = { ...request.headers };
         if (request.body !== undefined)
             headers['content-length'] = String(Buffer.byteLength(request.body));
@@ -254,10 +253,10 @@ const USERINFO = /(\/\/)[^/@\s]+@/g;
  */
 function withoutCredentials(error) {
     const original = error instanceof Error ? error : new Error(String(error));
-    if (!USERINFO.test(original.message))
+    const message = original.message.replace(USERINFO, '$1***@');
+    if (message === original.message)
         return original;
-    USERINFO.lastIndex = 0;
-    const cleaned = new Error(original.message.replace(USERINFO, '$1***@'));
+    const cleaned = new Error(message);
     cleaned.name = original.name;
     return Object.assign(cleaned, { code: original.code });
 }
@@ -1153,8 +1152,8 @@ function expiryWrites(names, at, variable) {
  * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
  * Nothing to undo when every token write landed.
  */
-function planExpiryRollback(stage, landed, rotatedAt) {
-    const tokenFailed = stage.some((write) => (write.what === 'access token' || write.what === 'id token') && !landed.has(write));
+function planExpiryRollback(stage, failed, rotatedAt) {
+    const tokenFailed = stage.some((write) => (write.what === 'access token' || write.what === 'id token') && failed.has(write));
     if (!tokenFailed)
         return [];
     const value = rotatedAt.toISOString();
@@ -1190,14 +1189,13 @@ async function storeSecrets(stages, context, written) {
         const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write));
         if (!failed)
             continue;
-        const landed = new Set(stage.filter((write) => !failures.has(write)));
-        const rollback = await rollBackExpiry(stage, landed, context, written);
+        const rollback = await rollBackExpiry(stage, new Set(failures.keys()), context, written);
         const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`);
         throw storeError(failed, failures.get(failed), written, context.config, { rollback, also });
     }
 }
-async function rollBackExpiry(stage, landed, context, written) {
-    const writes = planExpiryRollback(stage, landed, context.rotatedAt);
+async function rollBackExpiry(stage, failed, context, written) {
+    const writes = planExpiryRollback(stage, failed, context.rotatedAt);
     const results = await Promise.allSettled(writes.map((write) => perform(write, context)));
     writes.forEach((write, i) => {
         if (results[i]?.status !== 'fulfilled')

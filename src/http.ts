@@ -57,8 +57,8 @@ export function createHttpSend(options: {
   const send = (request: HttpRequest) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const url = new URL(request.url)
-      const transport = url.protocol === 'https:' ? https : http
-      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:']
+      const [transport, agent] =
+        url.protocol === 'https:' ? [https, agents['https:']] : [http, agents['http:']]
       const headers: Record<string, string> = { ...request.headers }
       if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body))
       const outgoing = transport.request(url, { method: request.method, headers, agent }, (incoming) => {
@@ -101,9 +101,9 @@ const USERINFO = /(\/\/)[^/@\s]+@/g
  */
 export function withoutCredentials(error: unknown): Error {
   const original = error instanceof Error ? error : new Error(String(error))
-  if (!USERINFO.test(original.message)) return original
-  USERINFO.lastIndex = 0
-  const cleaned = new Error(original.message.replace(USERINFO, '$1***@'))
+  const message = original.message.replace(USERINFO, '$1***@')
+  if (message === original.message) return original
+  const cleaned = new Error(message)
   cleaned.name = original.name
   return Object.assign(cleaned, { code: (original as NodeJS.ErrnoException).code })
 }

@@ -69,11 +69,11 @@ function expiryWrites(
  */
 export function planExpiryRollback(
   stage: PlannedWrite[],
-  landed: ReadonlySet<PlannedWrite>,
+  failed: ReadonlySet<PlannedWrite>,
   rotatedAt: Date
 ): PlannedWrite[] {
   const tokenFailed = stage.some(
-    (write) => (write.what === 'access token' || write.what === 'id token') && !landed.has(write)
+    (write) => (write.what === 'access token' || write.what === 'id token') && failed.has(write)
   )
   if (!tokenFailed) return []
   const value = rotatedAt.toISOString()

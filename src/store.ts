@@ -51,8 +51,7 @@ export async function storeSecrets(
     )
     const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write))
     if (!failed) continue
-    const landed = new Set(stage.filter((write) => !failures.has(write)))
-    const rollback = await rollBackExpiry(stage, landed, context, written)
+    const rollback = await rollBackExpiry(stage, new Set(failures.keys()), context, written)
     const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
     throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
   }
@@ -66,11 +65,11 @@ interface Rollback {
 
 async function rollBackExpiry(
   stage: PlannedWrite[],
-  landed: ReadonlySet<PlannedWrite>,
+  failed: ReadonlySet<PlannedWrite>,
   context: StoreContext,
   written: Written[]
 ): Promise<Rollback> {
-  const writes = planExpiryRollback(stage, landed, context.rotatedAt)
+  const writes = planExpiryRollback(stage, failed, context.rotatedAt)
   const results = await Promise.allSettled(writes.map((write) => perform(write, context)))
   writes.forEach((write, i) => {
     if (results[i]?.status !== 'fulfilled') return
