@@ -9,7 +9,13 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
+  // The end-to-end suites run a bundle of the current src/, built here, never a stale dist/.
+  globalSetup: './harness/fresh-bundle.mjs',
+  // Coverage of src/ comes from the in-process tests (the bundle runs in child processes, unmeasured).
+  collectCoverage: true,
   collectCoverageFrom: ['src/**/*.ts'],
+  coverageReporters: ['text-summary', 'lcov'],
+  coverageThreshold: { global: { lines: 90 } },
   testTimeout: 30000,
   verbose: true
 }

@@ -1,8 +1,8 @@
 /** action.yml, the input schema and the README describe one interface; this keeps them from drifting. */
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { INPUT_NAMES, parseInputs } from '../src/inputs.js'
-import { outputsFor } from '../src/report.js'
+import { INPUT_NAMES, parseInputs } from '../src/inputs/schema.js'
+import { outputsFor } from '../src/report/report.js'
 
 interface ActionYml {
   inputs: Record<string, { default?: string; required?: boolean }>

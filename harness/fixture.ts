@@ -48,6 +48,8 @@ export async function startFixture(
     'token-url': oauth.tokenUrl,
     'client-id': oauth.publicClientId,
     'github-token': PAT,
+    // Backoff shortened so fault scenarios finish quickly; the delays themselves are unit-tested.
+    'retry-delay': '20ms',
     ...overrides
   })
   return {
@@ -60,13 +62,7 @@ export async function startFixture(
       runAction({
         inputs: inputs(overrides),
         node: runOptions.node,
-        // Backoff shortened so fault scenarios finish quickly; the delays themselves are unit-tested.
-        env: {
-          GITHUB_REPOSITORY: REPOSITORY,
-          GITHUB_API_URL: github.url,
-          REFRESH_OAUTH_SECRETS_RETRY_BASE_MS: '20',
-          ...runOptions.env
-        }
+        env: { GITHUB_REPOSITORY: REPOSITORY, GITHUB_API_URL: github.url, ...runOptions.env }
       }),
     close: async () => {
       await Promise.all([oauth.close(), github.close()])

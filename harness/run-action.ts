@@ -1,10 +1,39 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 
-export const ACTION_ENTRY = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js')
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/**
+ * The bundle the end-to-end suites run: `ACTION_ENTRY` when set (the test run builds a fresh bundle of
+ * `src/` there first, so a suite can never pass on a stale one), the committed `dist/index.js` otherwise.
+ */
+export const ACTION_ENTRY = process.env.ACTION_ENTRY || join(ROOT, 'dist', 'index.js')
+
+/** The context values action.yml's `${{ ... }}` defaults read, as the runner evaluates them. */
+const CONTEXT_DEFAULTS: Record<string, string> = {
+  '${{ github.repository }}': 'GITHUB_REPOSITORY',
+  '${{ github.api_url }}': 'GITHUB_API_URL'
+}
+
+/** Each input's default from action.yml, as the runner fills in an input the workflow did not give. */
+export function actionDefaults(env: Record<string, string | undefined>): Record<string, string> {
+  const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: unknown }>
+  }
+  const defaults: Record<string, string> = {}
+  for (const [name, input] of Object.entries(action.inputs)) {
+    if (input.default === undefined) continue
+    const text = String(input.default)
+    const variable = CONTEXT_DEFAULTS[text]
+    defaults[name] = variable ? (env[variable] ?? '') : text
+  }
+  return defaults
+}
 
 export interface ActionRun {
   exitCode: number | null
@@ -27,7 +56,7 @@ export interface RunActionOptions {
   entry?: string
 }
 
-/** Runs the committed bundle as a child process, the way the Actions runner runs a `node24` action. */
+/** Runs the bundle as a child process, the way the Actions runner runs a `node24` action. */
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'refresh-oauth-secrets-'))
   const outputFile = join(dir, 'output')
@@ -45,7 +74,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_WORKSPACE: dir,
     ...options.env
   }
-  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  for (const [name, value] of Object.entries({ ...actionDefaults(env), ...options.inputs })) {
+    env[`INPUT_${name.toUpperCase()}`] = value
+  }
 
   const { exitCode, stdout, stderr, durationMs } = await spawnCollected(
     options.node ?? process.execPath,

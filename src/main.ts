@@ -1,60 +1,94 @@
 import { ActionError } from './errors.js'
-import { exchange, UnusableGrantResponse, type Exchanged } from './exchange.js'
-import type { Expiry } from './expiry.js'
-import type { GitHubApi } from './github-secrets.js'
-import { decide } from './guard.js'
-import { parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs.js'
-import type { PostToken } from './oauth-client.js'
-import { planWrites } from './plan.js'
-import { preflight, writeCheckValue } from './preflight.js'
-import { outputsFor, summaryFor, type RunReport, type Summary } from './report.js'
-import { createGitHubRetrier } from './retrier.js'
-import type { RetryPolicy } from './retry.js'
-import type { Sealer } from './sealed-box.js'
-import { putBackWriteCheck, storeSecrets, type Written } from './store.js'
+import { createGitHubApi } from './github/secrets-api.js'
+import type { Octokit, OctokitOptions } from './github/octokit.js'
+import { INPUT_NAMES, parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs/schema.js'
+import { MAX_RETRY_DELAY_MS, type RetryPolicy } from './oauth/backoff.js'
+import { exchange, UnusableGrantResponse, type Exchanged } from './oauth/exchange.js'
+import type { PostToken } from './oauth/post-token.js'
+import { writeJobSummary, type SummaryBuilder } from './report/job-summary.js'
+import { redact } from './report/redact.js'
+import { outputsFor, summaryFor, type RunReport } from './report/report.js'
+import type { Expiry } from './rotation/expiry.js'
+import { decide } from './rotation/guard.js'
+import { planWrites } from './rotation/plan.js'
+import { preflight, writeCheckValue } from './rotation/preflight.js'
+import type { Sealer } from './rotation/sealed-box.js'
+import { putBackWriteCheck, storeSecrets, type Written } from './rotation/store.js'
 
-/** Everything the run touches outside itself, passed in so a test can wire local servers. */
+const USER_AGENT = 'refresh-oauth-secrets'
+
+/** The part of `@actions/core` a run uses: the runner's protocol, nothing else. */
+export interface ActionCore {
+  getInput(name: string): string
+  setSecret(value: string): void
+  setOutput(name: string, value: string): void
+  setFailed(message: string): void
+  info(message: string): void
+  notice(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  debug(message: string): void
+  summary: SummaryBuilder
+}
+
+/** Everything the run touches outside itself, passed in so a test can wire fakes or local servers. */
 export interface Dependencies {
-  inputs: RawInputs
-  mask: (value: string) => void
-  log: {
-    info: (message: string) => void
-    notice: (message: string) => void
-    warning: (message: string) => void
-    error: (message: string) => void
-    /** Shown with ACTIONS_STEP_DEBUG; every line passes through `redact` first. */
-    debug: (message: string) => void
-  }
-  setOutput: (name: string, value: string) => void
-  setFailed: (message: string) => void
-  writeSummary: (summary: Summary) => Promise<void>
-  githubApi: (config: Config) => GitHubApi
-  postToken: (config: Config) => PostToken
+  core: ActionCore
+  /** What action.yml's `${{ github.repository }}` and `${{ github.api_url }}` defaults give, for a run without them. */
+  context: { repository?: string; apiUrl?: string }
+  createOctokit: (options: OctokitOptions) => Octokit
+  createTokenPoster: (options: { timeoutMs: number; userAgent: string }) => PostToken
   sealer: Sealer
   now: () => Date
+  /** The grant's backoff; GitHub calls wait inside plugin-retry. */
   sleep: (ms: number) => Promise<void>
-  /** The retry schedule; `maxAttempts` comes from the input. */
-  retryDelays: Omit<RetryPolicy, 'maxAttempts'>
+}
+
+/** Every input as `getInput` gives it (trimmed, '' when not set), with the run's context as the fallback. */
+export function readInputs(core: Pick<ActionCore, 'getInput'>, context: Dependencies['context']): RawInputs {
+  const inputs: RawInputs = {}
+  for (const name of INPUT_NAMES) inputs[name] = core.getInput(name)
+  inputs.repository ||= context.repository
+  inputs['github-api-url'] ||= context.apiUrl
+  return inputs
 }
 
 /** inputs → preflight → guard → exchange → store → report. Never throws: every failure ends in `report`. */
 export async function run(deps: Dependencies): Promise<RunReport> {
+  const { core } = deps
+  const log = { ...core, debug: (message: string) => core.debug(redact(message)) }
+  const inputs = readInputs(core, deps.context)
   for (const name of SECRET_INPUT_NAMES) {
-    const value = deps.inputs[name]
-    if (value) deps.mask(value)
+    const value = inputs[name]
+    if (value) core.setSecret(value)
   }
   let config: Config | undefined
   const written: Written[] = []
   let exchanged: Exchanged | undefined
   let putBack: Promise<void> = Promise.resolve()
   try {
-    const parsed = parseInputs(deps.inputs)
+    const parsed = parseInputs(inputs)
     config = parsed
-    const policy: RetryPolicy = { ...deps.retryDelays, maxAttempts: config.maxAttempts }
-    const retry = createGitHubRetrier(policy, { sleep: deps.sleep, warn: deps.log.warning, now: deps.now })
-    const api = deps.githubApi(config)
+    const policy: RetryPolicy = {
+      maxAttempts: config.maxAttempts,
+      baseDelayMs: config.retryDelayMs,
+      maxDelayMs: MAX_RETRY_DELAY_MS
+    }
+    const octokit = deps.createOctokit({
+      token: config.githubToken,
+      baseUrl: config.githubApiUrl,
+      userAgent: USER_AGENT,
+      maxAttempts: config.maxAttempts,
+      retryDelayMs: config.retryDelayMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+      debug: log.debug,
+      warning: log.warning,
+      now: deps.now
+    })
+    const api = createGitHubApi(octokit, config.target)
     deps.sealer.warmUp()
-    const checked = await preflight(api, config, retry, deps.sealer, deps.now())
+    const checked = await preflight(api, config, deps.sealer, deps.now())
     const decision = decide({
       expiresAtSeen: config.expiresAtSeen,
       expiresAtNow: checked.expiresAtNow,
@@ -69,10 +103,9 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       api,
       publicKey: checked.publicKey,
       sealer: deps.sealer,
-      retry,
       config: parsed,
       variableExists: variable?.exists ?? false,
-      warn: deps.log.warning,
+      warn: log.warning,
       rotatedAt
     })
     // Beside the grant, off the critical path: the write-check secret the preflight's proof deleted.
@@ -96,7 +129,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       })
     }
     if (decision.action === 'skip') {
-      deps.log.notice(decision.reason)
+      log.notice(decision.reason)
       return await finish(deps, putBack, {
         status: decision.status,
         target: config.target,
@@ -109,12 +142,12 @@ export async function run(deps: Dependencies): Promise<RunReport> {
 
     try {
       exchanged = await exchange(config, {
-        postToken: deps.postToken(config),
-        mask: deps.mask,
+        postToken: deps.createTokenPoster({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
+        mask: core.setSecret,
         now: deps.now,
         sleep: deps.sleep,
-        warn: deps.log.warning,
-        debug: deps.log.debug,
+        warn: log.warning,
+        debug: log.debug,
         policy
       })
     } catch (error) {
@@ -207,23 +240,22 @@ async function finish(
   accessToken?: string
 ): Promise<RunReport> {
   await putBack // its own failure is a warning, never the run's
+  const { core } = deps
   // Already masked when the response was parsed; the output only carries it to later steps.
-  if (accessToken) deps.setOutput('access-token', accessToken)
-  for (const [name, value] of Object.entries(outputsFor(report))) deps.setOutput(name, value)
+  if (accessToken) core.setOutput('access-token', accessToken)
+  for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
   if (report.status === 'rotated') {
-    deps.log.info(
+    core.info(
       `Rotated ${report.written.map((w) => w.name).join(', ')}; the new access token expires at ${report.expiry?.expiresAt.toISOString()}.`
     )
   } else if (report.status === 'dry-run' && report.message) {
-    deps.log.info(report.message)
+    core.info(report.message)
   }
   try {
-    await deps.writeSummary(summaryFor(report))
+    await writeJobSummary(summaryFor(report), core.summary)
   } catch (error) {
-    deps.log.warning(
-      `Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`
-    )
+    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (report.status === 'failed') deps.setFailed(`[${report.errorKind}] ${report.message}`)
+  if (report.status === 'failed') core.setFailed(`[${report.errorKind}] ${report.message}`)
   return report
 }

@@ -1,0 +1,373 @@
+/**
+ * The pipeline in-process: `run()` with a recording stand-in for `@actions/core`, and the real edges
+ * (Octokit with its plugins, @actions/http-client, libsodium) against the real OAuth server and the
+ * GitHub stand-in on 127.0.0.1. Every scenario states what is left behind. The same scenarios run against
+ * the bundle in __tests__/e2e; these watch the source itself.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { startFixture, type Fixture } from '../harness/fixture.js'
+import { actionDefaults } from '../harness/run-action.js'
+import { createOctokit } from '../src/github/octokit.js'
+import { run, type ActionCore, type Dependencies } from '../src/main.js'
+import { createTokenPoster } from '../src/oauth/post-token.js'
+import { createSodiumSealer } from '../src/rotation/sealed-box.js'
+
+/** What the runner would have seen: masks, outputs, log lines by level, the job summary's HTML, the failure. */
+interface Recorded {
+  masked: string[]
+  outputs: Record<string, string>
+  lines: string[]
+  summary: string
+  failed?: string
+}
+
+function recordingCore(inputs: Record<string, string>, options: { summaryFails?: boolean } = {}) {
+  const seen: Recorded = { masked: [], outputs: {}, lines: [], summary: '' }
+  let buffer = ''
+  const summary = {
+    emptyBuffer() {
+      buffer = ''
+      return summary
+    },
+    addHeading(text: string) {
+      buffer += `<h3>${text}</h3>`
+      return summary
+    },
+    addTable(rows: unknown[]) {
+      buffer += `<table>${JSON.stringify(rows)}</table>`
+      return summary
+    },
+    addRaw(text: string) {
+      buffer += text
+      return summary
+    },
+    addCodeBlock(code: string) {
+      buffer += `<pre>${code}</pre>`
+      return summary
+    },
+    async write() {
+      if (options.summaryFails)
+        throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY')
+      seen.summary += buffer
+      return summary
+    }
+  }
+  const core: ActionCore = {
+    getInput: (name) => (inputs[name] ?? '').trim(),
+    setSecret: (value) => void seen.masked.push(value),
+    setOutput: (name, value) => void (seen.outputs[name] = value),
+    setFailed: (message) => {
+      seen.failed = message
+      seen.lines.push(`error: ${message}`)
+    },
+    info: (message) => void seen.lines.push(`info: ${message}`),
+    notice: (message) => void seen.lines.push(`notice: ${message}`),
+    warning: (message) => void seen.lines.push(`warning: ${message}`),
+    error: (message) => void seen.lines.push(`error: ${message}`),
+    debug: (message) => void seen.lines.push(`debug: ${message}`),
+    summary: summary as unknown as ActionCore['summary']
+  }
+  return { core, seen }
+}
+
+let fx: Fixture
+beforeEach(async () => {
+  fx = await startFixture()
+})
+afterEach(async () => {
+  await fx.close()
+})
+
+const stored = () => fx.github.secrets(fx.repo)
+const variables = () => fx.github.variables(fx.repo.repository)
+
+/** One run of the pipeline with the fixture's inputs, action.yml's defaults under them, as a runner gives them. */
+async function runOnce(
+  overrides: Record<string, string> = {},
+  options: { summaryFails?: boolean; deps?: Partial<Dependencies> } = {}
+) {
+  const env = { GITHUB_REPOSITORY: fx.repo.repository, GITHUB_API_URL: fx.github.url }
+  const { core, seen } = recordingCore({ ...actionDefaults(env), ...fx.inputs(), ...overrides }, options)
+  const report = await run({
+    core,
+    context: { repository: env.GITHUB_REPOSITORY, apiUrl: env.GITHUB_API_URL },
+    createOctokit,
+    createTokenPoster,
+    sealer: createSodiumSealer(),
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+    ...options.deps
+  })
+  const log = seen.lines.join('\n')
+  /** Every token a run handled: none may appear in a log line, the summary, or an output but the masked one. */
+  const leaks = (values: (string | undefined)[]) => {
+    const { 'access-token': _, ...outputs } = seen.outputs
+    const exposed = `${log}\n${seen.summary}\n${Object.values(outputs).join('\n')}`
+    return values.filter((value) => value && exposed.includes(value))
+  }
+  return { report, seen, log, leaks }
+}
+
+describe('run(): a rotation', () => {
+  it('rotates: refresh token, access token and real expiry stored, every new token masked, nothing leaked', async () => {
+    const sentAt = Date.now()
+    const { report, seen, leaks } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(seen.failed).toBeUndefined()
+    const after = stored()
+    expect(after.WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
+    expect(await fx.oauth.isRefreshTokenLive(after.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    expect(await fx.oauth.isAccessTokenLive(after.WIZARD_OAUTH_TOKEN ?? '')).toBe(true)
+    const expiresAt = Date.parse(after.WIZARD_EXPIRES_AT ?? '')
+    expect(expiresAt).toBeGreaterThanOrEqual(sentAt + 3600_000)
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000)
+    expect(seen.masked).toEqual(
+      expect.arrayContaining([fx.initialRefreshToken, after.WIZARD_REFRESH_TOKEN, after.WIZARD_OAUTH_TOKEN])
+    )
+    expect(seen.outputs).toMatchObject({
+      status: 'rotated',
+      'access-token': after.WIZARD_OAUTH_TOKEN,
+      'expires-at': after.WIZARD_EXPIRES_AT,
+      'refresh-token-rotated': 'true',
+      'secrets-written': 'WIZARD_REFRESH_TOKEN,WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT',
+      'error-kind': ''
+    })
+    expect(seen.summary).toContain('OAuth secrets rotated on octo/widgets')
+    expect(leaks([fx.initialRefreshToken, after.WIZARD_REFRESH_TOKEN, after.WIZARD_OAUTH_TOKEN])).toEqual([])
+  })
+
+  it('writes the refresh token alone and first, then the rest at once', async () => {
+    await runOnce({ 'write-check-secret': '' })
+    const puts = fx.github.requests.filter((request) => request.method === 'PUT')
+    expect(puts.map((request) => request.path.split('/').pop())).toEqual([
+      'WIZARD_REFRESH_TOKEN',
+      ...['WIZARD_OAUTH_TOKEN', 'WIZARD_EXPIRES_AT']
+    ])
+    const [first, ...rest] = puts
+    for (const later of rest) expect(later.startedAt).toBeGreaterThanOrEqual(first?.endedAt ?? Infinity)
+  })
+
+  it('chains: the next run uses what this one stored, and the write-check secret is put back each time', async () => {
+    await runOnce()
+    const { report, log } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(stored().WIZARD_WRITE_CHECK).toMatch(/^write checked at /)
+    expect(log).toMatch(
+      /debug: GitHub DELETE \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_WRITE_CHECK → 204/
+    )
+  })
+
+  it("writes an environment's secrets and the id token when asked", async () => {
+    const token = await fx.oauth.mintRefreshToken({ scope: 'openid offline_access' })
+    const target = { repository: fx.repo.repository, environment: 'production' }
+    const { report } = await runOnce({
+      'refresh-token': token,
+      environment: 'production',
+      'id-token-secret': 'WIZARD_ID_TOKEN'
+    })
+    expect(report.status).toBe('rotated')
+    const env = fx.github.secrets(target)
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'WIZARD_EXPIRES_AT',
+        'WIZARD_ID_TOKEN',
+        'WIZARD_OAUTH_TOKEN',
+        'WIZARD_REFRESH_TOKEN',
+        'WIZARD_WRITE_CHECK'
+      ].sort()
+    )
+    expect(await fx.oauth.isRefreshTokenLive(env.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('keeps the stored refresh token when the server does not rotate it', async () => {
+    fx.oauth.injectFault({ kind: 'transform', transform: ({ refresh_token: _, ...rest }) => rest })
+    const { report, seen } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(seen.outputs['refresh-token-rotated']).toBe('false')
+    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+    expect(seen.summary).toContain('did not issue a new refresh token')
+  })
+
+  it('rides out transient token-endpoint failures and says so', async () => {
+    fx.oauth.injectFault({ kind: 'status', status: 503, body: { error: 'temporarily_unavailable' } }, 2)
+    const { report, seen } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(fx.oauth.tokenRequests).toBe(3)
+    expect(seen.lines.filter((line) => line.startsWith('warning: Token request attempt'))).toHaveLength(2)
+    expect(seen.summary).toContain('succeeded on attempt 3')
+  })
+
+  it('retries a GitHub write that fails transiently, through plugin-retry', async () => {
+    fx.github.injectFault({ method: 'PUT', path: /WIZARD_OAUTH_TOKEN$/ }, { kind: 'status', status: 502 }, 2)
+    const { report, log } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(log).toMatch(
+      /warning: GitHub PUT \S+WIZARD_OAUTH_TOKEN failed on attempt 1 of 4 \(502\); retrying/
+    )
+    expect(await fx.oauth.isAccessTokenLive(stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(true)
+  })
+})
+
+describe('run(): stops before the grant', () => {
+  it('on bad input, before any request, naming every bad input', async () => {
+    const { report, seen } = await runOnce({ zone: 'mars', 'max-attempts': '0' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'input' })
+    expect(seen.failed).toMatch(/Input "zone" \(got "mars"\) must be one of: us, eu/)
+    expect(seen.failed).toMatch(/Input "max-attempts"/)
+    expect(fx.github.requests).toEqual([])
+    expect(fx.oauth.tokenRequests).toBe(0)
+  })
+
+  it('on a writer token that cannot write secrets: preflight, nothing spent', async () => {
+    fx.github.addToken('read-only', { canWriteSecrets: false })
+    const { report, seen } = await runOnce({ 'github-token': 'read-only' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'preflight' })
+    expect(seen.failed).toContain('Nothing was changed and the refresh token was not used')
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+  })
+
+  it('on a GitHub that cannot be reached: transient, nothing spent', async () => {
+    fx.github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 503 }, 10)
+    const { report } = await runOnce({ 'max-attempts': '2' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'transient' })
+    expect(fx.oauth.tokenRequests).toBe(0)
+  })
+
+  it('in a dry run, saying what it would write', async () => {
+    const { report, seen } = await runOnce({ 'dry-run': 'true', 'expires-at-variable': 'WIZARD_EXPIRES_AT' })
+    expect(report.status).toBe('dry-run')
+    expect(seen.lines.join('\n')).toContain(
+      'would rotate WIZARD_REFRESH_TOKEN, WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, variable WIZARD_EXPIRES_AT'
+    )
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+  })
+
+  it('skips when another run rotated after this job started (compare after lock)', async () => {
+    fx.github.setVariable(fx.repo.repository, 'WIZARD_EXPIRES_AT', '2026-11-28T10:00:00.000Z')
+    const { report, seen } = await runOnce({
+      'expires-at-variable': 'WIZARD_EXPIRES_AT',
+      'expires-at': '2026-11-28T09:00:00.000Z'
+    })
+    expect(report.status).toBe('skipped-stale')
+    expect(seen.lines.join('\n')).toContain(
+      'notice: The variable WIZARD_EXPIRES_AT is "2026-11-28T10:00:00.000Z"'
+    )
+    expect(fx.oauth.tokenRequests).toBe(0)
+  })
+
+  it('skips while the current token is valid for longer than skip-if-valid-for', async () => {
+    const later = new Date(Date.now() + 50 * 60_000).toISOString()
+    const { report, seen } = await runOnce({ 'expires-at': later, 'skip-if-valid-for': '15m' })
+    expect(report.status).toBe('skipped-valid')
+    expect(seen.outputs['expires-at']).toBe(later)
+    expect(fx.oauth.tokenRequests).toBe(0)
+  })
+})
+
+describe('run(): failures after the grant keep the refresh token', () => {
+  it('an unusable answer that carries a new refresh token: that token is stored before failing', async () => {
+    fx.oauth.injectFault({ kind: 'transform', transform: ({ access_token: _, ...rest }) => rest })
+    const { report, seen, leaks } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'response', refreshTokenRotated: true })
+    const after = stored()
+    expect(after.WIZARD_REFRESH_TOKEN).not.toBe(fx.initialRefreshToken)
+    expect(await fx.oauth.isRefreshTokenLive(after.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    expect(after.WIZARD_OAUTH_TOKEN).toBeUndefined()
+    expect(seen.masked).toContain(after.WIZARD_REFRESH_TOKEN)
+    expect(leaks([after.WIZARD_REFRESH_TOKEN])).toEqual([])
+  })
+
+  it('an answer without any expiry: the tokens are stored, the expiry is not guessed', async () => {
+    fx.oauth.injectFault({ kind: 'transform', transform: ({ expires_in: _, ...rest }) => rest })
+    const { report, seen } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'response' })
+    expect(seen.failed).toContain('the expiry was not written rather than guessed')
+    expect(stored().WIZARD_EXPIRES_AT).toBeUndefined()
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('a refused grant: terminal, with the recovery steps for this repository', async () => {
+    fx.oauth.injectFault({
+      kind: 'status',
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The refresh token was already used.' }
+    })
+    const { report, seen } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+    expect(seen.failed).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
+    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+  })
+
+  it('a token endpoint that is not an OAuth server (404): terminal, pointing at the endpoint inputs', async () => {
+    fx.oauth.injectFault({ kind: 'status', status: 404, body: '<html>Not Found</html>' })
+    const { report, seen } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+    expect(seen.failed).toContain('check the zone, token-url and client-id inputs')
+    expect(seen.failed).not.toContain('<html>')
+  })
+
+  it('a refresh-token write that keeps failing: a loud store failure that says the token is lost', async () => {
+    fx.github.injectFault(
+      { method: 'PUT', path: /WIZARD_REFRESH_TOKEN$/ },
+      { kind: 'status', status: 500 },
+      10
+    )
+    const { report, seen } = await runOnce({ 'max-attempts': '2' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'store', refreshTokenRotated: false })
+    expect(seen.failed).toContain('The new refresh token existed only in this run and is lost')
+    expect(stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
+  })
+
+  it('an access-token write that keeps failing: the expiry is pointed back at the rotation time', async () => {
+    fx.github.injectFault({ method: 'PUT', path: /WIZARD_OAUTH_TOKEN$/ }, { kind: 'status', status: 500 }, 10)
+    const { report, seen } = await runOnce({ 'max-attempts': '2' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'store', refreshTokenRotated: true })
+    expect(seen.failed).toContain('now says the rotation time')
+    expect(Date.parse(stored().WIZARD_EXPIRES_AT ?? '')).toBeLessThanOrEqual(Date.now())
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+})
+
+describe('run(): the report itself', () => {
+  it('a job summary that cannot be written is a warning, never the run’s failure', async () => {
+    const { report, seen } = await runOnce({}, { summaryFails: true })
+    expect(report.status).toBe('rotated')
+    expect(seen.failed).toBeUndefined()
+    expect(seen.lines.join('\n')).toContain('warning: Could not write the job summary')
+  })
+
+  it('an unexpected error ends in a failed report with a message, not a rejection', async () => {
+    const { report, seen } = await runOnce(
+      {},
+      {
+        deps: {
+          createOctokit: () => {
+            throw new TypeError('boom')
+          }
+        }
+      }
+    )
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'transient' })
+    expect(seen.failed).toContain('Unexpected failure: TypeError: boom')
+  })
+
+  it('debug lines name each request, its status and attempt, and never a token', async () => {
+    fx.oauth.injectFault({ kind: 'status', status: 503, body: { error: 'temporarily_unavailable' } })
+    const { log, seen } = await runOnce({ 'expires-at-variable': 'WIZARD_EXPIRES_AT' })
+    const debug = seen.lines.filter((line) => line.startsWith('debug: ')).join('\n')
+    expect(log).toMatch(/debug: Token POST \S+ → 503 in \d+ ms \(attempt 1/)
+    expect(debug).toMatch(
+      /debug: GitHub POST \/repos\/octo\/widgets\/actions\/variables → 201 in \d+ ms \(attempt 1\)/
+    )
+    expect(variables().WIZARD_EXPIRES_AT).toBe(stored().WIZARD_EXPIRES_AT)
+    for (const token of [
+      fx.initialRefreshToken,
+      stored().WIZARD_REFRESH_TOKEN,
+      stored().WIZARD_OAUTH_TOKEN
+    ]) {
+      expect(debug).not.toContain(token)
+    }
+  })
+})

@@ -1,0 +1,260 @@
+import { z } from 'zod'
+import { parseDuration } from './duration.js'
+import { ActionError } from '../errors.js'
+import { ZONES, ZONE_NAMES } from './zones.js'
+
+// Each schema parses once per run: compiling zod's fast path (new Function) costs more than it saves.
+z.config({ jitless: true })
+
+/** Names of every input in action.yml, kebab-case, exactly as a workflow writes them. */
+export const INPUT_NAMES = [
+  'refresh-token',
+  'zone',
+  'token-url',
+  'client-id',
+  'client-secret',
+  'scope',
+  'github-token',
+  'repository',
+  'environment',
+  'access-token-secret',
+  'refresh-token-secret',
+  'expires-at-secret',
+  'id-token-secret',
+  'expires-at',
+  'expires-at-variable',
+  'skip-if-valid-for',
+  'dry-run',
+  'max-attempts',
+  'request-timeout',
+  'write-check-secret',
+  'github-api-url',
+  'retry-delay'
+] as const
+
+export type InputName = (typeof INPUT_NAMES)[number]
+
+/**
+ * Inputs as the runner hands them over: `undefined` when the variable is absent (a local run without
+ * action.yml's defaults), a trimmed string otherwise. The difference matters for `expires-at-secret`,
+ * whose empty value means "do not write the expiry".
+ */
+export type RawInputs = Partial<Record<InputName, string>>
+
+export const DEFAULT_SECRET_NAMES = {
+  accessToken: 'WIZARD_OAUTH_TOKEN',
+  refreshToken: 'WIZARD_REFRESH_TOKEN',
+  expiresAt: 'WIZARD_EXPIRES_AT',
+  writeCheck: 'WIZARD_WRITE_CHECK'
+} as const
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
+export const DEFAULT_MAX_ATTEMPTS = 4
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+export const DEFAULT_RETRY_DELAY_MS = 1000
+
+/** Inputs whose values must never appear in an error message. */
+export const SECRET_INPUT_NAMES: readonly InputName[] = ['refresh-token', 'client-secret', 'github-token']
+
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'must contain only letters, digits and underscores, and must not start with a digit'
+  })
+  .refine((name) => !/^GITHUB_/i.test(name), { error: 'must not start with GITHUB_ (GitHub reserves it)' })
+
+/** https:, or http: to a loopback host (a local server in a test or a demo); never credentials in the URL. */
+const serviceUrl = (example: string) =>
+  z.string().superRefine((value, ctx) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an absolute URL such as ${example}`
+      })
+      return
+    }
+    const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.test(url.hostname)
+    if (url.protocol !== 'https:' && !loopbackHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must use https: (http: is allowed only for a loopback host: localhost, 127.0.0.0/8, [::1])'
+      })
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'must not carry credentials' })
+    }
+  })
+
+const duration = (min: string, max: string) => {
+  const [minMs = 0, maxMs = 0] = [parseDuration(min), parseDuration(max)]
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms < minMs || ms > maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration from ${min} to ${max}, such as 30s, 15m or 1h`
+      })
+      return z.NEVER
+    }
+    return ms
+  })
+}
+
+const required = (what: string) =>
+  z.string({ error: `is required: ${what}` }).min(1, { error: `is required: ${what}` })
+
+/**
+ * The one schema every input passes through. Empty strings are treated as "not given" (a workflow
+ * expression such as `${{ vars.WIZARD_ZONE }}` is empty when the variable is unset), except for
+ * `expires-at-secret`, where empty explicitly turns the expiry secret off.
+ */
+export const inputSchema = z
+  .object({
+    'refresh-token': required('pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}'),
+    zone: z
+      .string()
+      .transform((zone) => zone.toLowerCase())
+      .pipe(z.enum(ZONE_NAMES, { error: `must be one of: ${ZONE_NAMES.join(', ')}` }))
+      .default('us'),
+    'token-url': serviceUrl('https://auth.example.com/oauth2/token').optional(),
+    'client-id': z.string().optional(),
+    'client-secret': z.string().optional(),
+    scope: z.string().optional(),
+    'github-token': required(
+      'pass a personal access token that can write secrets on the target repository (the default GITHUB_TOKEN cannot)'
+    ),
+    repository: z
+      .string({
+        error: 'is required: owner/name, or run inside GitHub Actions where GITHUB_REPOSITORY is set'
+      })
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: 'must be owner/name' }),
+    environment: z
+      .string()
+      .max(255, { error: 'must be at most 255 characters' })
+      .regex(/^\P{Cc}+$/u, { error: 'must not contain control characters' })
+      .optional(),
+    'access-token-secret': secretName.default(DEFAULT_SECRET_NAMES.accessToken),
+    'refresh-token-secret': secretName.default(DEFAULT_SECRET_NAMES.refreshToken),
+    'expires-at-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.expiresAt),
+    'id-token-secret': secretName.optional(),
+    'expires-at': z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)), {
+        error: 'must be an ISO-8601 time, such as ${{ vars.WIZARD_EXPIRES_AT }}'
+      })
+      .optional(),
+    'expires-at-variable': secretName.optional(),
+    'skip-if-valid-for': duration('0s', '30d').optional(),
+    'dry-run': z
+      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
+      .transform((flag) => flag.toLowerCase() === 'true')
+      .default(false),
+    'max-attempts': z
+      .string()
+      .regex(/^\d+$/, { error: 'must be a whole number from 1 to 10' })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(1, { error: 'must be a whole number from 1 to 10' })
+          .max(10, { error: 'must be a whole number from 1 to 10' })
+      )
+      .default(DEFAULT_MAX_ATTEMPTS),
+    'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
+    'write-check-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck),
+    'github-api-url': serviceUrl('https://github.example.com/api/v3').optional(),
+    'retry-delay': duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS)
+  })
+  .transform((input) => {
+    const zone = ZONES[input.zone]
+    const [owner = '', repo = ''] = input.repository.split('/')
+    return {
+      refreshToken: input['refresh-token'],
+      zone: input.zone,
+      tokenUrl: input['token-url'] ?? zone.tokenUrl,
+      clientId: input['client-id'] ?? zone.clientId,
+      clientSecret: input['client-secret'],
+      scope: input.scope,
+      githubToken: input['github-token'],
+      githubApiUrl: (input['github-api-url'] ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
+      target: { repository: input.repository, owner, repo, environment: input.environment },
+      secretNames: {
+        refreshToken: input['refresh-token-secret'],
+        accessToken: input['access-token-secret'],
+        idToken: input['id-token-secret'],
+        expiresAt: input['expires-at-secret'] || undefined,
+        writeCheck: input['write-check-secret'] || undefined
+      },
+      expiresAtSeen: input['expires-at'] ?? '',
+      expiresAtVariable: input['expires-at-variable'],
+      skipIfValidForMs: input['skip-if-valid-for'],
+      dryRun: input['dry-run'],
+      maxAttempts: input['max-attempts'],
+      requestTimeoutMs: input['request-timeout'],
+      retryDelayMs: input['retry-delay']
+    }
+  })
+  .superRefine((config, ctx) => {
+    // Two values written to one name would silently overwrite each other (the refresh token, say).
+    const seen = new Map<string, string>()
+    const named: [string, string | undefined][] = [
+      ['refresh-token-secret', config.secretNames.refreshToken],
+      ['access-token-secret', config.secretNames.accessToken],
+      ['id-token-secret', config.secretNames.idToken],
+      ['expires-at-secret', config.secretNames.expiresAt],
+      ['write-check-secret', config.secretNames.writeCheck]
+    ]
+    for (const [input, name] of named) {
+      if (!name) continue
+      const other = seen.get(name.toUpperCase())
+      if (other) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [input],
+          message: `names the same secret as ${other} (${name})`
+        })
+      }
+      seen.set(name.toUpperCase(), input)
+    }
+  })
+
+export type Config = z.output<typeof inputSchema>
+export type Target = Config['target']
+export type SecretNames = Config['secretNames']
+
+/** Inputs whose empty value turns a write off, rather than meaning "not given". */
+const EMPTY_MEANS_OFF: ReadonlySet<InputName> = new Set(['expires-at-secret', 'write-check-secret'])
+
+/** Empty strings mean "not given", except where the schema gives empty a meaning of its own. */
+function normalize(raw: RawInputs): Record<string, string | undefined> {
+  const normalized: Record<string, string | undefined> = {}
+  for (const name of INPUT_NAMES) {
+    const value = raw[name]?.trim()
+    normalized[name] = value === '' && !EMPTY_MEANS_OFF.has(name) ? undefined : value
+  }
+  return normalized
+}
+
+/** Parses every input at once and reports every problem at once, naming each input. */
+export function parseInputs(raw: RawInputs): Config {
+  const result = inputSchema.safeParse(normalize(raw))
+  if (result.success) return result.data
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'inputs') as InputName
+    const value = raw[name]
+    const shown =
+      value === undefined || value === '' || SECRET_INPUT_NAMES.includes(name) ? '' : ` (got "${value}")`
+    return `Input "${name}"${shown} ${issue.message}.`
+  })
+  throw new ActionError('input', lines.join('\n'))
+}
+
+/** The target as a person reads it in messages and the job summary. */
+export function describeTarget(target: Target): string {
+  return target.environment ? `${target.repository} (environment "${target.environment}")` : target.repository
+}

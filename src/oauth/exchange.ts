@@ -1,0 +1,147 @@
+import { ActionError } from '../errors.js'
+import type { Config } from '../inputs/schema.js'
+import { rebootstrapAdvice } from '../report/advice.js'
+import { computeExpiry, type Expiry } from '../rotation/expiry.js'
+import { retrying, type Attempt, type RetryPolicy } from './backoff.js'
+import { buildTokenRequest } from './grant-request.js'
+import { readGrantResponse, type GrantOutcome, type TokenSet } from './grant-response.js'
+import type { PostToken } from './post-token.js'
+
+export interface Exchanged {
+  tokens: TokenSet
+  sentAt: Date
+  /** Undefined when the server gave no `expires_in` and the access token carries no `exp`. */
+  expiry: Expiry | undefined
+  attempts: number
+}
+
+/** The server rotated, but answered with something unusable: the new refresh token must still be stored. */
+export class UnusableGrantResponse extends ActionError {
+  constructor(
+    message: string,
+    readonly salvagedRefreshToken: string
+  ) {
+    super('response', message)
+  }
+}
+
+export interface ExchangeDeps {
+  postToken: PostToken
+  mask: (value: string) => void
+  now: () => Date
+  sleep: (ms: number) => Promise<void>
+  warn: (message: string) => void
+  debug: (message: string) => void
+  policy: RetryPolicy
+  random?: () => number
+}
+
+/**
+ * The refresh grant, retried only where a retry cannot make things worse. A transient failure either
+ * never reached the server (the token is unspent, the retry succeeds) or reached it and lost the answer
+ * (the token is spent and its successor lost either way). Terminal, concurrent and unusable answers are
+ * never retried: presenting the token again could only revoke it.
+ */
+export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exchanged> {
+  const request = buildTokenRequest(config)
+  let mayHaveReachedServer = false
+  return retrying(
+    async (attempt): Promise<Attempt<Exchanged>> => {
+      const sentAt = deps.now()
+      let outcome: GrantOutcome
+      // Whether this attempt could have been processed: only a refused connection or a failed lookup proves not.
+      let reached = true
+      const started = performance.now()
+      const elapsed = () => `${Math.round(performance.now() - started)} ms`
+      try {
+        const response = await deps.postToken(request)
+        outcome = readGrantResponse(response.status, response.body, response.headers, deps.mask)
+        deps.debug(
+          `Token POST ${request.url} → ${response.status} in ${elapsed()} (attempt ${attempt}, ${response.body.length} bytes)`
+        )
+      } catch (error) {
+        deps.debug(
+          `Token POST ${request.url} → no answer in ${elapsed()} (attempt ${attempt}): ${String(error)}`
+        )
+        reached = !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(error))
+        outcome = {
+          ok: false,
+          kind: 'transient',
+          reason: `the request to the token endpoint failed (${error instanceof Error ? error.message : String(error)})`
+        }
+      }
+      if (outcome.ok) {
+        const expiry = computeExpiry(sentAt, outcome.tokens.expires_in, outcome.tokens.access_token)
+        return { done: true, value: { tokens: outcome.tokens, sentAt, expiry, attempts: attempt } }
+      }
+      if (outcome.kind === 'transient') {
+        mayHaveReachedServer ||= reached
+        return {
+          done: false,
+          retryable: true,
+          retryAfterSeconds: outcome.retryAfterSeconds,
+          error: new ActionError(
+            'transient',
+            `${capitalize(outcome.reason)}; ${attempt} attempt${attempt > 1 ? 's' : ''} made. Nothing was written: ` +
+              'the stored refresh token was not replaced, and the next scheduled run will retry with it.'
+          )
+        }
+      }
+      return { done: false, retryable: false, error: failureError(outcome, config, mayHaveReachedServer) }
+    },
+    deps.policy,
+    {
+      sleep: deps.sleep,
+      random: deps.random,
+      onRetry: (attempt, delayMs, error) =>
+        deps.warn(
+          `Token request attempt ${attempt} of ${deps.policy.maxAttempts} failed: ${firstSentence(error.message)}; retrying in ${(delayMs / 1000).toFixed(1)} s.`
+        )
+    }
+  )
+}
+
+/** Why a grant that must not be retried failed, for a person: what happened and what to do. */
+function failureError(
+  outcome: Extract<GrantOutcome, { ok: false }>,
+  config: Config,
+  afterLostAnswer: boolean
+): ActionError {
+  if (outcome.kind === 'response') {
+    return new UnusableGrantResponse(
+      `${capitalize(outcome.reason)}. The server issued a new refresh token, which this run stores before failing.`,
+      outcome.salvagedRefreshToken
+    )
+  }
+  if (outcome.kind === 'concurrent') {
+    return new ActionError(
+      'concurrent',
+      `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
+        'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.'
+    )
+  }
+  if (!outcome.refusal) {
+    return new ActionError(
+      'terminal',
+      `The token endpoint ${config.tokenUrl} refused the grant without an OAuth reason (${outcome.reason}): ` +
+        'check the zone, token-url and client-id inputs. Retrying cannot help: every run will fail the same way. ' +
+        `If the endpoint is right, the refresh token is no longer accepted.\n${rebootstrapAdvice(config)}`
+    )
+  }
+  return new ActionError(
+    'terminal',
+    `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
+      (afterLostAnswer
+        ? 'An earlier attempt may have reached the server and rotated the token before its answer was lost. '
+        : '') +
+      `Retrying cannot help: every run will fail the same way.\n${rebootstrapAdvice(config)}`
+  )
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+function firstSentence(text: string): string {
+  return (text.split(/(?<=\.)\s/)[0] ?? text).replace(/\.$/, '')
+}
