@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startFixture, type Fixture } from '../harness/fixture.js'
 import { actionDefaults } from '../harness/run-action.js'
+import { Cancellation } from '../src/cancellation.js'
 import { createOctokit } from '../src/github/octokit.js'
 import { run, type ActionCore, type Dependencies } from '../src/main.js'
 import { createTokenPoster } from '../src/oauth/post-token.js'
@@ -84,15 +85,24 @@ const variables = () => fx.github.variables(fx.repo.repository)
 /** One run of the pipeline with the fixture's inputs, action.yml's defaults under them, as a runner gives them. */
 async function runOnce(
   overrides: Record<string, string> = {},
-  options: { summaryFails?: boolean; deps?: Partial<Dependencies> } = {}
+  options: {
+    summaryFails?: boolean
+    deps?: Partial<Dependencies>
+    /** Called with the run's cancellation as it starts, to cancel at a chosen moment. */
+    cancel?: (cancellation: Cancellation) => void
+  } = {}
 ) {
   const env = { GITHUB_REPOSITORY: fx.repo.repository, GITHUB_API_URL: fx.github.url }
   const { core, seen } = recordingCore({ ...actionDefaults(env), ...fx.inputs(), ...overrides }, options)
+  const stops: string[] = []
+  const cancellation = new Cancellation(core.warning, (message) => void stops.push(message))
+  options.cancel?.(cancellation)
   const report = await run({
     core,
     context: { repository: env.GITHUB_REPOSITORY, apiUrl: env.GITHUB_API_URL },
     createOctokit,
     createTokenPoster,
+    cancellation,
     sealer: createSodiumSealer(),
     now: () => new Date(),
     sleep: (ms) => sleep(ms),
@@ -105,7 +115,7 @@ async function runOnce(
     const exposed = `${log}\n${seen.summary}\n${Object.values(outputs).join('\n')}`
     return values.filter((value) => value && exposed.includes(value))
   }
-  return { report, seen, log, leaks }
+  return { report, seen, log, leaks, stops }
 }
 
 describe('run(): a rotation', () => {
@@ -147,14 +157,17 @@ describe('run(): a rotation', () => {
     for (const later of rest) expect(later.startedAt).toBeGreaterThanOrEqual(first?.endedAt ?? Infinity)
   })
 
-  it('chains: the next run uses what this one stored, and the write-check secret is put back each time', async () => {
+  it('chains: the next run uses what this one stored; each proves the write path with a sealed write first', async () => {
     await runOnce()
+    const firstCheck = stored().WIZARD_WRITE_CHECK
     const { report, log } = await runOnce()
     expect(report.status).toBe('rotated')
     expect(stored().WIZARD_WRITE_CHECK).toMatch(/^write checked at /)
+    expect(stored().WIZARD_WRITE_CHECK).not.toBe(firstCheck)
     expect(log).toMatch(
-      /debug: GitHub DELETE \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_WRITE_CHECK → 204/
+      /debug: GitHub PUT \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_WRITE_CHECK → 204/
     )
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
   })
 
   it("writes an environment's secrets and the id token when asked", async () => {
@@ -238,23 +251,34 @@ describe('run(): stops before the grant', () => {
     const { report, seen } = await runOnce({ 'dry-run': 'true', 'expires-at-variable': 'WIZARD_EXPIRES_AT' })
     expect(report.status).toBe('dry-run')
     expect(seen.lines.join('\n')).toContain(
-      'would rotate WIZARD_REFRESH_TOKEN, WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, variable WIZARD_EXPIRES_AT'
+      'would rotate WIZARD_REFRESH_TOKEN, variable WIZARD_EXPIRES_AT, WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT'
     )
     expect(fx.oauth.tokenRequests).toBe(0)
     expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
   })
 
   it('skips when another run rotated after this job started (compare after lock)', async () => {
-    fx.github.setVariable(fx.repo.repository, 'WIZARD_EXPIRES_AT', '2026-11-28T10:00:00.000Z')
+    const seenAtStart = new Date(Date.now() + 5 * 60_000).toISOString()
+    const rotatedSince = new Date(Date.now() + 60 * 60_000).toISOString()
+    fx.github.setVariable(fx.repo.repository, 'WIZARD_EXPIRES_AT', rotatedSince)
     const { report, seen } = await runOnce({
       'expires-at-variable': 'WIZARD_EXPIRES_AT',
-      'expires-at': '2026-11-28T09:00:00.000Z'
+      'expires-at': seenAtStart
     })
     expect(report.status).toBe('skipped-stale')
-    expect(seen.lines.join('\n')).toContain(
-      'notice: The variable WIZARD_EXPIRES_AT is "2026-11-28T10:00:00.000Z"'
-    )
+    expect(seen.lines.join('\n')).toContain(`notice: The variable WIZARD_EXPIRES_AT is "${rotatedSince}"`)
     expect(fx.oauth.tokenRequests).toBe(0)
+    expect(variables().WIZARD_ROTATION_LOCK).toBeUndefined()
+  })
+
+  it('fails red instead of skipping when the stored expiry is past and later than what the job saw (wiring)', async () => {
+    const dead = new Date(Date.now() - 10 * 60_000).toISOString()
+    fx.github.setVariable(fx.repo.repository, 'WIZARD_EXPIRES_AT', dead)
+    const { report, seen } = await runOnce({ 'expires-at-variable': 'WIZARD_EXPIRES_AT', 'expires-at': '' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'input' })
+    expect(seen.failed).toContain('expires-at: ${{ vars.WIZARD_EXPIRES_AT }}')
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
   })
 
   it('skips while the current token is valid for longer than skip-if-valid-for', async () => {
@@ -312,12 +336,58 @@ describe('run(): failures after the grant keep the refresh token', () => {
     fx.github.injectFault(
       { method: 'PUT', path: /WIZARD_REFRESH_TOKEN$/ },
       { kind: 'status', status: 500 },
-      10
+      1000
     )
-    const { report, seen } = await runOnce({ 'max-attempts': '2' })
+    const { report, seen } = await runOnce({ 'max-attempts': '2', 'refresh-token-write-timeout': '1s' })
     expect(report).toMatchObject({ status: 'failed', errorKind: 'store', refreshTokenRotated: false })
+    expect(
+      seen.lines.filter((line) => /warning: Writing WIZARD_REFRESH_TOKEN: GitHub answered 500/.test(line))
+        .length
+    ).toBeGreaterThan(1)
     expect(seen.failed).toContain('The new refresh token existed only in this run and is lost')
     expect(stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
+  })
+
+  it('a refresh-token write that meets an outage longer than max-attempts: patient, it lands', async () => {
+    fx.github.injectFault(
+      { method: 'PUT', path: /WIZARD_REFRESH_TOKEN$/ },
+      { kind: 'status', status: 503 },
+      6
+    )
+    const { report, seen } = await runOnce({ 'max-attempts': '1' })
+    expect(report.status).toBe('rotated')
+    expect(
+      seen.lines.filter((line) => line.startsWith('warning: Writing WIZARD_REFRESH_TOKEN'))
+    ).toHaveLength(6)
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('a refresh-token write refused because the key changed: the key is read again, the token sealed again', async () => {
+    const original = fx.github.publicKey(fx.repo)
+    // GitHub rotates the repository's key while the grant is out: the key this run read no longer opens.
+    const rotateKeyAfterCheck = () => {
+      if (fx.github.publicKey(fx.repo).key_id === original.key_id) fx.github.rotateKey(fx.repo)
+    }
+    const { report, seen } = await runOnce(
+      {},
+      {
+        deps: {
+          createTokenPoster: (options) => {
+            const post = createTokenPoster(options)
+            return async (request) => {
+              rotateKeyAfterCheck()
+              return post(request)
+            }
+          }
+        }
+      }
+    )
+    expect(report.status).toBe('rotated')
+    expect(seen.lines.join('\n')).toContain(
+      'warning: GitHub refused the sealed WIZARD_REFRESH_TOKEN (GitHub answered 422'
+    )
+    expect(fx.github.publicKey(fx.repo).key_id).not.toBe(original.key_id)
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
   })
 
   it('an access-token write that keeps failing: the expiry is pointed back at the rotation time', async () => {
@@ -370,4 +440,238 @@ describe('run(): the report itself', () => {
       expect(debug).not.toContain(token)
     }
   })
+})
+
+describe('run(): one rotation at a time (the lock)', () => {
+  it('takes the lock in the first round trip and gives it back once the refresh token is stored', async () => {
+    const { report } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(variables().WIZARD_ROTATION_LOCK).toBeUndefined()
+    const lockCalls = fx.github.requests.filter(
+      (request) => request.path.includes('WIZARD_ROTATION_LOCK') || request.path.endsWith('/variables')
+    )
+    expect(lockCalls.map((request) => request.method)).toEqual(['POST', 'DELETE'])
+    const refresh = fx.github.requests.find(
+      (request) => request.method === 'PUT' && request.path.endsWith('WIZARD_REFRESH_TOKEN')
+    )
+    const release = fx.github.requests.find((request) => request.method === 'DELETE')
+    expect(release?.startedAt).toBeGreaterThanOrEqual(refresh?.endedAt ?? Infinity)
+  })
+
+  it('skips, without presenting the token, while another run holds the lock', async () => {
+    const until = new Date(Date.now() + 10 * 60_000).toISOString()
+    fx.github.setVariable(
+      fx.repo.repository,
+      'WIZARD_ROTATION_LOCK',
+      JSON.stringify({ holder: 'run 41', until })
+    )
+    const { report, seen } = await runOnce()
+    expect(report.status).toBe('skipped-locked')
+    expect(seen.failed).toBeUndefined()
+    expect(seen.lines.join('\n')).toContain(
+      `notice: Another run holds the lock WIZARD_ROTATION_LOCK (run 41, until ${until})`
+    )
+    expect(fx.oauth.tokenRequests).toBe(0)
+    expect(variables().WIZARD_ROTATION_LOCK).toContain('run 41')
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+  })
+
+  it('takes over a lock whose holder ran out of time (killed), and says so', async () => {
+    const until = new Date(Date.now() - 60_000).toISOString()
+    fx.github.setVariable(
+      fx.repo.repository,
+      'WIZARD_ROTATION_LOCK',
+      JSON.stringify({ holder: 'run 40', until })
+    )
+    const { report, seen } = await runOnce()
+    expect(report.status).toBe('rotated')
+    expect(seen.lines.join('\n')).toContain('warning: The lock WIZARD_ROTATION_LOCK was held by run 40')
+    expect(variables().WIZARD_ROTATION_LOCK).toBeUndefined()
+  })
+
+  it('two runs started together with the same token: one rotates, the other skips; the family survives', async () => {
+    const [first, second] = await Promise.all([runOnce(), runOnce()])
+    expect([first.report.status, second.report.status].sort()).toEqual(['rotated', 'skipped-locked'])
+    expect(fx.oauth.grantsReachedProvider).toBe(1)
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('a writer token without "Variables: write" stops before the grant, naming the permission and the way out', async () => {
+    fx.github.injectFault(
+      { method: 'POST', path: /\/actions\/variables$/ },
+      {
+        kind: 'status',
+        status: 403,
+        body: { message: 'Resource not accessible by personal access token' }
+      }
+    )
+    const { report, seen } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'preflight' })
+    expect(seen.failed).toContain('cannot take the lock variable WIZARD_ROTATION_LOCK')
+    expect(seen.failed).toContain('"Variables: read and write"')
+    expect(fx.oauth.tokenRequests).toBe(0)
+  })
+
+  it('gives the lock back when the preflight fails after taking it', async () => {
+    fx.github.injectFault(
+      { method: 'PUT', path: /WIZARD_WRITE_CHECK$/ },
+      { kind: 'status', status: 403, body: { message: 'Resource not accessible by personal access token' } }
+    )
+    const { report } = await runOnce()
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'preflight' })
+    expect(variables().WIZARD_ROTATION_LOCK).toBeUndefined()
+  })
+})
+
+describe('run(): a cancel', () => {
+  it('before the grant: stops without sending it, and gives the lock back', async () => {
+    const { stops, report } = await runOnce(
+      {},
+      {
+        deps: {
+          createTokenPoster: () => async () => {
+            throw new Error('the grant must not be sent')
+          }
+        },
+        cancel: (cancellation) => {
+          // The cancel lands while the preflight's requests are out.
+          setTimeout(() => cancellation.request('SIGINT'), 1)
+        }
+      }
+    )
+    expect(report).toMatchObject({ status: 'cancelled', errorKind: 'cancelled' })
+    expect(fx.oauth.tokenRequests).toBe(0)
+    await sleep(50)
+    expect(stops).toEqual(['The run was cancelled before the grant was sent: nothing was spent or written.'])
+    expect(variables().WIZARD_ROTATION_LOCK).toBeUndefined()
+    expect(await fx.oauth.isRefreshTokenLive(fx.initialRefreshToken)).toBe(true)
+  })
+
+  it('after the grant was sent: finishes the refresh-token write first, and says so', async () => {
+    let cancel: Cancellation | undefined
+    const { report, seen, stops } = await runOnce(
+      {},
+      {
+        cancel: (cancellation) => (cancel = cancellation),
+        deps: {
+          createTokenPoster: (options) => {
+            const post = createTokenPoster(options)
+            return async (request) => {
+              const answer = post(request)
+              cancel?.request('SIGINT')
+              const result = await answer
+              cancel?.request('SIGTERM')
+              return result
+            }
+          }
+        }
+      }
+    )
+    expect(report.status).toBe('rotated')
+    expect(stops).toEqual([])
+    expect(seen.lines.join('\n')).toContain(
+      'warning: SIGINT received after the grant was sent: finishing the one write that cannot be redone'
+    )
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+})
+
+describe('run(): one grant per refresh token', () => {
+  it('a grant queued at the server past request-timeout is waited for, never sent twice', async () => {
+    fx.oauth.injectFault({ kind: 'queue', delayMs: 1500 })
+    const { report, seen } = await runOnce({ 'request-timeout': '1s' })
+    expect(report.status).toBe('rotated')
+    expect(fx.oauth.tokenRequests).toBe(1)
+    expect(fx.oauth.grantsReachedProvider).toBe(1)
+    expect(seen.lines.join('\n')).toContain(
+      'warning: No answer to the grant after 1 s (request-timeout). Waiting for it'
+    )
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('a grant processed at once and answered after request-timeout: stored, one grant', async () => {
+    fx.oauth.injectFault({ kind: 'slow-answer', delayMs: 1500 })
+    const { report } = await runOnce({ 'request-timeout': '1s' })
+    expect(report.status).toBe('rotated')
+    expect(fx.oauth.tokenRequests).toBe(1)
+    expect(await fx.oauth.isRefreshTokenLive(stored().WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+  })
+
+  it('no answer at all: the outcome is unknown, the grant is not sent again, nothing is written', async () => {
+    fx.oauth.injectFault({ kind: 'hang' })
+    const started = Date.now()
+    const { report, seen } = await runOnce({ 'request-timeout': '1s' })
+    expect(report).toMatchObject({ status: 'failed', errorKind: 'unknown' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000)
+    expect(fx.oauth.tokenRequests).toBe(1)
+    expect(seen.failed).toContain('whether it rotated the refresh token is unknown')
+    expect(stored().WIZARD_REFRESH_TOKEN).toBe(fx.initialRefreshToken)
+    // The hung request never reached the provider: the next run rotates with the stored token.
+    expect((await runOnce()).report.status).toBe('rotated')
+  }, 30_000)
+
+  it('a connection refused before anything was sent is retried at once', async () => {
+    const { report } = await runOnce(
+      {},
+      {
+        deps: {
+          createTokenPoster: (options) => {
+            const post = createTokenPoster(options)
+            let calls = 0
+            return async (request) => {
+              if (calls++ === 0)
+                throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })
+              return post(request)
+            }
+          }
+        }
+      }
+    )
+    expect(report.status).toBe('rotated')
+    expect(fx.oauth.tokenRequests).toBe(1)
+  })
+
+  it('a connection lost after sending: sent again only once request-timeout has passed since the first', async () => {
+    fx.oauth.injectFault({ kind: 'reset' })
+    const started = Date.now()
+    const { report } = await runOnce({ 'request-timeout': '1s' })
+    expect(report.status).toBe('rotated')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+    expect(fx.oauth.tokenRequests).toBe(2)
+  })
+})
+
+describe('run(): every rotation moves the marker a queued run compares', () => {
+  const guarded = () => ({
+    'expires-at-variable': 'WIZARD_EXPIRES_AT',
+    'expires-at': variables().WIZARD_EXPIRES_AT ?? ''
+  })
+
+  it.each<[string, (json: Record<string, unknown>) => Record<string, unknown>]>([
+    ['an unusable answer (no access token)', ({ access_token: _, ...rest }) => rest],
+    ['an answer without an expiry', ({ expires_in: _, ...rest }) => rest],
+    ['an absurd expires_in (1e13)', (json) => ({ ...json, expires_in: 1e13 })],
+    ['an expires_in of 2^53-1', (json) => ({ ...json, expires_in: Number.MAX_SAFE_INTEGER })]
+  ])(
+    '%s: the new refresh token is stored, the marker moves, and a run queued behind skips',
+    async (_case, transform) => {
+      await runOnce(guarded()) // a first full rotation creates the marker
+      const queuedSaw = guarded()
+      const queuedToken = stored().WIZARD_REFRESH_TOKEN ?? ''
+      fx.oauth.injectFault({ kind: 'transform', transform })
+      const partial = await runOnce(guarded())
+      expect(partial.report).toMatchObject({
+        status: 'failed',
+        errorKind: 'response',
+        refreshTokenRotated: true
+      })
+      const saved = stored().WIZARD_REFRESH_TOKEN ?? ''
+      expect(saved).not.toBe(queuedToken)
+      expect(variables().WIZARD_EXPIRES_AT).not.toBe(queuedSaw['expires-at'])
+      expect(partial.seen.failed).not.toMatch(/RangeError|at \w+ \(/)
+      const queued = await runOnce({ ...queuedSaw, 'refresh-token': queuedToken })
+      expect(queued.report.status).toBe('skipped-stale')
+      expect(await fx.oauth.isRefreshTokenLive(saved)).toBe(true)
+    }
+  )
 })

@@ -29900,7 +29900,88 @@ module.exports = {
 
 /***/ }),
 
-/***/ 174:
+/***/ 4632:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   m: () => (/* binding */ Cancellation)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+
+const CANCELLED_BEFORE_GRANT = 'The run was cancelled before the grant was sent: nothing was spent or written.';
+/**
+ * What a cancel does depends on one thing: whether the grant has been sent. The runner cancels a step with
+ * SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that. Before the grant, the run stops at once
+ * (giving back its lock on the way out) and the refresh token stays unspent. Once the grant is out, the new
+ * refresh token exists only in this run: the run keeps going until it is stored, says so, and ends as soon
+ * as the writes are done.
+ */
+class Cancellation {
+    warning;
+    stopNow;
+    signal;
+    phase = 'before-grant';
+    cleanup = async () => undefined;
+    constructor(warning, 
+    /** Ends the run now, before the grant: fails the step and exits. */
+    stopNow) {
+        this.warning = warning;
+        this.stopNow = stopNow;
+    }
+    /** What to undo when a cancel stops the run before the grant (the lock it took). */
+    onStopBeforeGrant(cleanup) {
+        this.cleanup = cleanup;
+    }
+    /** Called from the process's signal handlers. */
+    request(signal) {
+        const first = this.signal === undefined;
+        this.signal = signal;
+        if (this.phase === 'before-grant') {
+            if (!first)
+                return;
+            this.warning(`${signal} received before the grant was sent: stopping.`);
+            const bounded = new Promise((resolve) => setTimeout(resolve, 2000).unref());
+            void Promise.race([this.cleanup().catch(() => undefined), bounded]).then(() => this.stopNow(CANCELLED_BEFORE_GRANT));
+            return;
+        }
+        this.warning(this.phase === 'grant-sent'
+            ? `${signal} received after the grant was sent: finishing the one write that cannot be redone, the new ` +
+                'refresh token, before stopping.'
+            : `${signal} received: the new refresh token is stored; finishing the last writes.`);
+    }
+    /**
+     * Before each send of the grant: a cancelled run sends nothing more, unless an earlier attempt may have
+     * reached the server (then only finishing can save the token it may have rotated).
+     */
+    beforeSend(mayHaveReachedServer) {
+        if (this.signal && !mayHaveReachedServer)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ActionError */ .l('cancelled', CANCELLED_BEFORE_GRANT);
+        this.phase = 'grant-sent';
+    }
+}
+
+
+/***/ }),
+
+/***/ 3916:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l: () => (/* binding */ ActionError)
+/* harmony export */ });
+class ActionError extends Error {
+    kind;
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+        this.name = 'ActionError';
+    }
+}
+
+
+/***/ }),
+
+/***/ 1047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34998,7 +35079,93 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./src/github/retry-rules.ts
+// EXTERNAL MODULE: ./src/github/retry-rules.ts
+var retry_rules = __nccwpck_require__(711);
+;// CONCATENATED MODULE: ./src/github/octokit.ts
+
+
+
+
+/**
+ * Octokit from `@actions/github` (its proxy-aware fetch, GHES base URL, typed `rest.*` methods) with
+ * `@octokit/plugin-retry` for transient failures, and one small plugin of this action's own, innermost,
+ * that gives every attempt its own deadline, logs each attempt's method, path, status and time (never a
+ * body: it may hold a sealed value), and times rate limits from GitHub's headers (`retry-rules.ts`).
+ * Redirects are not followed: a moved repository is reported, not silently written elsewhere.
+ */
+function createOctokit(options) {
+    const retries = options.maxAttempts - 1;
+    const attempts = (octokit) => {
+        octokit.hook.wrap('request', async (request, endpoint) => {
+            const attempt = Number(endpoint.request?.retryCount ?? 0) + 1;
+            const { method, url } = octokit.request.endpoint.parse(endpoint);
+            const line = `GitHub ${method} ${new URL(url).pathname}`;
+            const started = performance.now();
+            const took = () => `${Math.round(performance.now() - started)} ms`;
+            try {
+                // Hooks share the call's one options object; the inner ones ignore what is passed, so set it in place.
+                endpoint.request = { ...endpoint.request, signal: AbortSignal.timeout(options.requestTimeoutMs) };
+                endpoint.headers = {
+                    ...endpoint.headers,
+                    accept: 'application/vnd.github+json',
+                    'x-github-api-version': '2022-11-28'
+                };
+                const response = await request(endpoint);
+                options.debug(`${line} → ${response.status} in ${took()} (attempt ${attempt})`);
+                return response;
+            }
+            catch (error) {
+                const failure = error;
+                const status = failure.status ?? 0;
+                // Octokit reports a refused, reset or timed-out attempt as a 500 without a response.
+                const answered = failure.response ? status : 0;
+                options.debug(`${line} → ${answered || 'no answer'} in ${took()} (attempt ${attempt})`);
+                const headers = failure.response?.headers ?? {};
+                const wait = (0,retry_rules/* rateLimitWait */.hD)(status, headers, messageOf(failure.response?.data), options.now());
+                const retrying = attempt <= retries;
+                if (wait !== undefined && wait * 1000 <= options.maxRateLimitWaitMs && retrying) {
+                    options.warning(`${line} was rate limited on attempt ${attempt} of ${options.maxAttempts}; retrying in ${wait} s.`);
+                    // Plugin-retry's documented hook for a retry it would not make itself; it waits `retryAfter` units.
+                    throw octokit.retry.retryRequest(error, retries, Math.max(1, Math.ceil((wait * 1000) / options.retryDelayMs)));
+                }
+                if (retrying && (0,retry_rules/* pluginRetries */.kx)(status)) {
+                    options.warning(`${line} failed on attempt ${attempt} of ${options.maxAttempts} (${answered || 'no answer'}); retrying.`);
+                }
+                throw error;
+            }
+        });
+    };
+    const octokit = getOctokit(options.token, {
+        baseUrl: options.baseUrl,
+        userAgent: options.userAgent,
+        retry: { retries, doNotRetry: retry_rules/* DO_NOT_RETRY */.Hm, retryAfterBaseValue: options.retryDelayMs },
+        request: { ...defaults.request, redirect: 'manual' }
+    }, attempts, retry);
+    // Outermost: every call gets its own `request` options. Without a copy, every call shares the defaults'
+    // object, and plugin-retry's attempt count (kept there) would carry over from one call to the next.
+    // Hooks all see the one options object of the call, so the copy is put in place, not passed on.
+    octokit.hook.wrap('request', (request, endpoint) => {
+        endpoint.request = { ...endpoint.request };
+        return request(endpoint);
+    });
+    return octokit;
+}
+function messageOf(data) {
+    const message = data?.message;
+    return typeof message === 'string' ? message : '';
+}
+
+
+/***/ }),
+
+/***/ 711:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hm: () => (/* binding */ DO_NOT_RETRY),
+/* harmony export */   hD: () => (/* binding */ rateLimitWait),
+/* harmony export */   kx: () => (/* binding */ pluginRetries)
+/* harmony export */ });
 /**
  * This action's own rules for retrying a GitHub call, beyond what `@octokit/plugin-retry` decides alone.
  * Every call the action makes is idempotent (reads, a PUT of a secret, a PATCH or POST of a variable that
@@ -35040,80 +35207,6 @@ function rateLimitWait(status, headers, message, now) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/github/octokit.ts
-
-
-
-
-/**
- * Octokit from `@actions/github` (its proxy-aware fetch, GHES base URL, typed `rest.*` methods) with
- * `@octokit/plugin-retry` for transient failures, and one small plugin of this action's own, innermost,
- * that gives every attempt its own deadline, logs each attempt's method, path, status and time (never a
- * body: it may hold a sealed value), and times rate limits from GitHub's headers (`retry-rules.ts`).
- * Redirects are not followed: a moved repository is reported, not silently written elsewhere.
- */
-function createOctokit(options) {
-    const retries = options.maxAttempts - 1;
-    const attempts = (octokit) => {
-        octokit.hook.wrap('request', async (request, endpoint) => {
-            const attempt = Number(endpoint.request?.retryCount ?? 0) + 1;
-            const { method, url } = octokit.request.endpoint.parse(endpoint);
-            const line = `GitHub ${method} ${new URL(url).pathname}`;
-            const started = performance.now();
-            const took = () => `${Math.round(performance.now() - started)} ms`;
-            try {
-                // Hooks share the call's one options object; the inner ones ignore what is passed, so set it in place.
-                endpoint.request = { ...endpoint.request, signal: AbortSignal.timeout(options.requestTimeoutMs) };
-                endpoint.headers = {
-                    ...endpoint.headers,
-                    accept: 'application/vnd.github+json',
-                    'x-github-api-version': '2022-11-28'
-                };
-                const response = await request(endpoint);
-                options.debug(`${line} → ${response.status} in ${took()} (attempt ${attempt})`);
-                return response;
-            }
-            catch (error) {
-                const failure = error;
-                const status = failure.status ?? 0;
-                // Octokit reports a refused, reset or timed-out attempt as a 500 without a response.
-                const answered = failure.response ? status : 0;
-                options.debug(`${line} → ${answered || 'no answer'} in ${took()} (attempt ${attempt})`);
-                const headers = failure.response?.headers ?? {};
-                const wait = rateLimitWait(status, headers, messageOf(failure.response?.data), options.now());
-                const retrying = attempt <= retries;
-                if (wait !== undefined && wait * 1000 <= options.maxRateLimitWaitMs && retrying) {
-                    options.warning(`${line} was rate limited on attempt ${attempt} of ${options.maxAttempts}; retrying in ${wait} s.`);
-                    // Plugin-retry's documented hook for a retry it would not make itself; it waits `retryAfter` units.
-                    throw octokit.retry.retryRequest(error, retries, Math.max(1, Math.ceil((wait * 1000) / options.retryDelayMs)));
-                }
-                if (retrying && pluginRetries(status)) {
-                    options.warning(`${line} failed on attempt ${attempt} of ${options.maxAttempts} (${answered || 'no answer'}); retrying.`);
-                }
-                throw error;
-            }
-        });
-    };
-    const octokit = getOctokit(options.token, {
-        baseUrl: options.baseUrl,
-        userAgent: options.userAgent,
-        retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: options.retryDelayMs },
-        request: { ...defaults.request, redirect: 'manual' }
-    }, attempts, retry);
-    // Outermost: every call gets its own `request` options. Without a copy, every call shares the defaults'
-    // object, and plugin-retry's attempt count (kept there) would carry over from one call to the next.
-    // Hooks all see the one options object of the call, so the copy is put in place, not passed on.
-    octokit.hook.wrap('request', (request, endpoint) => {
-        endpoint.request = { ...endpoint.request };
-        return request(endpoint);
-    });
-    return octokit;
-}
-function messageOf(data) {
-    const message = data?.message;
-    return typeof message === 'string' ? message : '';
-}
-
 
 /***/ }),
 
@@ -35124,11 +35217,12 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3340);
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _github_octokit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(174);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(758);
-/* harmony import */ var _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7587);
-/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(649);
-/* harmony import */ var _rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4700);
+/* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4632);
+/* harmony import */ var _github_octokit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1047);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3354);
+/* harmony import */ var _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7587);
+/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
+/* harmony import */ var _rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4700);
 /** The entry point the runner starts: the real collaborators, wired into the pipeline in main.ts. */
 
 
@@ -35137,44 +35231,58 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-for (const credential of (0,_report_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .proxyCredentials */ .FF)(process.env))
+
+for (const credential of (0,_report_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyCredentials */ .FF)(process.env))
     _actions_core__WEBPACK_IMPORTED_MODULE_0__.setSecret(credential);
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)({
-    core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
-    context: { repository: process.env.GITHUB_REPOSITORY, apiUrl: process.env.GITHUB_API_URL },
-    createOctokit: _github_octokit_js__WEBPACK_IMPORTED_MODULE_2__/* .createOctokit */ .Q,
-    createTokenPoster: _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_4__/* .createTokenPoster */ .X,
-    sealer: (0,_rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_6__/* .createSodiumSealer */ .S)(),
-    now: () => new Date(),
-    sleep: (ms) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(ms)
+// The runner cancels with SIGINT, then SIGTERM; a handler keeps Node from dying mid-write.
+const cancellation = new _cancellation_js__WEBPACK_IMPORTED_MODULE_2__/* .Cancellation */ .m(_actions_core__WEBPACK_IMPORTED_MODULE_0__.warning, (message) => {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(`[cancelled] ${message}`);
+    process.exit(1);
 });
+for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => cancellation.request(signal));
+const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env;
+try {
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)({
+        core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
+        context: {
+            repository: GITHUB_REPOSITORY,
+            apiUrl: GITHUB_API_URL,
+            runLabel: GITHUB_RUN_ID
+                ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
+                : undefined
+        },
+        createOctokit: _github_octokit_js__WEBPACK_IMPORTED_MODULE_3__/* .createOctokit */ .Q,
+        createTokenPoster: _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_5__/* .createTokenPoster */ .X,
+        cancellation,
+        sealer: (0,_rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_7__/* .createSodiumSealer */ .S)(),
+        now: () => new Date(),
+        sleep: (ms) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(ms)
+    });
+}
+catch (error) {
+    // run() reports every failure itself; this is the last line of defence against a stack trace.
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(`[transient] Unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 758:
+/***/ 3354:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: readInputs
+// UNUSED EXPORTS: ANSWER_WAIT_FACTOR, readInputs
 
-;// CONCATENATED MODULE: ./src/errors.ts
-class ActionError extends Error {
-    kind;
-    constructor(kind, message) {
-        super(message);
-        this.kind = kind;
-        this.name = 'ActionError';
-    }
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/github/secrets-api.ts
 /** A failed GitHub call, reduced to what the decisions need: never the response body. */
 class GitHubApiError extends Error {
@@ -35246,6 +35354,14 @@ function createGitHubApi(octokit, target) {
                 return 'created';
             await update();
             return 'updated';
+        },
+        async createVariable(name, value) {
+            const created = await call(() => actions.createRepoVariable({ ...repo, name, value })).catch(absentOn(409));
+            return created ? 'created' : 'exists';
+        },
+        async deleteVariable(name) {
+            const deleted = await call(() => actions.deleteRepoVariable({ ...repo, name })).catch(absentOn(404));
+            return deleted ? 'deleted' : 'absent';
         }
     };
 }
@@ -44909,14 +45025,20 @@ const INPUT_NAMES = [
     'request-timeout',
     'write-check-secret',
     'github-api-url',
-    'retry-delay'
+    'retry-delay',
+    'refresh-token-write-timeout',
+    'lock-variable',
+    'writer-token-secret'
 ];
 const DEFAULT_SECRET_NAMES = {
     accessToken: 'WIZARD_OAUTH_TOKEN',
     refreshToken: 'WIZARD_REFRESH_TOKEN',
     expiresAt: 'WIZARD_EXPIRES_AT',
-    writeCheck: 'WIZARD_WRITE_CHECK'
+    writeCheck: 'WIZARD_WRITE_CHECK',
+    writerToken: 'WIZARD_SECRET_REFRESH_PAT'
 };
+const DEFAULT_LOCK_VARIABLE = 'WIZARD_ROTATION_LOCK';
+const DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -45016,7 +45138,10 @@ const inputSchema = object({
     'request-timeout': schema_duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
     'write-check-secret': union([literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck),
     'github-api-url': serviceUrl('https://github.example.com/api/v3').optional(),
-    'retry-delay': schema_duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS)
+    'retry-delay': schema_duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS),
+    'refresh-token-write-timeout': schema_duration('1s', '6h').default(DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS),
+    'lock-variable': union([literal(''), secretName]).default(DEFAULT_LOCK_VARIABLE),
+    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken)
 })
     .transform((input) => {
     const zone = ZONES[input.zone];
@@ -45044,7 +45169,10 @@ const inputSchema = object({
         dryRun: input['dry-run'],
         maxAttempts: input['max-attempts'],
         requestTimeoutMs: input['request-timeout'],
-        retryDelayMs: input['retry-delay']
+        retryDelayMs: input['retry-delay'],
+        refreshTokenWriteTimeoutMs: input['refresh-token-write-timeout'],
+        lockVariable: input['lock-variable'] || undefined,
+        writerTokenSecret: input['writer-token-secret']
     };
 })
     .superRefine((config, ctx) => {
@@ -45070,9 +45198,22 @@ const inputSchema = object({
         }
         seen.set(name.toUpperCase(), input);
     }
+    // The lock is created and deleted by every run: sharing a name with the expiry variable would erase it.
+    if (config.lockVariable &&
+        config.lockVariable.toUpperCase() === config.expiresAtVariable?.toUpperCase()) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['lock-variable'],
+            message: `names the same variable as expires-at-variable (${config.lockVariable})`
+        });
+    }
 });
 /** Inputs whose empty value turns a write off, rather than meaning "not given". */
-const EMPTY_MEANS_OFF = new Set(['expires-at-secret', 'write-check-secret']);
+const EMPTY_MEANS_OFF = new Set([
+    'expires-at-secret',
+    'write-check-secret',
+    'lock-variable'
+]);
 /** Empty strings mean "not given", except where the schema gives empty a meaning of its own. */
 function normalize(raw) {
     const normalized = {};
@@ -45093,7 +45234,7 @@ function parseInputs(raw) {
         const shown = value === undefined || value === '' || SECRET_INPUT_NAMES.includes(name) ? '' : ` (got "${value}")`;
         return `Input "${name}"${shown} ${issue.message}.`;
     });
-    throw new ActionError('input', lines.join('\n'));
+    throw new errors/* ActionError */.l('input', lines.join('\n'));
 }
 /** The target as a person reads it in messages and the job summary. */
 function describeTarget(target) {
@@ -45130,9 +45271,12 @@ async function retrying(attempt, policy, hooks) {
         const result = await attempt(n);
         if (result.done)
             return result.value;
-        const delay = result.retryable ? retryDelay(policy, n, result.retryAfterSeconds, hooks.random) : undefined;
-        if (delay === undefined)
+        const backoff = result.retryable
+            ? retryDelay(policy, n, result.retryAfterSeconds, hooks.random)
+            : undefined;
+        if (backoff === undefined)
             throw result.error;
+        const delay = Math.max(backoff, result.minDelayMs ?? 0);
         hooks.onRetry?.(n, delay, result.error);
         await hooks.sleep(delay);
     }
@@ -45154,13 +45298,15 @@ function rebootstrapAdvice(config) {
     ].join('\n');
 }
 
-;// CONCATENATED MODULE: ./src/rotation/expiry.ts
+;// CONCATENATED MODULE: ./src/oauth/expiry.ts
+/** Ten years: no access token lives longer, and every expiry within it is a valid date. */
+const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365.25 * 24 * 3600;
 function computeExpiry(sentAt, expiresIn, accessToken) {
     if (expiresIn !== undefined) {
         return { expiresAt: new Date(sentAt.getTime() + expiresIn * 1000), expiresIn, source: 'expires_in' };
     }
     const exp = jwtExpiry(accessToken);
-    if (exp === undefined)
+    if (exp === undefined || exp - sentAt.getTime() / 1000 > MAX_TOKEN_LIFETIME_SECONDS)
         return undefined;
     return {
         expiresAt: new Date(exp * 1000),
@@ -45211,11 +45357,17 @@ function formEncode(value) {
 
 ;// CONCATENATED MODULE: ./src/oauth/grant-response.ts
 
+
 /** What a successful refresh grant must answer (RFC 6749 §5.1). Hydra sends `token_type: bearer`. */
 const tokenSetSchema = object({
     access_token: schemas_string().min(1),
     token_type: schemas_string().refine((type) => type.toLowerCase() === 'bearer', { error: 'is not bearer' }),
-    expires_in: schemas_number().int().positive().optional(),
+    // Bounded: a lifetime beyond ten years is a server bug, and would make an expiry no date can hold.
+    expires_in: schemas_number()
+        .int()
+        .positive()
+        .max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' })
+        .optional(),
     refresh_token: schemas_string().min(1).optional(),
     id_token: schemas_string().min(1).optional(),
     scope: schemas_string().optional()
@@ -45315,6 +45467,8 @@ function oneLine(text) {
     return cleaned.length > 300 ? `${cleaned.slice(0, 300)}…` : cleaned;
 }
 
+// EXTERNAL MODULE: ./src/oauth/post-token.ts + 1 modules
+var post_token = __nccwpck_require__(7587);
 ;// CONCATENATED MODULE: ./src/oauth/exchange.ts
 
 
@@ -45322,28 +45476,36 @@ function oneLine(text) {
 
 
 
+
 /** The server rotated, but answered with something unusable: the new refresh token must still be stored. */
-class UnusableGrantResponse extends ActionError {
+class UnusableGrantResponse extends errors/* ActionError */.l {
     salvagedRefreshToken;
     constructor(message, salvagedRefreshToken) {
         super('response', message);
         this.salvagedRefreshToken = salvagedRefreshToken;
     }
 }
+/** Errors that prove the request never reached the server: no connection was ever made. */
+const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/;
 /**
- * The refresh grant, retried only where a retry cannot make things worse. A transient failure either
- * never reached the server (the token is unspent, the retry succeeds) or reached it and lost the answer
- * (the token is spent and its successor lost either way). Terminal, concurrent and unusable answers are
- * never retried: presenting the token again could only revoke it.
+ * The refresh grant, sent again only when that cannot present a token the server may be spending:
+ * - after an answer that says the server did not process it (5xx, 429, 408), with backoff and Retry-After;
+ * - after a connection that was never made (refused, unknown host);
+ * - after a connection lost while waiting, only once request-timeout has passed since it was sent, when the
+ *   first can no longer be in process (a server drops a request whose client has gone);
+ * - never after no answer: the answer is awaited long past request-timeout (`answerTimeoutMs`), and when it
+ *   still does not come, the run fails as `unknown` instead of sending the token a second time.
+ * Terminal, concurrent and unusable answers are never retried: presenting the token again could only
+ * revoke it. `beforeSend` runs before every send (a cancelled run stops there).
  */
 async function exchange(config, deps) {
     const request = buildTokenRequest(config);
     let mayHaveReachedServer = false;
     return retrying(async (attempt) => {
+        deps.beforeSend?.(mayHaveReachedServer);
         const sentAt = deps.now();
         let outcome;
-        // Whether this attempt could have been processed: only a refused connection or a failed lookup proves not.
-        let reached = true;
+        let minDelayMs = 0;
         const started = performance.now();
         const elapsed = () => `${Math.round(performance.now() - started)} ms`;
         try {
@@ -45353,7 +45515,13 @@ async function exchange(config, deps) {
         }
         catch (error) {
             deps.debug(`Token POST ${request.url} → no answer in ${elapsed()} (attempt ${attempt}): ${String(error)}`);
-            reached = !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(error));
+            if (error instanceof post_token/* AnswerTimeoutError */.g)
+                throw unknownOutcome(error, config, attempt);
+            const neverSent = NEVER_SENT.test(String(error));
+            if (!neverSent) {
+                mayHaveReachedServer = true;
+                minDelayMs = Math.max(0, sentAt.getTime() + config.requestTimeoutMs - deps.now().getTime());
+            }
             outcome = {
                 ok: false,
                 kind: 'transient',
@@ -45365,12 +45533,12 @@ async function exchange(config, deps) {
             return { done: true, value: { tokens: outcome.tokens, sentAt, expiry, attempts: attempt } };
         }
         if (outcome.kind === 'transient') {
-            mayHaveReachedServer ||= reached;
             return {
                 done: false,
                 retryable: true,
                 retryAfterSeconds: outcome.retryAfterSeconds,
-                error: new ActionError('transient', `${capitalize(outcome.reason)}; ${attempt} attempt${attempt > 1 ? 's' : ''} made. Nothing was written: ` +
+                minDelayMs,
+                error: new errors/* ActionError */.l('transient', `${capitalize(outcome.reason)}; ${attempt} attempt${attempt > 1 ? 's' : ''} made. Nothing was written: ` +
                     'the stored refresh token was not replaced, and the next scheduled run will retry with it.')
             };
         }
@@ -45381,21 +45549,29 @@ async function exchange(config, deps) {
         onRetry: (attempt, delayMs, error) => deps.warn(`Token request attempt ${attempt} of ${deps.policy.maxAttempts} failed: ${firstSentence(error.message)}; retrying in ${(delayMs / 1000).toFixed(1)} s.`)
     });
 }
+/** The grant went out and no answer came: whether the server rotated is unknown, and guessing costs the family. */
+function unknownOutcome(error, config, attempt) {
+    return new errors/* ActionError */.l('unknown', `The token endpoint gave no answer to the grant (attempt ${attempt}) within ${Math.round(error.waitedMs / 1000)} s, ` +
+        'so whether it rotated the refresh token is unknown. It was not sent again: a second grant while the first ' +
+        'may still be processed would present a spent token and revoke the whole family. Nothing was written. ' +
+        'If the server did not process it, the stored refresh token still works and the next run rotates as usual; ' +
+        `if the next run fails with invalid_grant, the server did rotate and the new token was lost.\n${rebootstrapAdvice(config)}`);
+}
 /** Why a grant that must not be retried failed, for a person: what happened and what to do. */
 function failureError(outcome, config, afterLostAnswer) {
     if (outcome.kind === 'response') {
         return new UnusableGrantResponse(`${capitalize(outcome.reason)}. The server issued a new refresh token, which this run stores before failing.`, outcome.salvagedRefreshToken);
     }
     if (outcome.kind === 'concurrent') {
-        return new ActionError('concurrent', `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
+        return new errors/* ActionError */.l('concurrent', `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
             'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.');
     }
     if (!outcome.refusal) {
-        return new ActionError('terminal', `The token endpoint ${config.tokenUrl} refused the grant without an OAuth reason (${outcome.reason}): ` +
+        return new errors/* ActionError */.l('terminal', `The token endpoint ${config.tokenUrl} refused the grant without an OAuth reason (${outcome.reason}): ` +
             'check the zone, token-url and client-id inputs. Retrying cannot help: every run will fail the same way. ' +
             `If the endpoint is right, the refresh token is no longer accepted.\n${rebootstrapAdvice(config)}`);
     }
-    return new ActionError('terminal', `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
+    return new errors/* ActionError */.l('terminal', `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
         (afterLostAnswer
             ? 'An earlier attempt may have reached the server and rotated the token before its answer was lost. '
             : '') +
@@ -45457,7 +45633,9 @@ function summaryFor(report) {
         rotated: `OAuth secrets rotated on ${where}`,
         'skipped-stale': `OAuth rotation skipped on ${where}: another run already rotated`,
         'skipped-valid': `OAuth rotation skipped on ${where}: the current token is still valid`,
+        'skipped-locked': `OAuth rotation skipped on ${where}: another run holds the lock`,
         'dry-run': `OAuth rotation dry run on ${where}`,
+        cancelled: `OAuth rotation cancelled on ${where} before the grant: nothing was spent`,
         failed: `OAuth secret rotation failed on ${where}`
     };
     const heading = headings[report.status];
@@ -45493,6 +45671,21 @@ function summaryFor(report) {
 function decide(input) {
     const { expiresAtNow, expiresAtSeen } = input;
     if (expiresAtNow && expiresAtNow.value !== expiresAtSeen) {
+        const stored = Date.parse(expiresAtNow.value);
+        const seen = Date.parse(expiresAtSeen);
+        // A rotation after this job started leaves a later expiry, or (after a partial rotation) moves it back to
+        // the rotation time. An expiry that is both past and later than what this job saw is neither: the
+        // variable is not what expires-at was given, and skipping would hide a dead token, every run, in green.
+        if (stored <= input.now.getTime() && (Number.isNaN(seen) || stored > seen)) {
+            return {
+                action: 'fail',
+                reason: `The variable ${expiresAtNow.name} says the stored access token expired at ${expiresAtNow.value}, but this ` +
+                    `job started with expires-at ${JSON.stringify(expiresAtSeen)}. Another run rotating after this job started ` +
+                    'would have left a later expiry, so expires-at is most likely not wired to the variable: set ' +
+                    `\`expires-at: \${{ vars.${expiresAtNow.name} }}\` beside \`expires-at-variable: ${expiresAtNow.name}\`. ` +
+                    'The refresh token was not presented.'
+            };
+        }
         return {
             action: 'skip',
             status: 'skipped-stale',
@@ -45519,58 +45712,132 @@ function decide(input) {
     return { action: 'exchange', reason: 'rotating' };
 }
 
+;// CONCATENATED MODULE: ./src/rotation/lock.ts
+function lockValue(holder, now, holdMs) {
+    return { holder, until: new Date(now.getTime() + holdMs).toISOString() };
+}
+/** The lock's stored text, or undefined when it is not one of ours (then it is treated as held, never taken). */
+function readLock(text) {
+    if (text === undefined)
+        return undefined;
+    try {
+        const value = JSON.parse(text);
+        if (typeof value.holder === 'string' &&
+            typeof value.until === 'string' &&
+            !Number.isNaN(Date.parse(value.until))) {
+            return { holder: value.holder, until: value.until };
+        }
+    }
+    catch {
+        // fall through
+    }
+    return undefined;
+}
+/** A lock may be taken over only once it has lapsed: its holder has run longer than any run can. */
+function hasLapsed(lock, now) {
+    return Date.parse(lock.until) <= now.getTime();
+}
+/**
+ * Takes the lock: one create when it is free (the usual case, in the preflight's first round trip). When it
+ * is held, its value says by whom; a lapsed lock is deleted and created again, and losing that second race
+ * to another run means that run holds it.
+ */
+async function acquireLock(api, name, mine, now) {
+    const text = JSON.stringify(mine);
+    if ((await api.createVariable(name, text)) === 'created')
+        return { acquired: true, name, value: mine };
+    const current = await api.readVariable(name);
+    if (current === undefined) {
+        // Released between our create and our read: one more try, and whoever wins holds it.
+        if ((await api.createVariable(name, text)) === 'created')
+            return { acquired: true, name, value: mine };
+        return { acquired: false, name, heldBy: readLock(await api.readVariable(name)) };
+    }
+    const held = readLock(current);
+    if (!held || !hasLapsed(held, now()))
+        return { acquired: false, name, heldBy: held };
+    await api.deleteVariable(name);
+    if ((await api.createVariable(name, text)) === 'created') {
+        return { acquired: true, name, value: mine, tookOverFrom: held };
+    }
+    return { acquired: false, name, heldBy: readLock(await api.readVariable(name)) };
+}
+/**
+ * Gives the lock back: one delete, unless this run has outlived its lock (then another run may hold it by
+ * now, and deleting would free theirs; it lapses by itself).
+ */
+async function releaseLock(api, lock, now) {
+    if (hasLapsed(lock.value, now))
+        return 'lapsed';
+    await api.deleteVariable(lock.name);
+    return 'released';
+}
+
 ;// CONCATENATED MODULE: ./src/rotation/plan.ts
 /**
- * What to write, in two stages that run one after the other (the writes inside a stage go out together):
- * 1. the refresh token alone, because it is the one value that cannot be got back: nothing else is
- *    written unless it landed;
- * 2. everything else at once: the access and id tokens, the expiry secret and variable.
- * A token write that fails in stage 2 is followed by `planExpiryRollback`, so that a fresh expiry still
- * means the tokens beside it were written. A server that did not rotate the refresh token leaves the
- * stored one as it is; an unknown expiry is never written, rather than guessed.
+ * What to write, in stages that run one after the other (the writes inside a stage go out together):
+ * 1. the refresh token, because it is the one value that cannot be got back, with the expiry variable
+ *    beside it: the variable is the marker a run queued behind this one compares (compare after lock), and
+ *    it must have moved before the lock is given back;
+ * 2. once the refresh token landed, everything else at once: the access and id tokens, the expiry secret.
+ * A token write that fails is followed by `planExpiryRollback`, so that a fresh expiry still means the tokens
+ * beside it were written. A server that did not rotate the refresh token leaves the stored one as it is, and
+ * everything goes out at once. An unknown expiry is never written as a secret, rather than guessed; the
+ * variable still moves, to the rotation time, so the marker moves with every new refresh token.
  */
-function planWrites(names, tokens, expiry, variable) {
-    const secret = (name, value, what) => ({
-        name,
-        value,
-        what,
-        kind: 'secret'
-    });
-    const stages = [];
-    if (tokens.refresh_token)
-        stages.push([secret(names.refreshToken, tokens.refresh_token, 'refresh token')]);
+function planWrites(names, tokens, expiry, variable, rotatedAt) {
+    const marker = markerWrite(variable, (expiry?.expiresAt ?? rotatedAt).toISOString());
     const rest = [secret(names.accessToken, tokens.access_token, 'access token')];
     if (names.idToken && tokens.id_token)
         rest.push(secret(names.idToken, tokens.id_token, 'id token'));
-    rest.push(...expiryWrites(names, expiry?.expiresAt, variable));
-    stages.push(rest);
-    return stages;
-}
-function expiryWrites(names, at, variable) {
-    if (!at)
-        return [];
-    const value = at.toISOString();
-    const writes = [];
-    if (names.expiresAt)
-        writes.push({ name: names.expiresAt, value, what: 'expiry', kind: 'secret' });
-    if (variable)
-        writes.push({ name: variable.name, value, what: 'expiry variable', kind: 'variable' });
-    return writes;
+    if (names.expiresAt && expiry)
+        rest.push(expiryWrite(names.expiresAt, expiry.expiresAt.toISOString()));
+    if (!tokens.refresh_token)
+        return [[...rest, ...marker]];
+    return [[secret(names.refreshToken, tokens.refresh_token, 'refresh token'), ...marker], rest];
 }
 /**
- * When an access or id token write failed, an expiry written beside it would announce a token that was
- * never stored. Every expiry write of the stage is redone with the rotation time, whether it was seen to
- * land or not (an answer can be lost after the write landed; the writes are idempotent): a reader (or
- * `skip-if-valid-for`) then treats the stored access token as expired and the next run rotates, while the
- * variable still differs from what a run queued before this one saw, so compare-after-lock still stops it.
- * Nothing to undo when every token write landed.
+ * The server rotated but its answer is unusable: store the new refresh token and move the marker to the
+ * rotation time, so a queued run skips instead of presenting the spent token. The stored access token and
+ * its expiry are left as they are: they still describe each other.
  */
-function planExpiryRollback(stage, failed, rotatedAt) {
-    const tokenFailed = stage.some((write) => (write.what === 'access token' || write.what === 'id token') && failed.has(write));
-    if (!tokenFailed)
+function planSalvage(names, refreshToken, variable, rotatedAt) {
+    return [
+        [
+            secret(names.refreshToken, refreshToken, 'refresh token'),
+            ...markerWrite(variable, rotatedAt.toISOString())
+        ]
+    ];
+}
+const secret = (name, value, what) => ({
+    name,
+    value,
+    what,
+    kind: 'secret'
+});
+const expiryWrite = (name, value) => ({
+    name,
+    value,
+    what: 'expiry',
+    kind: 'secret'
+});
+function markerWrite(variable, value) {
+    return variable ? [{ name: variable.name, value, what: 'expiry variable', kind: 'variable' }] : [];
+}
+const TOKENS = new Set(['refresh token', 'access token', 'id token']);
+/**
+ * When a token write failed, an expiry written in the plan would announce a token that was never stored.
+ * Every expiry write of the plan is redone with the rotation time, whether it was seen to land or not (an
+ * answer can be lost after the write landed; the writes are idempotent): a reader (or `skip-if-valid-for`)
+ * then treats the stored access token as expired and the next run rotates, while the variable still differs
+ * from what a run queued before this one saw, so compare-after-lock still stops it. Nothing to undo when
+ * every token write landed.
+ */
+function planExpiryRollback(writes, failed, rotatedAt) {
+    if (!writes.some((write) => TOKENS.has(write.what) && failed.has(write)))
         return [];
     const value = rotatedAt.toISOString();
-    return stage
+    return writes
         .filter((write) => write.what === 'expiry' || write.what === 'expiry variable')
         .map((write) => ({ ...write, value }));
 }
@@ -45579,73 +45846,132 @@ function planExpiryRollback(stage, failed, rotatedAt) {
 
 
 
+
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.';
 /** What the write-check secret holds: only the time of the check. */
 const writeCheckValue = (at) => `write checked at ${at.toISOString()}`;
 /**
- * Proves the PAT can do everything the rotation will need, before the refresh token is spent, in one
- * round trip when it can: read the public key, read the expiry variable (when compare-after-lock is on),
- * and delete the write-check secret, all at once. Reading the key is not enough: a PAT with Secrets "read"
- * only reads it too, and would lose the rotated token at the first write. Deleting a secret takes the same
- * "Secrets: write" permission as writing one, and needs no key, so it can go out beside the key read; the
- * run puts the secret back. Only when there was nothing to delete (the first run, or someone removed it)
- * does a 404 leave the question open: then a sealed write answers it, one round trip later.
+ * Proves the whole write path before the refresh token is spent, in two round trips:
+ * 1. the public key is read and, when `lock-variable` is on, the lock is taken (creating a variable also
+ *    proves "Variables: write");
+ * 2. a value sealed with that exact key is written to the write-check secret (reading the key is not enough:
+ *    a token with Secrets "read" reads it too, and a key GitHub no longer accepts would only show at the
+ *    refresh-token write), and the expiry variable is read: after the lock, so that a rotation which
+ *    finished just before this run took the lock is seen (compare after lock).
+ * A run that finds the lock held stops after the first round trip. When a later step fails, a lock this run
+ * took is given back before the error is thrown.
  */
-async function preflight(api, config, sealer, now) {
+async function preflight(api, config, sealer, options) {
     const where = describeTarget(config.target);
     const variable = config.expiresAtVariable;
     const check = config.secretNames.writeCheck;
+    const lockName = config.lockVariable;
     const cannotWrite = (error) => {
-        throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write');
+        throw preflightError(error, config, `cannot write secrets on ${where}`, 'Secrets: read and write');
+    };
+    const cannotUseVariables = (what) => (error) => {
+        throw preflightError(error, config, `cannot ${what} on ${config.target.repository}`, 'Variables: read and write');
     };
     // Settled together, so no request is still retrying (and warning) after the run has failed.
-    const [publicKey, value, proof] = firstFailure(await Promise.allSettled([
+    const [key, taken] = await Promise.allSettled([
         api.readPublicKey().catch(cannotWrite),
+        lockName
+            ? acquireLock(api, lockName, lockValue(options.holder, options.now(), options.lockHoldMs), options.now).catch(cannotUseVariables(`take the lock variable ${lockName}`))
+            : undefined
+    ]);
+    const lock = taken.status === 'fulfilled' ? taken.value : undefined;
+    const giveBack = async (error) => {
+        if (lock?.acquired)
+            await releaseLock(api, lock, options.now()).catch(() => undefined);
+        throw error;
+    };
+    if (taken.status === 'rejected')
+        return giveBack(taken.reason);
+    if (key.status === 'rejected')
+        return giveBack(key.reason);
+    const publicKey = key.value;
+    if (lock && !lock.acquired)
+        return { publicKey, expiresAtNow: undefined, lock };
+    const [value] = await Promise.all([
         variable
-            ? api.readVariable(variable).catch((error) => {
-                throw preflightError(error, config.target, `cannot read the variable ${variable} on ${config.target.repository}`, 'Variables: read and write');
-            })
+            ? api.readVariable(variable).catch(cannotUseVariables(`read the variable ${variable}`))
             : undefined,
-        check ? api.deleteSecret(check).catch(cannotWrite) : undefined
-    ]));
-    // Sealing once here proves the sealed box loads and the key decodes before the refresh token is spent.
-    const sealed = await sealer.seal(writeCheckValue(now), publicKey.key).catch((error) => {
-        throw new ActionError('preflight', `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`);
-    });
-    if (check && proof === 'absent') {
-        await api.writeSecret(check, sealed, publicKey.key_id).catch(cannotWrite);
-    }
+        check ? writeCheck(api, check, publicKey, sealer, options.now(), where).catch(cannotWrite) : undefined
+    ]).catch(giveBack);
     return {
         publicKey,
         expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
-        writeCheckTaken: proof === 'deleted' ? check : undefined
+        lock
     };
 }
-/** The values of settled promises in order, or the first rejection (in argument order) thrown. */
-function firstFailure(results) {
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed)
-        throw failed.reason;
-    return results.map((result) => result.value);
+/** A sealed write with the key just read: proves the permission and that GitHub opens what this run seals. */
+async function writeCheck(api, name, publicKey, sealer, now, where) {
+    const sealed = await sealer.seal(writeCheckValue(now), publicKey.key).catch((error) => {
+        throw new errors/* ActionError */.l('preflight', `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`);
+    });
+    await api.writeSecret(name, sealed, publicKey.key_id);
 }
-function preflightError(error, target, cannot, permission) {
+function preflightError(error, config, cannot, permission) {
+    if (error instanceof errors/* ActionError */.l)
+        return error;
+    const { target } = config;
     const status = error instanceof GitHubApiError ? error.status : undefined;
     if (status === 401 || status === 403 || status === 404) {
-        return new ActionError('preflight', `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
+        return new errors/* ActionError */.l('preflight', `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
             `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
-            `${UNTOUCHED} Create a fine-grained PAT with Secrets and Variables: read and write on ${target.repository} ` +
-            'and store it as the secret the github-token input reads.');
+            `${UNTOUCHED} Give the writer token Secrets and Variables: read and write on ${target.repository} (a ` +
+            `fine-grained PAT, or a GitHub App installation token), and store it in the secret ${config.writerTokenSecret}.`);
     }
     if (status !== undefined && status < 500 && status !== 429) {
         // A refusal that waiting will not change: a moved repository (3xx), a request GitHub rejects (4xx).
         const moved = status >= 300 && status < 400;
-        return new ActionError('preflight', `GitHub refused the check of ${describeTarget(target)} (${describeGitHubError(error)}). ${UNTOUCHED} ` +
+        return new errors/* ActionError */.l('preflight', `GitHub refused the check of ${describeTarget(target)} (${describeGitHubError(error)}). ${UNTOUCHED} ` +
             (moved
                 ? 'The repository was renamed or transferred: set the repository input to its new owner/name.'
                 : 'Check the repository, environment and github-api-url inputs.'));
     }
-    return new ActionError('transient', `GitHub could not be reached to check the target (${describeGitHubError(error)}). ${UNTOUCHED} ` +
+    return new errors/* ActionError */.l('transient', `GitHub could not be reached to check the target (${describeGitHubError(error)}). ${UNTOUCHED} ` +
         'The next scheduled run will try again.');
+}
+
+// EXTERNAL MODULE: ./src/github/retry-rules.ts
+var retry_rules = __nccwpck_require__(711);
+;// CONCATENATED MODULE: ./src/rotation/patience.ts
+
+/** The longest pause between two attempts when GitHub names no time of its own. */
+const MAX_BACKOFF_MS = 30_000;
+/** A key that changes more often than this within one run is not a key rotation. */
+const MAX_REKEYS = 3;
+/**
+ * The refresh-token write is the one write the next run cannot redo, so it keeps trying for as long as
+ * `refresh-token-write-timeout` allows, whatever `max-attempts` says: it waits out outages (no answer, 5xx)
+ * with backoff, and rate limits for as long as GitHub asks (Retry-After, the primary limit's reset). A 422
+ * means the repository's key changed since it was read: read it again and seal again. Refusals that waiting
+ * cannot change (credentials, permission, a missing repository) stop at once, as does a wait that would
+ * end after the deadline.
+ */
+function patientStep(failure, attempt, rekeys, now, deadline, baseDelayMs) {
+    const { status } = failure;
+    if (status === 422) {
+        return rekeys < MAX_REKEYS
+            ? { action: 'rekey' }
+            : { action: 'stop', why: 'GitHub refused the value sealed with its current key' };
+    }
+    const rateLimit = status === undefined ? undefined : (0,retry_rules/* rateLimitWait */.hD)(status, failure.headers, failure.message, now);
+    const transient = status === undefined || status >= 500 || status === 408 || rateLimit !== undefined;
+    if (!transient)
+        return { action: 'stop', why: `GitHub answered ${status}, which waiting does not change` };
+    const backoff = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** Math.min(attempt - 1, 16));
+    const waitMs = Math.max(backoff, (rateLimit ?? 0) * 1000);
+    if (now.getTime() + waitMs > deadline) {
+        return { action: 'stop', why: 'the next attempt would come after refresh-token-write-timeout' };
+    }
+    const why = rateLimit !== undefined
+        ? `rate limited (GitHub asks to wait ${rateLimit} s)`
+        : status === undefined
+            ? 'no answer'
+            : `GitHub answered ${status}`;
+    return { action: 'wait', waitMs, why };
 }
 
 ;// CONCATENATED MODULE: ./src/rotation/store.ts
@@ -45654,15 +45980,18 @@ function preflightError(error, target, cannot, permission) {
 
 
 
+
 /**
- * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
- * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
- * announce a token that was not stored (`planExpiryRollback`). `written` is filled as writes land, so a
- * caller knows what landed even on failure.
+ * Runs the write plan stage by stage; the writes inside a stage go out together. The refresh token is
+ * written patiently (`writePatiently`); every other write is one call, with the plugin's retries. When the
+ * refresh token cannot be stored, nothing after its stage goes out. Expiry writes that would announce a
+ * token that was not stored are pointed back at the rotation time (`planExpiryRollback`). `written` is
+ * filled as writes land, so a caller knows what landed even on failure; `afterRefreshToken` runs as soon as
+ * the refresh token landed (the lock is given back then, beside the remaining writes).
  */
-async function storeSecrets(stages, context, written) {
+async function storeSecrets(stages, context, written, afterRefreshToken = () => undefined) {
+    const failures = new Map();
     for (const stage of stages) {
-        const failures = new Map();
         await Promise.all(stage.map(async (write) => {
             try {
                 const result = await perform(write, context);
@@ -45672,18 +46001,31 @@ async function storeSecrets(stages, context, written) {
                 failures.set(write, error);
             }
         }));
-        const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write));
-        if (!failed)
-            continue;
-        const rollback = await rollBackExpiry(stage, new Set(failures.keys()), context, written);
-        const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`);
-        throw storeError(failed, failures.get(failed), written, context.config, { rollback, also });
+        const refresh = stage.find((write) => write.what === 'refresh token');
+        if (refresh && failures.has(refresh))
+            break;
+        if (refresh)
+            afterRefreshToken();
     }
+    const [failed, ...alsoFailed] = [...failures.keys()].sort((a, b) => SEVERITY[a.what] - SEVERITY[b.what]);
+    if (!failed)
+        return;
+    const rollback = await rollBackExpiry(stages.flat(), new Set(failures.keys()), context, written);
+    const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`);
+    throw storeError(failed, failures.get(failed), written, context.config, { rollback, also });
 }
-async function rollBackExpiry(stage, failed, context, written) {
-    const writes = planExpiryRollback(stage, failed, context.rotatedAt);
-    const results = await Promise.allSettled(writes.map((write) => perform(write, context)));
-    writes.forEach((write, i) => {
+/** Which failure a person hears about first: the one that costs the most. */
+const SEVERITY = {
+    'refresh token': 0,
+    'access token': 1,
+    'id token': 2,
+    'expiry variable': 3,
+    expiry: 4
+};
+async function rollBackExpiry(writes, failed, context, written) {
+    const redo = planExpiryRollback(writes, failed, context.rotatedAt);
+    const results = await Promise.allSettled(redo.map((write) => perform(write, context)));
+    redo.forEach((write, i) => {
         if (results[i]?.status !== 'fulfilled')
             return;
         // What this one says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
@@ -45691,23 +46033,56 @@ async function rollBackExpiry(stage, failed, context, written) {
         if (at >= 0)
             written.splice(at, 1);
     });
-    return { writes, failed: writes.filter((_, i) => results[i]?.status === 'rejected') };
-}
-/**
- * Writes back the write-check secret the preflight deleted, so the next run proves its PAT in the same
- * round trip as its key read. Best effort, off the critical path (it runs beside the grant): without it
- * the next run proves its PAT with one more request. Never rejects.
- */
-async function putBackWriteCheck(name, value, context) {
-    await perform({ name, value, kind: 'secret' }, context).catch((error) => context.warn(`Could not put back the write-check secret ${name} (${describeGitHubError(error)}); the next run ` +
-        'proves its PAT with one more request.'));
+    return { writes: redo, failed: redo.filter((_, i) => results[i]?.status === 'rejected') };
 }
 async function perform(write, context) {
-    const { api, publicKey, sealer } = context;
+    const { api, sealer } = context;
     if (write.kind === 'variable')
         return api.writeVariable(write.name, write.value, context.variableExists);
-    const sealed = await sealer.seal(write.value, publicKey.key);
-    return api.writeSecret(write.name, sealed, publicKey.key_id);
+    if (write.what === 'refresh token')
+        return writePatiently(write, context);
+    const seal = async () => {
+        const key = context.publicKey;
+        return api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id);
+    };
+    return seal().catch(async (error) => {
+        // The key changed under this run (the refresh-token write has read the new one by now, or reads it here).
+        if (toGitHubApiError(error).status !== 422)
+            throw error;
+        context.publicKey = await api.readPublicKey();
+        return seal();
+    });
+}
+/**
+ * The refresh-token write: tried until it lands or `refresh-token-write-timeout` runs out (`patientStep`
+ * decides each pause), re-reading the key and sealing again when GitHub says the key changed.
+ */
+async function writePatiently(write, context) {
+    const { api, sealer, config } = context;
+    const deadline = context.now().getTime() + config.refreshTokenWriteTimeoutMs;
+    let rekeys = 0;
+    for (let attempt = 1;; attempt++) {
+        const key = context.publicKey;
+        try {
+            return await api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id);
+        }
+        catch (error) {
+            const failure = toGitHubApiError(error);
+            const step = patientStep({ status: failure.status, headers: failure.headers, message: failure.message }, attempt, rekeys, context.now(), deadline, config.retryDelayMs);
+            if (step.action === 'stop')
+                throw failure;
+            if (step.action === 'rekey') {
+                rekeys++;
+                context.warn(`GitHub refused the sealed ${write.name} (${describeGitHubError(failure)}): reading the key again.`);
+                // The writes after this one are sealed with the key read here.
+                context.publicKey = await api.readPublicKey().catch(() => key);
+                continue;
+            }
+            context.warn(`Writing ${write.name}: ${step.why}; the new refresh token exists only in this run, so the write is tried ` +
+                `again in ${(step.waitMs / 1000).toFixed(1)} s (until refresh-token-write-timeout).`);
+            await context.sleep(step.waitMs);
+        }
+    }
 }
 function storeError(failed, cause, written, config, context = {}) {
     const where = describeTarget(config.target);
@@ -45715,16 +46090,16 @@ function storeError(failed, cause, written, config, context = {}) {
     const done = written.length ? ` Written before the failure: ${written.map((w) => w.name).join(', ')}.` : '';
     const also = context.also?.length ? ` Also failed: ${context.also.join(', ')}.` : '';
     if (failed.what === 'refresh token') {
-        return new ActionError('store', `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
-            `${failed.name} on ${where} failed after retries (${detail}). The new refresh token existed only in this ` +
-            `run and is lost.${done}\n${rebootstrapAdvice(config)}`);
+        return new errors/* ActionError */.l('store', `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
+            `${failed.name} on ${where} failed (${detail}), after trying for up to refresh-token-write-timeout. The new ` +
+            `refresh token existed only in this run and is lost.${done}\n${rebootstrapAdvice(config)}`);
     }
     if (failed.what === 'expiry variable') {
-        return new ActionError('store', `Every secret was rotated and the stored refresh token is live, but the variable ${failed.name} could not ` +
+        return new errors/* ActionError */.l('store', `Every secret was rotated and the stored refresh token is live, but the variable ${failed.name} could not ` +
             `be written (${detail}), so a run queued behind this one cannot tell that this one rotated. Give the PAT ` +
             `"Variables: read and write", or set ${failed.name} by hand to ${failed.value}.`);
     }
-    return new ActionError('store', `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
+    return new errors/* ActionError */.l('store', `The new refresh token was stored in ${config.secretNames.refreshToken}, but writing the ${failed.what} to ` +
         `${failed.name} on ${where} failed after retries (${detail}).${also}${done}${rollbackNote(context.rollback)} ` +
         'The stored refresh token is live: run the workflow again (workflow_dispatch) to write fresh values, or ' +
         'wait for the next scheduled run.');
@@ -45762,6 +46137,7 @@ function rollbackNote(rollback) {
 
 
 
+
 const USER_AGENT = 'refresh-oauth-secrets';
 /** Every input as `getInput` gives it (trimmed, '' when not set), with the run's context as the fallback. */
 function readInputs(core, context) {
@@ -45772,9 +46148,16 @@ function readInputs(core, context) {
     inputs['github-api-url'] ||= context.apiUrl;
     return inputs;
 }
-/** inputs → preflight → guard → exchange → store → report. Never throws: every failure ends in `report`. */
+/** How long a lock is held at most, beyond the longest the grant and the refresh-token write may take. */
+const LOCK_MARGIN_MS = 5 * 60_000;
+/** The grant's answer is awaited this many times request-timeout before the outcome is called unknown. */
+const ANSWER_WAIT_FACTOR = 10;
+/**
+ * inputs → preflight (write path proven, lock taken) → guard → exchange → store → report. Never throws:
+ * every failure ends in `report`, with the lock given back once the refresh token is stored or the run ends.
+ */
 async function run(deps) {
-    const { core } = deps;
+    const { core, cancellation } = deps;
     const log = { ...core, debug: (message) => core.debug((0,redact/* redact */.E$)(message)) };
     const inputs = readInputs(core, deps.context);
     for (const name of SECRET_INPUT_NAMES) {
@@ -45785,7 +46168,7 @@ async function run(deps) {
     let config;
     const written = [];
     let exchanged;
-    let putBack = Promise.resolve();
+    let giveBackLock = async () => undefined;
     try {
         const parsed = parseInputs(inputs);
         config = parsed;
@@ -45808,47 +46191,66 @@ async function run(deps) {
         });
         const api = createGitHubApi(octokit, config.target);
         deps.sealer.warmUp();
-        const checked = await preflight(api, config, deps.sealer, deps.now());
+        const answerTimeoutMs = ANSWER_WAIT_FACTOR * config.requestTimeoutMs;
+        const checked = await preflight(api, config, deps.sealer, {
+            holder: deps.context.runLabel ?? 'a local run',
+            lockHoldMs: answerTimeoutMs + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS,
+            now: deps.now
+        });
+        if (checked.lock?.acquired) {
+            const lock = checked.lock;
+            let released;
+            giveBackLock = () => (released ??= releaseLock(api, lock, deps.now()).then(() => undefined, (error) => log.warning(`Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`)));
+            cancellation.onStopBeforeGrant(giveBackLock);
+            if (lock.tookOverFrom) {
+                log.warning(`The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has passed: ` +
+                    'that run ended without giving it back (killed, most likely). This run took it over.');
+            }
+        }
+        const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now());
+        if (checked.lock && !checked.lock.acquired) {
+            const holder = checked.lock.heldBy;
+            const reason = `Another run holds the lock ${checked.lock.name}` +
+                (holder ? ` (${holder.holder}, until ${holder.until})` : '') +
+                ': it is rotating the same refresh token right now, so this run skipped without presenting it.';
+            log.notice(reason);
+            return await finish(deps, giveBackLock, {
+                status: 'skipped-locked',
+                target: config.target,
+                written,
+                expiry: current,
+                refreshTokenRotated: false,
+                message: reason
+            });
+        }
         const decision = decide({
             expiresAtSeen: config.expiresAtSeen,
             expiresAtNow: checked.expiresAtNow,
             skipIfValidForMs: config.skipIfValidForMs,
             now: deps.now()
         });
-        const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now());
         const variable = config.expiresAtVariable
             ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
             : undefined;
-        const storing = (rotatedAt) => ({
-            api,
-            publicKey: checked.publicKey,
-            sealer: deps.sealer,
-            config: parsed,
-            variableExists: variable?.exists ?? false,
-            warn: log.warning,
-            rotatedAt
-        });
-        // Beside the grant, off the critical path: the write-check secret the preflight's proof deleted.
-        if (checked.writeCheckTaken) {
-            putBack = putBackWriteCheck(checked.writeCheckTaken, writeCheckValue(deps.now()), storing(deps.now()));
-        }
         if (config.dryRun) {
             const would = decision.action === 'exchange'
-                ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
-                : `would skip: ${decision.reason}`;
-            return await finish(deps, putBack, {
+                ? `would rotate ${wouldWrite(config, variable).join(', ')}`
+                : `would ${decision.action}: ${decision.reason}`;
+            return await finish(deps, giveBackLock, {
                 status: 'dry-run',
                 target: config.target,
                 written,
                 expiry: current,
                 refreshTokenRotated: false,
-                message: `Dry run: the PAT ${config.secretNames.writeCheck ? 'can write secrets on' : 'can read the public key of'} the ` +
-                    `target, and the refresh token was not presented. This run ${would}`
+                message: `Dry run: the writer token ${config.secretNames.writeCheck ? 'wrote a sealed secret on' : 'read the public key of'} ` +
+                    `the target, and the refresh token was not presented. This run ${would}`
             });
         }
+        if (decision.action === 'fail')
+            throw new errors/* ActionError */.l('input', decision.reason);
         if (decision.action === 'skip') {
             log.notice(decision.reason);
-            return await finish(deps, putBack, {
+            return await finish(deps, giveBackLock, {
                 status: decision.status,
                 target: config.target,
                 written,
@@ -45857,36 +46259,60 @@ async function run(deps) {
                 message: decision.reason
             });
         }
+        const storing = (rotatedAt) => ({
+            api,
+            publicKey: checked.publicKey,
+            sealer: deps.sealer,
+            config: parsed,
+            variableExists: variable?.exists ?? false,
+            warn: log.warning,
+            rotatedAt,
+            now: deps.now,
+            sleep: deps.sleep
+        });
+        const refreshTokenStored = () => {
+            cancellation.phase = 'refresh-token-stored';
+            void giveBackLock();
+        };
+        let rotatedAt = deps.now();
         try {
             exchanged = await exchange(config, {
-                postToken: deps.createTokenPoster({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
+                postToken: deps.createTokenPoster({
+                    timeoutMs: config.requestTimeoutMs,
+                    answerTimeoutMs,
+                    userAgent: USER_AGENT,
+                    onSlow: (waitedMs) => log.warning(`No answer to the grant after ${Math.round(waitedMs / 1000)} s (request-timeout). Waiting for it, up to ` +
+                        `${Math.round(answerTimeoutMs / 1000)} s, instead of sending it again: a second grant while the first ` +
+                        'may still be processed would present a spent token.')
+                }),
                 mask: core.setSecret,
                 now: deps.now,
                 sleep: deps.sleep,
                 warn: log.warning,
                 debug: log.debug,
-                policy
+                policy,
+                beforeSend: (mayHaveReachedServer) => {
+                    cancellation.beforeSend(mayHaveReachedServer);
+                    rotatedAt = deps.now();
+                }
             });
         }
         catch (error) {
             if (error instanceof UnusableGrantResponse) {
-                // The server rotated but its answer cannot be used: keep the one value that cannot be got back.
-                const salvage = {
-                    name: config.secretNames.refreshToken,
-                    value: error.salvagedRefreshToken,
-                    what: 'refresh token',
-                    kind: 'secret'
-                };
-                await storeSecrets([[salvage]], storing(deps.now()), written);
+                // The server rotated but its answer cannot be used: keep the one value that cannot be got back,
+                // and move the marker so a queued run does not present the spent token.
+                const salvage = planSalvage(config.secretNames, error.salvagedRefreshToken, variable, rotatedAt);
+                await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored);
             }
             throw error;
         }
-        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable), storing(exchanged.sentAt), written);
+        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, exchanged.sentAt), storing(exchanged.sentAt), written, refreshTokenStored);
         if (!exchanged.expiry) {
-            throw new ActionError('response', 'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
-                `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`);
+            throw new errors/* ActionError */.l('response', 'The token endpoint gave no usable expires_in and the access token carries no usable exp claim, so the ' +
+                `expiry is unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was ` +
+                'not written rather than guessed.');
         }
-        return await finish(deps, putBack, {
+        return await finish(deps, giveBackLock, {
             status: 'rotated',
             target: config.target,
             written,
@@ -45896,11 +46322,11 @@ async function run(deps) {
         }, exchanged.tokens.access_token);
     }
     catch (error) {
-        const failure = error instanceof ActionError
+        const failure = error instanceof errors/* ActionError */.l
             ? error
-            : new ActionError('transient', `Unexpected failure: ${String(error)}`);
-        return await finish(deps, putBack, {
-            status: 'failed',
+            : new errors/* ActionError */.l('transient', `Unexpected failure: ${String(error)}`);
+        return await finish(deps, giveBackLock, {
+            status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
             target: config?.target,
             written,
             expiry: exchanged?.expiry,
@@ -45911,9 +46337,9 @@ async function run(deps) {
     }
 }
 /** What a rotation would write, in order, from the same plan a rotation follows: for a dry run. */
-function wouldWrite(config, variableExists) {
+function wouldWrite(config, variable) {
     const placeholder = 'dry-run';
-    const stages = planWrites(config.secretNames, { access_token: placeholder, token_type: 'bearer', refresh_token: placeholder, id_token: placeholder }, { expiresAt: new Date(0), expiresIn: 0, source: 'expires_in' }, config.expiresAtVariable ? { name: config.expiresAtVariable, exists: variableExists } : undefined);
+    const stages = planWrites(config.secretNames, { access_token: placeholder, token_type: 'bearer', refresh_token: placeholder, id_token: placeholder }, { expiresAt: new Date(0), expiresIn: 0, source: 'expires_in' }, variable, new Date(0));
     return stages.flat().map((write) => (write.kind === 'variable' ? `variable ${write.name}` : write.name));
 }
 /** The expiry a skipped run reports: what the stored values say, when they say anything readable. */
@@ -45927,9 +46353,9 @@ function storedExpiry(text, now) {
         source: 'stored'
     };
 }
-async function finish(deps, putBack, report, accessToken) {
-    await putBack; // its own failure is a warning, never the run's
+async function finish(deps, giveBackLock, report, accessToken) {
     const { core } = deps;
+    await giveBackLock(); // its own failure is a warning, never the run's
     // Already masked when the response was parsed; the output only carries it to later steps.
     if (accessToken)
         core.setOutput('access-token', accessToken);
@@ -45947,8 +46373,9 @@ async function finish(deps, putBack, report, accessToken) {
     catch (error) {
         core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (report.status === 'failed')
+    if (report.status === 'failed' || report.status === 'cancelled') {
         core.setFailed(`[${report.errorKind}] ${report.message}`);
+    }
     return report;
 }
 
@@ -45961,10 +46388,9 @@ async function finish(deps, putBack, report, accessToken) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  g: () => (/* binding */ AnswerTimeoutError),
   X: () => (/* binding */ createTokenPoster)
 });
-
-// UNUSED EXPORTS: RequestTimeoutError
 
 ;// CONCATENATED MODULE: external "node:stream/consumers"
 const consumers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/consumers");
@@ -45976,19 +46402,22 @@ var redact = __nccwpck_require__(649);
 
 
 
-/** A grant that got no complete answer in time; its message names the limit, never the request's body. */
-class RequestTimeoutError extends Error {
-    constructor(timeoutMs) {
-        super(`no answer within request-timeout (${timeoutMs} ms)`);
-        this.name = 'RequestTimeoutError';
+/** A grant whose answer did not come within the whole wait: whether the server processed it is unknown. */
+class AnswerTimeoutError extends Error {
+    waitedMs;
+    constructor(waitedMs) {
+        super(`no answer within ${Math.round(waitedMs / 1000)} s`);
+        this.waitedMs = waitedMs;
+        this.name = 'AnswerTimeoutError';
     }
 }
 /**
  * The grant as one POST over `@actions/http-client`, which honours the runner's proxy settings
  * (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). Its own retries and redirects stay off: whether to send the grant
  * again is the exchange's decision, and a redirected grant would hand the refresh token to another host.
- * Each POST gets a fresh client, so a retry never lands on a connection the server already closed, and a
- * deadline for the whole exchange (connect, send, answer), which the library's idle-socket timeout is not.
+ * Each POST gets a fresh client, so a retry never lands on a connection the server already closed. A slow
+ * answer is waited for, long past request-timeout, because sending the grant again while the first may
+ * still be processed would present a spent token; only `answerTimeoutMs` ends the wait.
  */
 function createTokenPoster(options) {
     return async (request) => {
@@ -45996,7 +46425,7 @@ function createTokenPoster(options) {
             allowRetries: false,
             allowRedirects: false,
             keepAlive: false,
-            socketTimeout: options.timeoutMs
+            socketTimeout: options.answerTimeoutMs
         });
         const answer = client
             .request('POST', request.url, request.body, request.headers)
@@ -46006,9 +46435,10 @@ function createTokenPoster(options) {
             // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
             body: await (0,consumers_namespaceObject.text)(response.message)
         }));
+        const slow = setTimeout(() => options.onSlow?.(options.timeoutMs), options.timeoutMs);
         let timer;
         const deadline = new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new RequestTimeoutError(options.timeoutMs)), options.timeoutMs);
+            timer = setTimeout(() => reject(new AnswerTimeoutError(options.answerTimeoutMs)), options.answerTimeoutMs);
         });
         try {
             return await Promise.race([answer, deadline]);
@@ -46017,6 +46447,7 @@ function createTokenPoster(options) {
             throw (0,redact/* withoutCredentials */.ri)(error);
         }
         finally {
+            clearTimeout(slow);
             clearTimeout(timer);
             answer.catch(() => undefined); // a late failure of the request the deadline already settled
             client.dispose();
@@ -46077,29 +46508,33 @@ function proxyCredentials(env) {
         const value = env[name];
         if (!value)
             continue;
-        try {
-            const url = parseProxy(value);
+        for (const url of proxyReadings(value)) {
             for (const part of [url.password, url.username]) {
                 if (part)
                     found.add(part).add(decodeURIComponent(part));
             }
         }
-        catch {
-            // not a URL: the HTTP stack refuses it, and withoutCredentials cleans what it says
-        }
     }
     return [...found];
 }
-/** As @actions/http-client reads a proxy variable: as a URL, else as `http://` + the value. */
-function parseProxy(value) {
-    try {
-        return new URL(value);
+/**
+ * Every URL a proxy variable may be read as: as written, and with `http://` in front when it has no http(s)
+ * scheme (`user:pw@host:port` parses as a URL whose scheme is `user:`). Masking both readings covers
+ * whichever one an HTTP stack takes.
+ */
+function proxyReadings(value) {
+    const readings = [];
+    for (const text of [value, `http://${value}`]) {
+        try {
+            readings.push(new URL(text));
+        }
+        catch {
+            // not a URL this way
+        }
+        if (/^https?:\/\//i.test(value))
+            break;
     }
-    catch (error) {
-        if (/^https?:\/\//.test(value))
-            throw error;
-        return new URL(`http://${value}`);
-    }
+    return readings;
 }
 
 

@@ -28,14 +28,20 @@ export interface Fixture {
 
 /**
  * A real OAuth server and a GitHub stand-in, with one repository (and an environment) whose secrets hold a
- * freshly minted refresh token, as after a person's bootstrap.
+ * freshly minted refresh token, as after a person's bootstrap. With `tls`, both serve HTTPS with that PEM
+ * key and certificate (plain HTTP otherwise).
  */
 export async function startFixture(
-  options: { oauth?: OAuthServerOptions; github?: GitHubServerOptions } = {}
+  options: {
+    oauth?: OAuthServerOptions
+    github?: GitHubServerOptions
+    tls?: { key: string; cert: string }
+  } = {}
 ): Promise<Fixture> {
+  const tls = options.tls ? { tls: options.tls } : {}
   const [oauth, github] = await Promise.all([
-    startOAuthServer(options.oauth),
-    startGitHubServer(options.github)
+    startOAuthServer({ ...tls, ...options.oauth }),
+    startGitHubServer({ ...tls, ...options.github })
   ])
   github.addRepository(REPOSITORY, { environments: [ENVIRONMENT] })
   github.addToken(PAT)

@@ -9,6 +9,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type ProviderType from 'oidc-provider'
 import { listenOnLoopback } from './loopback.js'
 
@@ -18,15 +19,25 @@ export type OAuthFault =
   | { kind: 'hang' }
   | { kind: 'malformed' }
   | { kind: 'drop-response' }
+  /** The request waits this long before the server takes it up (queued), then is processed and answered. */
+  | { kind: 'queue'; delayMs: number }
+  /** The server processes the request at once and answers this much later. */
+  | { kind: 'slow-answer'; delayMs: number }
   | { kind: 'transform'; transform: (json: Record<string, unknown>) => Record<string, unknown> }
 
 export interface OAuthServerOptions {
   accessTokenTtlSeconds?: number
   refreshTokenTtlSeconds?: number
   latencyMs?: number
+  /**
+   * Serve the front (the one clients reach) over HTTPS with this PEM key and certificate instead of plain
+   * HTTP; `url` and `tokenUrl` are then https://. The provider behind it stays on plain loopback HTTP.
+   */
+  tls?: { key: string; cert: string }
 }
 
 export interface OAuthServer {
+  /** `http://127.0.0.1:PORT` (`https://` with the `tls` option): the issuer. */
   url: string
   tokenUrl: string
   publicClientId: string
@@ -105,13 +116,15 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const refreshTokenTtl = options.refreshTokenTtlSeconds ?? 14 * 24 * 3600
   const latencyMs = options.latencyMs ?? 0
 
-  const front = createServer()
+  const front = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert })
+    : createServer()
   const inner = createServer()
   const [frontListening, innerListening] = await Promise.all([
     listenOnLoopback(front),
     listenOnLoopback(inner)
   ])
-  const url = `http://127.0.0.1:${frontListening.port}`
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${frontListening.port}`
   const innerPort = innerListening.port
 
   const publicClientId = 'ci-public'
@@ -163,7 +176,11 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   let tokenRequests = 0
   let grantsReachedProvider = 0
 
-  front.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+  // A request still queued or answering when the server closes must not end the test process.
+  front.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => res.destroy())
+  })
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readAll(req)
     if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     const isToken = new URL(req.url ?? '/', url).pathname === TOKEN_PATH
@@ -184,8 +201,10 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token": "trunc')
         return
     }
+    if (fault?.kind === 'queue') await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (isToken) grantsReachedProvider++
     const answer = await forward(innerPort, req, body)
+    if (fault?.kind === 'slow-answer') await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (fault?.kind === 'drop-response') {
       req.socket.destroy()
       return
@@ -199,7 +218,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     }
     delete headers['transfer-encoding']
     res.writeHead(answer.status, headers).end(payload)
-  })
+  }
 
   async function liveGrant(grantId: string | undefined): Promise<boolean> {
     return Boolean(grantId && (await provider.Grant.find(grantId)))

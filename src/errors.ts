@@ -6,9 +6,20 @@
  * - transient: the server or network failed; the stored refresh token is untouched;
  * - concurrent: another run is spending the same refresh token right now and owns the rotation;
  * - store: the exchange succeeded but a secret could not be written (the message says what is at risk);
- * - response: the server answered the grant with something unusable after it may have rotated.
+ * - response: the server answered the grant with something unusable after it may have rotated;
+ * - unknown: the grant was sent and no answer came within the wait: whether the token was spent is unknown;
+ * - cancelled: the runner cancelled the run before the grant was sent; nothing was spent.
  */
-export type ErrorKind = 'input' | 'preflight' | 'terminal' | 'transient' | 'concurrent' | 'store' | 'response'
+export type ErrorKind =
+  | 'input'
+  | 'preflight'
+  | 'terminal'
+  | 'transient'
+  | 'concurrent'
+  | 'store'
+  | 'response'
+  | 'unknown'
+  | 'cancelled'
 
 export class ActionError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 /** The entry point the runner starts: the real collaborators, wired into the pipeline in main.ts. */
 import * as core from '@actions/core'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { Cancellation } from './cancellation.js'
 import { createOctokit } from './github/octokit.js'
 import { run } from './main.js'
 import { createTokenPoster } from './oauth/post-token.js'
@@ -9,12 +10,33 @@ import { createSodiumSealer } from './rotation/sealed-box.js'
 
 for (const credential of proxyCredentials(process.env)) core.setSecret(credential)
 
-await run({
-  core,
-  context: { repository: process.env.GITHUB_REPOSITORY, apiUrl: process.env.GITHUB_API_URL },
-  createOctokit,
-  createTokenPoster,
-  sealer: createSodiumSealer(),
-  now: () => new Date(),
-  sleep: (ms) => sleep(ms)
+// The runner cancels with SIGINT, then SIGTERM; a handler keeps Node from dying mid-write.
+const cancellation = new Cancellation(core.warning, (message) => {
+  core.setFailed(`[cancelled] ${message}`)
+  process.exit(1)
 })
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.request(signal))
+
+const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env
+
+try {
+  await run({
+    core,
+    context: {
+      repository: GITHUB_REPOSITORY,
+      apiUrl: GITHUB_API_URL,
+      runLabel: GITHUB_RUN_ID
+        ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
+        : undefined
+    },
+    createOctokit,
+    createTokenPoster,
+    cancellation,
+    sealer: createSodiumSealer(),
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms)
+  })
+} catch (error) {
+  // run() reports every failure itself; this is the last line of defence against a stack trace.
+  core.setFailed(`[transient] Unexpected failure: ${error instanceof Error ? error.message : String(error)}`)
+}

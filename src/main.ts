@@ -1,19 +1,21 @@
 import { ActionError } from './errors.js'
-import { createGitHubApi } from './github/secrets-api.js'
+import { Cancellation } from './cancellation.js'
+import { createGitHubApi, describeGitHubError } from './github/secrets-api.js'
 import type { Octokit, OctokitOptions } from './github/octokit.js'
 import { INPUT_NAMES, parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs/schema.js'
 import { MAX_RETRY_DELAY_MS, type RetryPolicy } from './oauth/backoff.js'
 import { exchange, UnusableGrantResponse, type Exchanged } from './oauth/exchange.js'
-import type { PostToken } from './oauth/post-token.js'
+import type { PostToken, TokenPosterOptions } from './oauth/post-token.js'
 import { writeJobSummary, type SummaryBuilder } from './report/job-summary.js'
 import { redact } from './report/redact.js'
 import { outputsFor, summaryFor, type RunReport } from './report/report.js'
-import type { Expiry } from './rotation/expiry.js'
+import type { Expiry } from './oauth/expiry.js'
 import { decide } from './rotation/guard.js'
-import { planWrites } from './rotation/plan.js'
-import { preflight, writeCheckValue } from './rotation/preflight.js'
+import { releaseLock } from './rotation/lock.js'
+import { planSalvage, planWrites } from './rotation/plan.js'
+import { preflight } from './rotation/preflight.js'
 import type { Sealer } from './rotation/sealed-box.js'
-import { putBackWriteCheck, storeSecrets, type Written } from './rotation/store.js'
+import { storeSecrets, type StoreContext, type Written } from './rotation/store.js'
 
 const USER_AGENT = 'refresh-oauth-secrets'
 
@@ -34,10 +36,15 @@ export interface ActionCore {
 /** Everything the run touches outside itself, passed in so a test can wire fakes or local servers. */
 export interface Dependencies {
   core: ActionCore
-  /** What action.yml's `${{ github.repository }}` and `${{ github.api_url }}` defaults give, for a run without them. */
-  context: { repository?: string; apiUrl?: string }
+  /**
+   * What action.yml's `${{ github.repository }}` and `${{ github.api_url }}` defaults give, for a run
+   * without them, and who this run is (workflow, run id and attempt), for the lock's value.
+   */
+  context: { repository?: string; apiUrl?: string; runLabel?: string }
   createOctokit: (options: OctokitOptions) => Octokit
-  createTokenPoster: (options: { timeoutMs: number; userAgent: string }) => PostToken
+  createTokenPoster: (options: TokenPosterOptions) => PostToken
+  /** Told by the signal handlers when the runner cancels the step. */
+  cancellation: Cancellation
   sealer: Sealer
   now: () => Date
   /** The grant's backoff; GitHub calls wait inside plugin-retry. */
@@ -53,9 +60,17 @@ export function readInputs(core: Pick<ActionCore, 'getInput'>, context: Dependen
   return inputs
 }
 
-/** inputs → preflight → guard → exchange → store → report. Never throws: every failure ends in `report`. */
+/** How long a lock is held at most, beyond the longest the grant and the refresh-token write may take. */
+const LOCK_MARGIN_MS = 5 * 60_000
+/** The grant's answer is awaited this many times request-timeout before the outcome is called unknown. */
+export const ANSWER_WAIT_FACTOR = 10
+
+/**
+ * inputs → preflight (write path proven, lock taken) → guard → exchange → store → report. Never throws:
+ * every failure ends in `report`, with the lock given back once the refresh token is stored or the run ends.
+ */
 export async function run(deps: Dependencies): Promise<RunReport> {
-  const { core } = deps
+  const { core, cancellation } = deps
   const log = { ...core, debug: (message: string) => core.debug(redact(message)) }
   const inputs = readInputs(core, deps.context)
   for (const name of SECRET_INPUT_NAMES) {
@@ -65,7 +80,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   let config: Config | undefined
   const written: Written[] = []
   let exchanged: Exchanged | undefined
-  let putBack: Promise<void> = Promise.resolve()
+  let giveBackLock: () => Promise<void> = async () => undefined
   try {
     const parsed = parseInputs(inputs)
     config = parsed
@@ -88,49 +103,77 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     })
     const api = createGitHubApi(octokit, config.target)
     deps.sealer.warmUp()
-    const checked = await preflight(api, config, deps.sealer, deps.now())
+    const answerTimeoutMs = ANSWER_WAIT_FACTOR * config.requestTimeoutMs
+    const checked = await preflight(api, config, deps.sealer, {
+      holder: deps.context.runLabel ?? 'a local run',
+      lockHoldMs: answerTimeoutMs + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS,
+      now: deps.now
+    })
+    if (checked.lock?.acquired) {
+      const lock = checked.lock
+      let released: Promise<void> | undefined
+      giveBackLock = () =>
+        (released ??= releaseLock(api, lock, deps.now()).then(
+          () => undefined,
+          (error: unknown) =>
+            log.warning(
+              `Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`
+            )
+        ))
+      cancellation.onStopBeforeGrant(giveBackLock)
+      if (lock.tookOverFrom) {
+        log.warning(
+          `The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has passed: ` +
+            'that run ended without giving it back (killed, most likely). This run took it over.'
+        )
+      }
+    }
+    const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now())
+    if (checked.lock && !checked.lock.acquired) {
+      const holder = checked.lock.heldBy
+      const reason =
+        `Another run holds the lock ${checked.lock.name}` +
+        (holder ? ` (${holder.holder}, until ${holder.until})` : '') +
+        ': it is rotating the same refresh token right now, so this run skipped without presenting it.'
+      log.notice(reason)
+      return await finish(deps, giveBackLock, {
+        status: 'skipped-locked',
+        target: config.target,
+        written,
+        expiry: current,
+        refreshTokenRotated: false,
+        message: reason
+      })
+    }
     const decision = decide({
       expiresAtSeen: config.expiresAtSeen,
       expiresAtNow: checked.expiresAtNow,
       skipIfValidForMs: config.skipIfValidForMs,
       now: deps.now()
     })
-    const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now())
     const variable = config.expiresAtVariable
       ? { name: config.expiresAtVariable, exists: checked.expiresAtNow !== undefined }
       : undefined
-    const storing = (rotatedAt: Date) => ({
-      api,
-      publicKey: checked.publicKey,
-      sealer: deps.sealer,
-      config: parsed,
-      variableExists: variable?.exists ?? false,
-      warn: log.warning,
-      rotatedAt
-    })
-    // Beside the grant, off the critical path: the write-check secret the preflight's proof deleted.
-    if (checked.writeCheckTaken) {
-      putBack = putBackWriteCheck(checked.writeCheckTaken, writeCheckValue(deps.now()), storing(deps.now()))
-    }
     if (config.dryRun) {
       const would =
         decision.action === 'exchange'
-          ? `would rotate ${wouldWrite(config, checked.expiresAtNow !== undefined).join(', ')}`
-          : `would skip: ${decision.reason}`
-      return await finish(deps, putBack, {
+          ? `would rotate ${wouldWrite(config, variable).join(', ')}`
+          : `would ${decision.action}: ${decision.reason}`
+      return await finish(deps, giveBackLock, {
         status: 'dry-run',
         target: config.target,
         written,
         expiry: current,
         refreshTokenRotated: false,
         message:
-          `Dry run: the PAT ${config.secretNames.writeCheck ? 'can write secrets on' : 'can read the public key of'} the ` +
-          `target, and the refresh token was not presented. This run ${would}`
+          `Dry run: the writer token ${config.secretNames.writeCheck ? 'wrote a sealed secret on' : 'read the public key of'} ` +
+          `the target, and the refresh token was not presented. This run ${would}`
       })
     }
+    if (decision.action === 'fail') throw new ActionError('input', decision.reason)
     if (decision.action === 'skip') {
       log.notice(decision.reason)
-      return await finish(deps, putBack, {
+      return await finish(deps, giveBackLock, {
         status: decision.status,
         target: config.target,
         written,
@@ -140,44 +183,72 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       })
     }
 
+    const storing = (rotatedAt: Date): StoreContext => ({
+      api,
+      publicKey: checked.publicKey,
+      sealer: deps.sealer,
+      config: parsed,
+      variableExists: variable?.exists ?? false,
+      warn: log.warning,
+      rotatedAt,
+      now: deps.now,
+      sleep: deps.sleep
+    })
+    const refreshTokenStored = () => {
+      cancellation.phase = 'refresh-token-stored'
+      void giveBackLock()
+    }
+    let rotatedAt = deps.now()
     try {
       exchanged = await exchange(config, {
-        postToken: deps.createTokenPoster({ timeoutMs: config.requestTimeoutMs, userAgent: USER_AGENT }),
+        postToken: deps.createTokenPoster({
+          timeoutMs: config.requestTimeoutMs,
+          answerTimeoutMs,
+          userAgent: USER_AGENT,
+          onSlow: (waitedMs) =>
+            log.warning(
+              `No answer to the grant after ${Math.round(waitedMs / 1000)} s (request-timeout). Waiting for it, up to ` +
+                `${Math.round(answerTimeoutMs / 1000)} s, instead of sending it again: a second grant while the first ` +
+                'may still be processed would present a spent token.'
+            )
+        }),
         mask: core.setSecret,
         now: deps.now,
         sleep: deps.sleep,
         warn: log.warning,
         debug: log.debug,
-        policy
+        policy,
+        beforeSend: (mayHaveReachedServer) => {
+          cancellation.beforeSend(mayHaveReachedServer)
+          rotatedAt = deps.now()
+        }
       })
     } catch (error) {
       if (error instanceof UnusableGrantResponse) {
-        // The server rotated but its answer cannot be used: keep the one value that cannot be got back.
-        const salvage = {
-          name: config.secretNames.refreshToken,
-          value: error.salvagedRefreshToken,
-          what: 'refresh token' as const,
-          kind: 'secret' as const
-        }
-        await storeSecrets([[salvage]], storing(deps.now()), written)
+        // The server rotated but its answer cannot be used: keep the one value that cannot be got back,
+        // and move the marker so a queued run does not present the spent token.
+        const salvage = planSalvage(config.secretNames, error.salvagedRefreshToken, variable, rotatedAt)
+        await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored)
       }
       throw error
     }
     await storeSecrets(
-      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable),
+      planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, exchanged.sentAt),
       storing(exchanged.sentAt),
-      written
+      written,
+      refreshTokenStored
     )
     if (!exchanged.expiry) {
       throw new ActionError(
         'response',
-        'The token endpoint gave no expires_in and the access token carries no exp claim, so the expiry is unknown. ' +
-          `The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written rather than guessed.`
+        'The token endpoint gave no usable expires_in and the access token carries no usable exp claim, so the ' +
+          `expiry is unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was ` +
+          'not written rather than guessed.'
       )
     }
     return await finish(
       deps,
-      putBack,
+      giveBackLock,
       {
         status: 'rotated',
         target: config.target,
@@ -195,9 +266,9 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         : new ActionError('transient', `Unexpected failure: ${String(error)}`)
     return await finish(
       deps,
-      putBack,
+      giveBackLock,
       {
-        status: 'failed',
+        status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
         target: config?.target,
         written,
         expiry: exchanged?.expiry,
@@ -211,13 +282,14 @@ export async function run(deps: Dependencies): Promise<RunReport> {
 }
 
 /** What a rotation would write, in order, from the same plan a rotation follows: for a dry run. */
-function wouldWrite(config: Config, variableExists: boolean): string[] {
+function wouldWrite(config: Config, variable: { name: string; exists: boolean } | undefined): string[] {
   const placeholder = 'dry-run'
   const stages = planWrites(
     config.secretNames,
     { access_token: placeholder, token_type: 'bearer', refresh_token: placeholder, id_token: placeholder },
     { expiresAt: new Date(0), expiresIn: 0, source: 'expires_in' },
-    config.expiresAtVariable ? { name: config.expiresAtVariable, exists: variableExists } : undefined
+    variable,
+    new Date(0)
   )
   return stages.flat().map((write) => (write.kind === 'variable' ? `variable ${write.name}` : write.name))
 }
@@ -235,12 +307,12 @@ function storedExpiry(text: string, now: Date): Expiry | undefined {
 
 async function finish(
   deps: Dependencies,
-  putBack: Promise<void>,
+  giveBackLock: () => Promise<void>,
   report: RunReport,
   accessToken?: string
 ): Promise<RunReport> {
-  await putBack // its own failure is a warning, never the run's
   const { core } = deps
+  await giveBackLock() // its own failure is a warning, never the run's
   // Already masked when the response was parsed; the output only carries it to later steps.
   if (accessToken) core.setOutput('access-token', accessToken)
   for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
@@ -256,6 +328,8 @@ async function finish(
   } catch (error) {
     core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (report.status === 'failed') core.setFailed(`[${report.errorKind}] ${report.message}`)
+  if (report.status === 'failed' || report.status === 'cancelled') {
+    core.setFailed(`[${report.errorKind}] ${report.message}`)
+  }
   return report
 }

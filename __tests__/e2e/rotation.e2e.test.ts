@@ -8,13 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { existsSync } from 'node:fs'
-import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../harness/fixture.js'
-import type { RequestRecord } from '../harness/github-server.js'
-import { sequentialRoundTrips } from '../bench/timeline.js'
-import { startForwardProxy, type ForwardProxy } from '../harness/proxy.js'
-import { NODE24 as node24, RUNTIMES as runtimes } from '../harness/runtimes.js'
-import { selfSignedCertificate } from '../harness/tls.js'
-import { useFixturePerTest } from './support/fixture-per-test.js'
+import { ENVIRONMENT, leakedValues, PAT, startFixture, type Fixture } from '../../harness/fixture.js'
+import type { RequestRecord } from '../../harness/github-server.js'
+import { sequentialRoundTrips } from '../../bench/timeline.js'
+import { startForwardProxy, type ForwardProxy } from '../../harness/proxy.js'
+import { NODE24 as node24, NODE24_AVAILABLE, RUNTIMES as runtimes } from '../../harness/runtimes.js'
+import { selfSignedCertificate } from '../../harness/tls.js'
+import { useFixturePerTest } from '../support/fixture-per-test.js'
 
 it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
   expect(existsSync(node24)).toBe(true)
@@ -213,49 +213,118 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
   })
 })
 
-describe('behind a proxy (Node’s built-in support, in the node24 runtime action.yml names)', () => {
-  const { fx, run } = useFixturePerTest(node24)
-  let proxy: ForwardProxy
-  beforeEach(async () => {
-    proxy = await startForwardProxy()
-  })
-  afterEach(async () => {
-    await proxy.close()
-  })
+/**
+ * The runner's proxy variables, honoured by @actions/http-client (the grant) and by @actions/github's fetch
+ * (every GitHub call). Both always go direct to a loopback host, so the action is given names under
+ * `.proxied.test` instead: only the test proxy knows them (it maps them to 127.0.0.1 and refuses every other
+ * host), so a request reaches its server only through the proxy, and nothing leaves this machine or asks DNS.
+ * Non-loopback hosts must be https (the input schema), so both servers serve TLS with a certificate for those
+ * names, which the action trusts through NODE_EXTRA_CA_CERTS.
+ *
+ * NO_PROXY naming one of these hosts is not tested end to end: the action would then connect to that name
+ * itself, which takes a real DNS lookup. Its matching is @actions/http-client's own (`checkBypass`).
+ */
+const OAUTH_HOST = 'oauth.proxied.test'
+const GITHUB_HOST = 'github.proxied.test'
+const describeUnderNode24 = NODE24_AVAILABLE ? describe : describe.skip
+describeUnderNode24(
+  `behind a proxy, to an OAuth server and a GitHub served over TLS as *.proxied.test (node24)${
+    NODE24_AVAILABLE ? '' : ' [skipped: no node24 runtime here, see harness/ensure-node24.mjs]'
+  }`,
+  () => {
+    let fixture: Fixture
+    let proxy: ForwardProxy
+    let work: string
+    let certFile: string
+    beforeEach(async () => {
+      work = await mkdtemp(join(tmpdir(), 'tls-proxy-'))
+      const certificate = await selfSignedCertificate(work, [OAUTH_HOST, GITHUB_HOST])
+      certFile = certificate.certFile
+      ;[fixture, proxy] = await Promise.all([
+        startFixture({ tls: { key: certificate.key, cert: certificate.cert } }),
+        startForwardProxy()
+      ])
+    })
+    afterEach(async () => {
+      await Promise.all([fixture.close(), proxy.close()])
+      await rm(work, { recursive: true, force: true })
+    })
 
-  it('sends the grant and every GitHub call through HTTP_PROXY and rotates as usual', async () => {
-    const result = await run({}, { HTTP_PROXY: proxy.url, https_proxy: proxy.url })
-    expect(result.exitCode).toBe(0)
-    const stored = fx().github.secrets(fx().repo)
-    expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
-    const github = new URL(fx().github.url).host
-    const oauth = new URL(fx().oauth.tokenUrl).host
-    expect(proxy.seen).toContain(`POST http://${oauth}/oauth2/token`)
-    expect(proxy.seen.filter((line) => line.includes(github))).toHaveLength(fx().github.requests.length)
-  })
+    /** The same server under another host name (same port and path). */
+    const named = (url: string, hostname: string) => {
+      const renamed = new URL(url)
+      renamed.hostname = hostname
+      return renamed.href.replace(/\/$/, '')
+    }
+    const port = (url: string) => new URL(url).port
+    /** A run that reaches both servers by their `.proxied.test` names. */
+    const runByName = (env: Record<string, string>) => {
+      const apiUrl = named(fixture.github.url, GITHUB_HOST)
+      return fixture.run(
+        { 'token-url': named(fixture.oauth.tokenUrl, OAUTH_HOST), 'github-api-url': apiUrl },
+        { node: node24, env: { GITHUB_API_URL: apiUrl, NODE_EXTRA_CA_CERTS: certFile, ...env } }
+      )
+    }
 
-  it('says nothing about the proxy when the runtime can use it', async () => {
-    const result = await run({}, { HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
-    expect(result.stdout).not.toContain('cannot send requests through a proxy')
-  })
+    it('sends the grant and every GitHub call through HTTPS_PROXY as CONNECT tunnels, verifies the certificates, and rotates', async () => {
+      const result = await runByName({ HTTPS_PROXY: proxy.url })
+      expect(result.exitCode).toBe(0)
+      const stored = fixture.github.secrets(fixture.repo)
+      expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(fixture.initialRefreshToken)
+      expect(await fixture.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+      expect(fixture.oauth.tokenRequests).toBe(1)
+      expect(fixture.github.requests.length).toBeGreaterThan(0)
+      // Only the proxy can reach these names, so every request the servers saw came through a tunnel.
+      const oauthTunnel = `CONNECT ${OAUTH_HOST}:${port(fixture.oauth.url)}`
+      const githubTunnel = `CONNECT ${GITHUB_HOST}:${port(fixture.github.url)}`
+      expect(proxy.seen).toContain(oauthTunnel)
+      expect(proxy.seen).toContain(githubTunnel)
+      expect(proxy.seen.filter((line) => line !== oauthTunnel && line !== githubTunnel)).toEqual([])
+      expect(proxy.refused).toEqual([])
+    })
 
-  it('masks the proxy password and keeps it out of every message when the proxy cannot be reached', async () => {
-    await proxy.close()
-    const unreachable = `http://robot:pr0xy-s3cret@${new URL(proxy.url).host}`
-    const result = await run({}, { HTTP_PROXY: unreachable, HTTPS_PROXY: unreachable })
-    expect(result.exitCode).toBe(1)
-    expect(result.outputs['error-kind']).toBe('transient')
-    expect(result.masked).toContain('pr0xy-s3cret')
-    expect(leakedValues(result, ['pr0xy-s3cret'])).toEqual([])
-    expect(fx().oauth.tokenRequests).toBe(0)
-  })
+    it('spends nothing when the tunnelled certificate cannot be verified (no NODE_EXTRA_CA_CERTS)', async () => {
+      const result = await runByName({ HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: '' })
+      expect(result.exitCode).toBe(1)
+      expect(result.stdout).toContain('self-signed certificate')
+      expect(proxy.seen).toContain(`CONNECT ${GITHUB_HOST}:${port(fixture.github.url)}`)
+      expect(fixture.github.requests).toEqual([])
+      expect(fixture.oauth.tokenRequests).toBe(0)
+      expect(await fixture.oauth.isRefreshTokenLive(fixture.initialRefreshToken)).toBe(true)
+    })
 
-  it('goes direct to the hosts NO_PROXY names', async () => {
-    const result = await run({}, { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })
-    expect(result.exitCode).toBe(0)
-    expect(proxy.seen).toEqual([])
-  })
-})
+    it('masks the proxy password and keeps it out of every message when the proxy cannot be reached', async () => {
+      const closed = await startForwardProxy()
+      await closed.close()
+      const password = 'pr0xy-s3cret'
+      const result = await runByName({ HTTPS_PROXY: `http://robot:${password}@${new URL(closed.url).host}` })
+      expect(result.exitCode).toBe(1)
+      // GitHub is unreachable, and it comes first: the write path is proved before the grant.
+      expect(result.outputs['error-kind']).toBe('transient')
+      expect(result.masked).toContain(password)
+      expect(leakedValues(result, [password])).toEqual([])
+      expect(fixture.oauth.tokenRequests).toBe(0)
+      expect(fixture.github.requests).toEqual([])
+      expect(await fixture.oauth.isRefreshTokenLive(fixture.initialRefreshToken)).toBe(true)
+    })
+
+    it('goes direct to loopback hosts even with HTTP_PROXY and HTTPS_PROXY set (the runner’s own rule, in @actions/http-client)', async () => {
+      const result = await fixture.run(
+        {},
+        {
+          node: node24,
+          env: { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: certFile }
+        }
+      )
+      expect(new URL(fixture.oauth.tokenUrl).hostname).toBe('127.0.0.1')
+      expect(new URL(fixture.github.url).hostname).toBe('127.0.0.1')
+      expect(result.exitCode).toBe(0)
+      const stored = fixture.github.secrets(fixture.repo)
+      expect(await fixture.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+      expect(proxy.seen).toEqual([])
+    })
+  }
+)
 
 describe('the critical path (GitHub answering after 40 ms)', () => {
   let fixture: Fixture
@@ -296,37 +365,5 @@ describe('the critical path (GitHub answering after 40 ms)', () => {
     // The check secret is back, holding the time of this run's check.
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).not.toBe(checkedAt)
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
-  })
-})
-
-describe('behind a proxy, to a GitHub served over TLS (node24)', () => {
-  let fixture: Fixture
-  let proxy: ForwardProxy
-  let work: string
-  let certFile: string
-  beforeEach(async () => {
-    work = await mkdtemp(join(tmpdir(), 'tls-proxy-'))
-    const certificate = await selfSignedCertificate(work)
-    certFile = certificate.certFile
-    fixture = await startFixture({ github: { tls: { key: certificate.key, cert: certificate.cert } } })
-    proxy = await startForwardProxy()
-  })
-  afterEach(async () => {
-    await Promise.all([fixture.close(), proxy.close()])
-    await rm(work, { recursive: true, force: true })
-  })
-
-  it('tunnels every GitHub call through CONNECT, verifies the certificate, rotates, and exits', async () => {
-    const result = await fixture.run(
-      {},
-      { node: node24, env: { HTTPS_PROXY: proxy.url, NO_PROXY: '', NODE_EXTRA_CA_CERTS: certFile } }
-    )
-    expect(result.exitCode).toBe(0)
-    const stored = fixture.github.secrets(fixture.repo)
-    expect(await fixture.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
-    const github = new URL(fixture.github.url).host
-    expect(proxy.seen).toContain(`CONNECT ${github}`)
-    // The token endpoint is plain http here, which HTTPS_PROXY does not cover.
-    expect(proxy.seen.every((line) => line === `CONNECT ${github}`)).toBe(true)
   })
 })

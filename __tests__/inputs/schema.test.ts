@@ -40,7 +40,10 @@ describe('parseInputs', () => {
       dryRun: false,
       maxAttempts: 4,
       requestTimeoutMs: 30_000,
-      retryDelayMs: 1000
+      retryDelayMs: 1000,
+      refreshTokenWriteTimeoutMs: 600_000,
+      lockVariable: 'WIZARD_ROTATION_LOCK',
+      writerTokenSecret: 'WIZARD_SECRET_REFRESH_PAT'
     })
   })
 
@@ -88,6 +91,28 @@ describe('parseInputs', () => {
   it('turns the expiry secret off only when expires-at-secret is explicitly empty', () => {
     expect(parseInputs({ ...valid, 'expires-at-secret': '' }).secretNames.expiresAt).toBeUndefined()
     expect(parseInputs(valid).secretNames.expiresAt).toBe('WIZARD_EXPIRES_AT')
+  })
+
+  it('turns the lock off only when lock-variable is explicitly empty, and keeps it apart from the expiry variable', () => {
+    expect(parseInputs({ ...valid, 'lock-variable': '' }).lockVariable).toBeUndefined()
+    expect(() =>
+      parseInputs({
+        ...valid,
+        'lock-variable': 'WIZARD_EXPIRES_AT',
+        'expires-at-variable': 'wizard_expires_at'
+      })
+    ).toThrow(
+      /Input "lock-variable" \(got "WIZARD_EXPIRES_AT"\) names the same variable as expires-at-variable/
+    )
+  })
+
+  it('reads how long the refresh-token write may keep trying, within bounds', () => {
+    expect(parseInputs({ ...valid, 'refresh-token-write-timeout': '20m' }).refreshTokenWriteTimeoutMs).toBe(
+      1_200_000
+    )
+    expect(() => parseInputs({ ...valid, 'refresh-token-write-timeout': '7h' })).toThrow(
+      /Input "refresh-token-write-timeout" \(got "7h"\) must be a duration from 1s to 6h/
+    )
   })
 
   it('turns the write check off only when write-check-secret is explicitly empty', () => {

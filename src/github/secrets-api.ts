@@ -16,6 +16,9 @@ export interface GitHubApi {
   readVariable(name: string): Promise<string | undefined>
   /** `exists` says which call to make first (known from the preflight read); the other is the fallback. */
   writeVariable(name: string, value: string, exists: boolean): Promise<'created' | 'updated'>
+  /** Creates the variable only if there is none of that name: the atomic step a lock needs. */
+  createVariable(name: string, value: string): Promise<'created' | 'exists'>
+  deleteVariable(name: string): Promise<'deleted' | 'absent'>
 }
 
 /** A failed GitHub call, reduced to what the decisions need: never the response body. */
@@ -94,6 +97,16 @@ export function createGitHubApi(octokit: Octokit, target: Target): GitHubApi {
       if (await create().catch(absentOn(409))) return 'created'
       await update()
       return 'updated'
+    },
+    async createVariable(name, value) {
+      const created = await call(() => actions.createRepoVariable({ ...repo, name, value })).catch(
+        absentOn(409)
+      )
+      return created ? 'created' : 'exists'
+    },
+    async deleteVariable(name) {
+      const deleted = await call(() => actions.deleteRepoVariable({ ...repo, name })).catch(absentOn(404))
+      return deleted ? 'deleted' : 'absent'
     }
   }
 }

@@ -29,7 +29,10 @@ export const INPUT_NAMES = [
   'request-timeout',
   'write-check-secret',
   'github-api-url',
-  'retry-delay'
+  'retry-delay',
+  'refresh-token-write-timeout',
+  'lock-variable',
+  'writer-token-secret'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -45,8 +48,12 @@ export const DEFAULT_SECRET_NAMES = {
   accessToken: 'WIZARD_OAUTH_TOKEN',
   refreshToken: 'WIZARD_REFRESH_TOKEN',
   expiresAt: 'WIZARD_EXPIRES_AT',
-  writeCheck: 'WIZARD_WRITE_CHECK'
+  writeCheck: 'WIZARD_WRITE_CHECK',
+  writerToken: 'WIZARD_SECRET_REFRESH_PAT'
 } as const
+
+export const DEFAULT_LOCK_VARIABLE = 'WIZARD_ROTATION_LOCK'
+export const DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS = 10 * 60_000
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
 export const DEFAULT_MAX_ATTEMPTS = 4
@@ -168,7 +175,10 @@ export const inputSchema = z
     'request-timeout': duration('1s', '5m').default(DEFAULT_REQUEST_TIMEOUT_MS),
     'write-check-secret': z.union([z.literal(''), secretName]).default(DEFAULT_SECRET_NAMES.writeCheck),
     'github-api-url': serviceUrl('https://github.example.com/api/v3').optional(),
-    'retry-delay': duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS)
+    'retry-delay': duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS),
+    'refresh-token-write-timeout': duration('1s', '6h').default(DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS),
+    'lock-variable': z.union([z.literal(''), secretName]).default(DEFAULT_LOCK_VARIABLE),
+    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken)
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
@@ -196,7 +206,10 @@ export const inputSchema = z
       dryRun: input['dry-run'],
       maxAttempts: input['max-attempts'],
       requestTimeoutMs: input['request-timeout'],
-      retryDelayMs: input['retry-delay']
+      retryDelayMs: input['retry-delay'],
+      refreshTokenWriteTimeoutMs: input['refresh-token-write-timeout'],
+      lockVariable: input['lock-variable'] || undefined,
+      writerTokenSecret: input['writer-token-secret']
     }
   })
   .superRefine((config, ctx) => {
@@ -221,6 +234,17 @@ export const inputSchema = z
       }
       seen.set(name.toUpperCase(), input)
     }
+    // The lock is created and deleted by every run: sharing a name with the expiry variable would erase it.
+    if (
+      config.lockVariable &&
+      config.lockVariable.toUpperCase() === config.expiresAtVariable?.toUpperCase()
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lock-variable'],
+        message: `names the same variable as expires-at-variable (${config.lockVariable})`
+      })
+    }
   })
 
 export type Config = z.output<typeof inputSchema>
@@ -228,7 +252,11 @@ export type Target = Config['target']
 export type SecretNames = Config['secretNames']
 
 /** Inputs whose empty value turns a write off, rather than meaning "not given". */
-const EMPTY_MEANS_OFF: ReadonlySet<InputName> = new Set(['expires-at-secret', 'write-check-secret'])
+const EMPTY_MEANS_OFF: ReadonlySet<InputName> = new Set([
+  'expires-at-secret',
+  'write-check-secret',
+  'lock-variable'
+])
 
 /** Empty strings mean "not given", except where the schema gives empty a meaning of its own. */
 function normalize(raw: RawInputs): Record<string, string | undefined> {

@@ -30,7 +30,15 @@ export function retryDelay(
 }
 
 export type Attempt<T> =
-  { done: true; value: T } | { done: false; error: Error; retryAfterSeconds?: number; retryable: boolean }
+  | { done: true; value: T }
+  | {
+      done: false
+      error: Error
+      retryAfterSeconds?: number
+      retryable: boolean
+      /** The next attempt waits at least this long, whatever the backoff says. */
+      minDelayMs?: number
+    }
 
 /**
  * Calls `attempt` until it is done, it fails in a way that must not be retried, or the policy says stop.
@@ -48,8 +56,11 @@ export async function retrying<T>(
   for (let n = 1; ; n++) {
     const result = await attempt(n)
     if (result.done) return result.value
-    const delay = result.retryable ? retryDelay(policy, n, result.retryAfterSeconds, hooks.random) : undefined
-    if (delay === undefined) throw result.error
+    const backoff = result.retryable
+      ? retryDelay(policy, n, result.retryAfterSeconds, hooks.random)
+      : undefined
+    if (backoff === undefined) throw result.error
+    const delay = Math.max(backoff, result.minDelayMs ?? 0)
     hooks.onRetry?.(n, delay, result.error)
     await hooks.sleep(delay)
   }

@@ -1,11 +1,11 @@
 import { ActionError } from '../errors.js'
 import type { Config } from '../inputs/schema.js'
 import { rebootstrapAdvice } from '../report/advice.js'
-import { computeExpiry, type Expiry } from '../rotation/expiry.js'
+import { computeExpiry, type Expiry } from './expiry.js'
 import { retrying, type Attempt, type RetryPolicy } from './backoff.js'
 import { buildTokenRequest } from './grant-request.js'
 import { readGrantResponse, type GrantOutcome, type TokenSet } from './grant-response.js'
-import type { PostToken } from './post-token.js'
+import { AnswerTimeoutError, type PostToken } from './post-token.js'
 
 export interface Exchanged {
   tokens: TokenSet
@@ -34,23 +34,33 @@ export interface ExchangeDeps {
   debug: (message: string) => void
   policy: RetryPolicy
   random?: () => number
+  /** Runs before every send; throws to stop (a cancel before the grant). Told whether an earlier attempt may have arrived. */
+  beforeSend?: (mayHaveReachedServer: boolean) => void
 }
 
+/** Errors that prove the request never reached the server: no connection was ever made. */
+const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/
+
 /**
- * The refresh grant, retried only where a retry cannot make things worse. A transient failure either
- * never reached the server (the token is unspent, the retry succeeds) or reached it and lost the answer
- * (the token is spent and its successor lost either way). Terminal, concurrent and unusable answers are
- * never retried: presenting the token again could only revoke it.
+ * The refresh grant, sent again only when that cannot present a token the server may be spending:
+ * - after an answer that says the server did not process it (5xx, 429, 408), with backoff and Retry-After;
+ * - after a connection that was never made (refused, unknown host);
+ * - after a connection lost while waiting, only once request-timeout has passed since it was sent, when the
+ *   first can no longer be in process (a server drops a request whose client has gone);
+ * - never after no answer: the answer is awaited long past request-timeout (`answerTimeoutMs`), and when it
+ *   still does not come, the run fails as `unknown` instead of sending the token a second time.
+ * Terminal, concurrent and unusable answers are never retried: presenting the token again could only
+ * revoke it. `beforeSend` runs before every send (a cancelled run stops there).
  */
 export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exchanged> {
   const request = buildTokenRequest(config)
   let mayHaveReachedServer = false
   return retrying(
     async (attempt): Promise<Attempt<Exchanged>> => {
+      deps.beforeSend?.(mayHaveReachedServer)
       const sentAt = deps.now()
       let outcome: GrantOutcome
-      // Whether this attempt could have been processed: only a refused connection or a failed lookup proves not.
-      let reached = true
+      let minDelayMs = 0
       const started = performance.now()
       const elapsed = () => `${Math.round(performance.now() - started)} ms`
       try {
@@ -63,7 +73,12 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
         deps.debug(
           `Token POST ${request.url} → no answer in ${elapsed()} (attempt ${attempt}): ${String(error)}`
         )
-        reached = !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(String(error))
+        if (error instanceof AnswerTimeoutError) throw unknownOutcome(error, config, attempt)
+        const neverSent = NEVER_SENT.test(String(error))
+        if (!neverSent) {
+          mayHaveReachedServer = true
+          minDelayMs = Math.max(0, sentAt.getTime() + config.requestTimeoutMs - deps.now().getTime())
+        }
         outcome = {
           ok: false,
           kind: 'transient',
@@ -75,11 +90,11 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
         return { done: true, value: { tokens: outcome.tokens, sentAt, expiry, attempts: attempt } }
       }
       if (outcome.kind === 'transient') {
-        mayHaveReachedServer ||= reached
         return {
           done: false,
           retryable: true,
           retryAfterSeconds: outcome.retryAfterSeconds,
+          minDelayMs,
           error: new ActionError(
             'transient',
             `${capitalize(outcome.reason)}; ${attempt} attempt${attempt > 1 ? 's' : ''} made. Nothing was written: ` +
@@ -98,6 +113,18 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
           `Token request attempt ${attempt} of ${deps.policy.maxAttempts} failed: ${firstSentence(error.message)}; retrying in ${(delayMs / 1000).toFixed(1)} s.`
         )
     }
+  )
+}
+
+/** The grant went out and no answer came: whether the server rotated is unknown, and guessing costs the family. */
+function unknownOutcome(error: AnswerTimeoutError, config: Config, attempt: number): ActionError {
+  return new ActionError(
+    'unknown',
+    `The token endpoint gave no answer to the grant (attempt ${attempt}) within ${Math.round(error.waitedMs / 1000)} s, ` +
+      'so whether it rotated the refresh token is unknown. It was not sent again: a second grant while the first ' +
+      'may still be processed would present a spent token and revoke the whole family. Nothing was written. ' +
+      'If the server did not process it, the stored refresh token still works and the next run rotates as usual; ' +
+      `if the next run fails with invalid_grant, the server did rotate and the new token was lost.\n${rebootstrapAdvice(config)}`
   )
 }
 

@@ -1,10 +1,17 @@
 import { z } from 'zod'
+import { MAX_TOKEN_LIFETIME_SECONDS } from './expiry.js'
 
 /** What a successful refresh grant must answer (RFC 6749 §5.1). Hydra sends `token_type: bearer`. */
 export const tokenSetSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string().refine((type) => type.toLowerCase() === 'bearer', { error: 'is not bearer' }),
-  expires_in: z.number().int().positive().optional(),
+  // Bounded: a lifetime beyond ten years is a server bug, and would make an expiry no date can hold.
+  expires_in: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' })
+    .optional(),
   refresh_token: z.string().min(1).optional(),
   id_token: z.string().min(1).optional(),
   scope: z.string().optional()

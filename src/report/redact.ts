@@ -45,24 +45,29 @@ export function proxyCredentials(env: NodeJS.ProcessEnv): string[] {
   for (const name of PROXY_VARIABLES) {
     const value = env[name]
     if (!value) continue
-    try {
-      const url = parseProxy(value)
+    for (const url of proxyReadings(value)) {
       for (const part of [url.password, url.username]) {
         if (part) found.add(part).add(decodeURIComponent(part))
       }
-    } catch {
-      // not a URL: the HTTP stack refuses it, and withoutCredentials cleans what it says
     }
   }
   return [...found]
 }
 
-/** As @actions/http-client reads a proxy variable: as a URL, else as `http://` + the value. */
-function parseProxy(value: string): URL {
-  try {
-    return new URL(value)
-  } catch (error) {
-    if (/^https?:\/\//.test(value)) throw error
-    return new URL(`http://${value}`)
+/**
+ * Every URL a proxy variable may be read as: as written, and with `http://` in front when it has no http(s)
+ * scheme (`user:pw@host:port` parses as a URL whose scheme is `user:`). Masking both readings covers
+ * whichever one an HTTP stack takes.
+ */
+function proxyReadings(value: string): URL[] {
+  const readings: URL[] = []
+  for (const text of [value, `http://${value}`]) {
+    try {
+      readings.push(new URL(text))
+    } catch {
+      // not a URL this way
+    }
+    if (/^https?:\/\//i.test(value)) break
   }
+  return readings
 }

@@ -1,10 +1,11 @@
 import type { ErrorKind } from '../errors.js'
 import { formatDuration } from '../inputs/duration.js'
 import { describeTarget, type Target } from '../inputs/schema.js'
-import type { Expiry } from '../rotation/expiry.js'
+import type { Expiry } from '../oauth/expiry.js'
 import type { Written } from '../rotation/store.js'
 
-export type Status = 'rotated' | 'skipped-stale' | 'skipped-valid' | 'dry-run' | 'failed'
+export type Status =
+  'rotated' | 'skipped-stale' | 'skipped-valid' | 'skipped-locked' | 'dry-run' | 'cancelled' | 'failed'
 
 export interface RunReport {
   status: Status
@@ -43,7 +44,9 @@ export function summaryFor(report: RunReport): Summary {
     rotated: `OAuth secrets rotated on ${where}`,
     'skipped-stale': `OAuth rotation skipped on ${where}: another run already rotated`,
     'skipped-valid': `OAuth rotation skipped on ${where}: the current token is still valid`,
+    'skipped-locked': `OAuth rotation skipped on ${where}: another run holds the lock`,
     'dry-run': `OAuth rotation dry run on ${where}`,
+    cancelled: `OAuth rotation cancelled on ${where} before the grant: nothing was spent`,
     failed: `OAuth secret rotation failed on ${where}`
   }
   const heading = headings[report.status]

@@ -3,6 +3,7 @@ import { formatDuration } from '../inputs/duration.js'
 export type GuardDecision =
   | { action: 'exchange'; reason: string }
   | { action: 'skip'; status: 'skipped-stale' | 'skipped-valid'; reason: string }
+  | { action: 'fail'; reason: string }
 
 export interface GuardInput {
   /** The expiry this job saw when it started (the `expires-at` input), '' when it saw none. */
@@ -22,6 +23,22 @@ export interface GuardInput {
 export function decide(input: GuardInput): GuardDecision {
   const { expiresAtNow, expiresAtSeen } = input
   if (expiresAtNow && expiresAtNow.value !== expiresAtSeen) {
+    const stored = Date.parse(expiresAtNow.value)
+    const seen = Date.parse(expiresAtSeen)
+    // A rotation after this job started leaves a later expiry, or (after a partial rotation) moves it back to
+    // the rotation time. An expiry that is both past and later than what this job saw is neither: the
+    // variable is not what expires-at was given, and skipping would hide a dead token, every run, in green.
+    if (stored <= input.now.getTime() && (Number.isNaN(seen) || stored > seen)) {
+      return {
+        action: 'fail',
+        reason:
+          `The variable ${expiresAtNow.name} says the stored access token expired at ${expiresAtNow.value}, but this ` +
+          `job started with expires-at ${JSON.stringify(expiresAtSeen)}. Another run rotating after this job started ` +
+          'would have left a later expiry, so expires-at is most likely not wired to the variable: set ' +
+          `\`expires-at: \${{ vars.${expiresAtNow.name} }}\` beside \`expires-at-variable: ${expiresAtNow.name}\`. ` +
+          'The refresh token was not presented.'
+      }
+    }
     return {
       action: 'skip',
       status: 'skipped-stale',

@@ -1,15 +1,16 @@
 import { ActionError } from '../errors.js'
 import { describeGitHubError, GitHubApiError, type GitHubApi, type PublicKey } from '../github/secrets-api.js'
-import { describeTarget, type Config, type Target } from '../inputs/schema.js'
+import { describeTarget, type Config } from '../inputs/schema.js'
+import { acquireLock, lockValue, releaseLock, type Acquired } from './lock.js'
 import type { Sealer } from './sealed-box.js'
 
 export interface Preflight {
   /** The key every secret is sealed with. */
   publicKey: PublicKey
-  /** The expiry variable as it is now, after the concurrency lock; undefined when off or not created yet. */
+  /** The expiry variable as it is now, read after the lock was taken; undefined when off or not created yet. */
   expiresAtNow: { name: string; value: string } | undefined
-  /** The write-check secret the proof deleted: the run puts it back, so the next proof is as quick. */
-  writeCheckTaken: string | undefined
+  /** The lock, when `lock-variable` is on: held by this run, or by another one (then the run skips). */
+  lock: Acquired | undefined
 }
 
 const UNTOUCHED = 'Nothing was changed and the refresh token was not used.'
@@ -17,79 +18,110 @@ const UNTOUCHED = 'Nothing was changed and the refresh token was not used.'
 /** What the write-check secret holds: only the time of the check. */
 export const writeCheckValue = (at: Date) => `write checked at ${at.toISOString()}`
 
+export interface PreflightOptions {
+  /** Who this run is, for the lock's value: another run that finds the lock held names it. */
+  holder: string
+  /** How long the lock is held at most: longer than any run can take. */
+  lockHoldMs: number
+  now: () => Date
+}
+
 /**
- * Proves the PAT can do everything the rotation will need, before the refresh token is spent, in one
- * round trip when it can: read the public key, read the expiry variable (when compare-after-lock is on),
- * and delete the write-check secret, all at once. Reading the key is not enough: a PAT with Secrets "read"
- * only reads it too, and would lose the rotated token at the first write. Deleting a secret takes the same
- * "Secrets: write" permission as writing one, and needs no key, so it can go out beside the key read; the
- * run puts the secret back. Only when there was nothing to delete (the first run, or someone removed it)
- * does a 404 leave the question open: then a sealed write answers it, one round trip later.
+ * Proves the whole write path before the refresh token is spent, in two round trips:
+ * 1. the public key is read and, when `lock-variable` is on, the lock is taken (creating a variable also
+ *    proves "Variables: write");
+ * 2. a value sealed with that exact key is written to the write-check secret (reading the key is not enough:
+ *    a token with Secrets "read" reads it too, and a key GitHub no longer accepts would only show at the
+ *    refresh-token write), and the expiry variable is read: after the lock, so that a rotation which
+ *    finished just before this run took the lock is seen (compare after lock).
+ * A run that finds the lock held stops after the first round trip. When a later step fails, a lock this run
+ * took is given back before the error is thrown.
  */
 export async function preflight(
   api: GitHubApi,
   config: Config,
   sealer: Sealer,
-  now: Date
+  options: PreflightOptions
 ): Promise<Preflight> {
   const where = describeTarget(config.target)
   const variable = config.expiresAtVariable
   const check = config.secretNames.writeCheck
+  const lockName = config.lockVariable
   const cannotWrite = (error: unknown) => {
-    throw preflightError(error, config.target, `cannot write secrets on ${where}`, 'Secrets: read and write')
+    throw preflightError(error, config, `cannot write secrets on ${where}`, 'Secrets: read and write')
+  }
+  const cannotUseVariables = (what: string) => (error: unknown) => {
+    throw preflightError(
+      error,
+      config,
+      `cannot ${what} on ${config.target.repository}`,
+      'Variables: read and write'
+    )
   }
   // Settled together, so no request is still retrying (and warning) after the run has failed.
-  const [publicKey, value, proof] = firstFailure(
-    await Promise.allSettled([
-      api.readPublicKey().catch(cannotWrite),
-      variable
-        ? api.readVariable(variable).catch((error: unknown) => {
-            throw preflightError(
-              error,
-              config.target,
-              `cannot read the variable ${variable} on ${config.target.repository}`,
-              'Variables: read and write'
-            )
-          })
-        : undefined,
-      check ? api.deleteSecret(check).catch(cannotWrite) : undefined
-    ])
-  )
-  // Sealing once here proves the sealed box loads and the key decodes before the refresh token is spent.
+  const [key, taken] = await Promise.allSettled([
+    api.readPublicKey().catch(cannotWrite),
+    lockName
+      ? acquireLock(
+          api,
+          lockName,
+          lockValue(options.holder, options.now(), options.lockHoldMs),
+          options.now
+        ).catch(cannotUseVariables(`take the lock variable ${lockName}`))
+      : undefined
+  ])
+  const lock = taken.status === 'fulfilled' ? taken.value : undefined
+  const giveBack = async (error: unknown): Promise<never> => {
+    if (lock?.acquired) await releaseLock(api, lock, options.now()).catch(() => undefined)
+    throw error
+  }
+  if (taken.status === 'rejected') return giveBack(taken.reason)
+  if (key.status === 'rejected') return giveBack(key.reason)
+  const publicKey = key.value
+  if (lock && !lock.acquired) return { publicKey, expiresAtNow: undefined, lock }
+
+  const [value] = await Promise.all([
+    variable
+      ? api.readVariable(variable).catch(cannotUseVariables(`read the variable ${variable}`))
+      : undefined,
+    check ? writeCheck(api, check, publicKey, sealer, options.now(), where).catch(cannotWrite) : undefined
+  ]).catch(giveBack)
+  return {
+    publicKey,
+    expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
+    lock
+  }
+}
+
+/** A sealed write with the key just read: proves the permission and that GitHub opens what this run seals. */
+async function writeCheck(
+  api: GitHubApi,
+  name: string,
+  publicKey: PublicKey,
+  sealer: Sealer,
+  now: Date,
+  where: string
+): Promise<void> {
   const sealed = await sealer.seal(writeCheckValue(now), publicKey.key).catch((error: unknown) => {
     throw new ActionError(
       'preflight',
       `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`
     )
   })
-  if (check && proof === 'absent') {
-    await api.writeSecret(check, sealed, publicKey.key_id).catch(cannotWrite)
-  }
-  return {
-    publicKey,
-    expiresAtNow: variable && value !== undefined ? { name: variable, value } : undefined,
-    writeCheckTaken: proof === 'deleted' ? check : undefined
-  }
+  await api.writeSecret(name, sealed, publicKey.key_id)
 }
 
-/** The values of settled promises in order, or the first rejection (in argument order) thrown. */
-function firstFailure<T extends readonly unknown[]>(results: {
-  [K in keyof T]: PromiseSettledResult<T[K]>
-}): T {
-  const failed = results.find((result) => result.status === 'rejected')
-  if (failed) throw failed.reason
-  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
-}
-
-function preflightError(error: unknown, target: Target, cannot: string, permission: string): ActionError {
+function preflightError(error: unknown, config: Config, cannot: string, permission: string): ActionError {
+  if (error instanceof ActionError) return error
+  const { target } = config
   const status = error instanceof GitHubApiError ? error.status : undefined
   if (status === 401 || status === 403 || status === 404) {
     return new ActionError(
       'preflight',
       `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
         `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
-        `${UNTOUCHED} Create a fine-grained PAT with Secrets and Variables: read and write on ${target.repository} ` +
-        'and store it as the secret the github-token input reads.'
+        `${UNTOUCHED} Give the writer token Secrets and Variables: read and write on ${target.repository} (a ` +
+        `fine-grained PAT, or a GitHub App installation token), and store it in the secret ${config.writerTokenSecret}.`
     )
   }
   if (status !== undefined && status < 500 && status !== 429) {

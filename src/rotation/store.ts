@@ -1,8 +1,14 @@
 import { ActionError } from '../errors.js'
-import { describeGitHubError, type GitHubApi, type PublicKey } from '../github/secrets-api.js'
+import {
+  describeGitHubError,
+  toGitHubApiError,
+  type GitHubApi,
+  type PublicKey
+} from '../github/secrets-api.js'
 import { describeTarget, type Config } from '../inputs/schema.js'
 import { rebootstrapAdvice } from '../report/advice.js'
 import { planExpiryRollback, type PlannedWrite } from './plan.js'
+import { patientStep } from './patience.js'
 import type { Sealer } from './sealed-box.js'
 
 export interface Written {
@@ -21,21 +27,26 @@ export interface StoreContext {
   warn: (message: string) => void
   /** When the grant was sent: what a rolled-back expiry says. */
   rotatedAt: Date
+  now: () => Date
+  sleep: (ms: number) => Promise<void>
 }
 
 /**
- * Runs the write plan stage by stage; the writes inside a stage go out together, each retried on its
- * own. Stops at the first stage in which a write failed, after rolling back expiry writes that would
- * announce a token that was not stored (`planExpiryRollback`). `written` is filled as writes land, so a
- * caller knows what landed even on failure.
+ * Runs the write plan stage by stage; the writes inside a stage go out together. The refresh token is
+ * written patiently (`writePatiently`); every other write is one call, with the plugin's retries. When the
+ * refresh token cannot be stored, nothing after its stage goes out. Expiry writes that would announce a
+ * token that was not stored are pointed back at the rotation time (`planExpiryRollback`). `written` is
+ * filled as writes land, so a caller knows what landed even on failure; `afterRefreshToken` runs as soon as
+ * the refresh token landed (the lock is given back then, beside the remaining writes).
  */
 export async function storeSecrets(
   stages: PlannedWrite[][],
   context: StoreContext,
-  written: Written[]
+  written: Written[],
+  afterRefreshToken: () => void = () => undefined
 ): Promise<void> {
+  const failures = new Map<PlannedWrite, unknown>()
   for (const stage of stages) {
-    const failures = new Map<PlannedWrite, unknown>()
     await Promise.all(
       stage.map(async (write) => {
         try {
@@ -46,12 +57,24 @@ export async function storeSecrets(
         }
       })
     )
-    const [failed, ...alsoFailed] = stage.filter((write) => failures.has(write))
-    if (!failed) continue
-    const rollback = await rollBackExpiry(stage, new Set(failures.keys()), context, written)
-    const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
-    throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
+    const refresh = stage.find((write) => write.what === 'refresh token')
+    if (refresh && failures.has(refresh)) break
+    if (refresh) afterRefreshToken()
   }
+  const [failed, ...alsoFailed] = [...failures.keys()].sort((a, b) => SEVERITY[a.what] - SEVERITY[b.what])
+  if (!failed) return
+  const rollback = await rollBackExpiry(stages.flat(), new Set(failures.keys()), context, written)
+  const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
+  throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
+}
+
+/** Which failure a person hears about first: the one that costs the most. */
+const SEVERITY: Record<PlannedWrite['what'], number> = {
+  'refresh token': 0,
+  'access token': 1,
+  'id token': 2,
+  'expiry variable': 3,
+  expiry: 4
 }
 
 interface Rollback {
@@ -61,44 +84,77 @@ interface Rollback {
 }
 
 async function rollBackExpiry(
-  stage: PlannedWrite[],
+  writes: PlannedWrite[],
   failed: ReadonlySet<PlannedWrite>,
   context: StoreContext,
   written: Written[]
 ): Promise<Rollback> {
-  const writes = planExpiryRollback(stage, failed, context.rotatedAt)
-  const results = await Promise.allSettled(writes.map((write) => perform(write, context)))
-  writes.forEach((write, i) => {
+  const redo = planExpiryRollback(writes, failed, context.rotatedAt)
+  const results = await Promise.allSettled(redo.map((write) => perform(write, context)))
+  redo.forEach((write, i) => {
     if (results[i]?.status !== 'fulfilled') return
     // What this one says now is the rotation time, not a fresh expiry: it no longer counts as rotated.
     const at = written.findIndex((entry) => entry.name === write.name && entry.what === write.what)
     if (at >= 0) written.splice(at, 1)
   })
-  return { writes, failed: writes.filter((_, i) => results[i]?.status === 'rejected') }
+  return { writes: redo, failed: redo.filter((_, i) => results[i]?.status === 'rejected') }
+}
+
+async function perform(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
+  const { api, sealer } = context
+  if (write.kind === 'variable') return api.writeVariable(write.name, write.value, context.variableExists)
+  if (write.what === 'refresh token') return writePatiently(write, context)
+  const seal = async () => {
+    const key = context.publicKey
+    return api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id)
+  }
+  return seal().catch(async (error: unknown) => {
+    // The key changed under this run (the refresh-token write has read the new one by now, or reads it here).
+    if (toGitHubApiError(error).status !== 422) throw error
+    context.publicKey = await api.readPublicKey()
+    return seal()
+  })
 }
 
 /**
- * Writes back the write-check secret the preflight deleted, so the next run proves its PAT in the same
- * round trip as its key read. Best effort, off the critical path (it runs beside the grant): without it
- * the next run proves its PAT with one more request. Never rejects.
+ * The refresh-token write: tried until it lands or `refresh-token-write-timeout` runs out (`patientStep`
+ * decides each pause), re-reading the key and sealing again when GitHub says the key changed.
  */
-export async function putBackWriteCheck(name: string, value: string, context: StoreContext): Promise<void> {
-  await perform({ name, value, kind: 'secret' }, context).catch((error: unknown) =>
-    context.warn(
-      `Could not put back the write-check secret ${name} (${describeGitHubError(error)}); the next run ` +
-        'proves its PAT with one more request.'
-    )
-  )
-}
-
-async function perform(
-  write: Pick<PlannedWrite, 'name' | 'value' | 'kind'>,
-  context: StoreContext
-): Promise<Written['result']> {
-  const { api, publicKey, sealer } = context
-  if (write.kind === 'variable') return api.writeVariable(write.name, write.value, context.variableExists)
-  const sealed = await sealer.seal(write.value, publicKey.key)
-  return api.writeSecret(write.name, sealed, publicKey.key_id)
+async function writePatiently(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
+  const { api, sealer, config } = context
+  const deadline = context.now().getTime() + config.refreshTokenWriteTimeoutMs
+  let rekeys = 0
+  for (let attempt = 1; ; attempt++) {
+    const key = context.publicKey
+    try {
+      return await api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id)
+    } catch (error) {
+      const failure = toGitHubApiError(error)
+      const step = patientStep(
+        { status: failure.status, headers: failure.headers, message: failure.message },
+        attempt,
+        rekeys,
+        context.now(),
+        deadline,
+        config.retryDelayMs
+      )
+      if (step.action === 'stop') throw failure
+      if (step.action === 'rekey') {
+        rekeys++
+        context.warn(
+          `GitHub refused the sealed ${write.name} (${describeGitHubError(failure)}): reading the key again.`
+        )
+        // The writes after this one are sealed with the key read here.
+        context.publicKey = await api.readPublicKey().catch(() => key)
+        continue
+      }
+      context.warn(
+        `Writing ${write.name}: ${step.why}; the new refresh token exists only in this run, so the write is tried ` +
+          `again in ${(step.waitMs / 1000).toFixed(1)} s (until refresh-token-write-timeout).`
+      )
+      await context.sleep(step.waitMs)
+    }
+  }
 }
 
 export function storeError(
@@ -116,8 +172,8 @@ export function storeError(
     return new ActionError(
       'store',
       `The OAuth server issued a new refresh token and the old one is now spent, but writing it to the secret ` +
-        `${failed.name} on ${where} failed after retries (${detail}). The new refresh token existed only in this ` +
-        `run and is lost.${done}\n${rebootstrapAdvice(config)}`
+        `${failed.name} on ${where} failed (${detail}), after trying for up to refresh-token-write-timeout. The new ` +
+        `refresh token existed only in this run and is lost.${done}\n${rebootstrapAdvice(config)}`
     )
   }
   if (failed.what === 'expiry variable') {

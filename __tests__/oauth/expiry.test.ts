@@ -1,4 +1,4 @@
-import { computeExpiry, jwtExpiry } from '../../src/rotation/expiry.js'
+import { computeExpiry, jwtExpiry } from '../../src/oauth/expiry.js'
 
 const sentAt = new Date('2026-11-24T10:00:00.000Z')
 

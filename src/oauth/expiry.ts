@@ -9,6 +9,9 @@ export interface Expiry {
   source: 'expires_in' | 'jwt-exp' | 'stored'
 }
 
+/** Ten years: no access token lives longer, and every expiry within it is a valid date. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365.25 * 24 * 3600
+
 export function computeExpiry(
   sentAt: Date,
   expiresIn: number | undefined,
@@ -18,7 +21,7 @@ export function computeExpiry(
     return { expiresAt: new Date(sentAt.getTime() + expiresIn * 1000), expiresIn, source: 'expires_in' }
   }
   const exp = jwtExpiry(accessToken)
-  if (exp === undefined) return undefined
+  if (exp === undefined || exp - sentAt.getTime() / 1000 > MAX_TOKEN_LIFETIME_SECONDS) return undefined
   return {
     expiresAt: new Date(exp * 1000),
     expiresIn: Math.max(0, Math.floor(exp - sentAt.getTime() / 1000)),
