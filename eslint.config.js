@@ -14,8 +14,8 @@ export default tseslint.config(
     }
   },
   {
-    // The test servers, demo and benchmark are programs a person runs: printing is their job.
-    files: ['harness/**', 'bench/**', '__tests__/**'],
+    // The test servers, demo, benchmark and recovery scripts are programs a person runs: printing is their job.
+    files: ['harness/**', 'bench/**', '__tests__/**', 'scripts/**'],
     rules: { 'no-console': 'off' }
   }
 )

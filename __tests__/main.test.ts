@@ -5,118 +5,16 @@
  * the bundle in __tests__/e2e; these watch the source itself.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startFixture, type Fixture } from '../harness/fixture.js'
-import { actionDefaults } from '../harness/run-action.js'
 import { Cancellation } from '../src/cancellation.js'
-import { createOctokit } from '../src/github/octokit.js'
-import { run, type ActionCore, type Dependencies } from '../src/main.js'
 import { createTokenPoster } from '../src/oauth/post-token.js'
-import { createSodiumSealer } from '../src/rotation/sealed-box.js'
+import { usePipeline } from './support/in-process.js'
 
-/** What the runner would have seen: masks, outputs, log lines by level, the job summary's HTML, the failure. */
-interface Recorded {
-  masked: string[]
-  outputs: Record<string, string>
-  lines: string[]
-  summary: string
-  failed?: string
-}
-
-function recordingCore(inputs: Record<string, string>, options: { summaryFails?: boolean } = {}) {
-  const seen: Recorded = { masked: [], outputs: {}, lines: [], summary: '' }
-  let buffer = ''
-  const summary = {
-    emptyBuffer() {
-      buffer = ''
-      return summary
-    },
-    addHeading(text: string) {
-      buffer += `<h3>${text}</h3>`
-      return summary
-    },
-    addTable(rows: unknown[]) {
-      buffer += `<table>${JSON.stringify(rows)}</table>`
-      return summary
-    },
-    addRaw(text: string) {
-      buffer += text
-      return summary
-    },
-    addCodeBlock(code: string) {
-      buffer += `<pre>${code}</pre>`
-      return summary
-    },
-    async write() {
-      if (options.summaryFails)
-        throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY')
-      seen.summary += buffer
-      return summary
-    }
-  }
-  const core: ActionCore = {
-    getInput: (name) => (inputs[name] ?? '').trim(),
-    setSecret: (value) => void seen.masked.push(value),
-    setOutput: (name, value) => void (seen.outputs[name] = value),
-    setFailed: (message) => {
-      seen.failed = message
-      seen.lines.push(`error: ${message}`)
-    },
-    info: (message) => void seen.lines.push(`info: ${message}`),
-    notice: (message) => void seen.lines.push(`notice: ${message}`),
-    warning: (message) => void seen.lines.push(`warning: ${message}`),
-    error: (message) => void seen.lines.push(`error: ${message}`),
-    debug: (message) => void seen.lines.push(`debug: ${message}`),
-    summary: summary as unknown as ActionCore['summary']
-  }
-  return { core, seen }
-}
-
-let fx: Fixture
-beforeEach(async () => {
-  fx = await startFixture()
+const pipeline = usePipeline()
+const { stored, variables, runOnce } = pipeline
+let fx: ReturnType<typeof pipeline.fx>
+beforeEach(() => {
+  fx = pipeline.fx()
 })
-afterEach(async () => {
-  await fx.close()
-})
-
-const stored = () => fx.github.secrets(fx.repo)
-const variables = () => fx.github.variables(fx.repo.repository)
-
-/** One run of the pipeline with the fixture's inputs, action.yml's defaults under them, as a runner gives them. */
-async function runOnce(
-  overrides: Record<string, string> = {},
-  options: {
-    summaryFails?: boolean
-    deps?: Partial<Dependencies>
-    /** Called with the run's cancellation as it starts, to cancel at a chosen moment. */
-    cancel?: (cancellation: Cancellation) => void
-  } = {}
-) {
-  const env = { GITHUB_REPOSITORY: fx.repo.repository, GITHUB_API_URL: fx.github.url }
-  const { core, seen } = recordingCore({ ...actionDefaults(env), ...fx.inputs(), ...overrides }, options)
-  const stops: string[] = []
-  const cancellation = new Cancellation(core.warning, (message) => void stops.push(message))
-  options.cancel?.(cancellation)
-  const report = await run({
-    core,
-    context: { repository: env.GITHUB_REPOSITORY, apiUrl: env.GITHUB_API_URL },
-    createOctokit,
-    createTokenPoster,
-    cancellation,
-    sealer: createSodiumSealer(),
-    now: () => new Date(),
-    sleep: (ms) => sleep(ms),
-    ...options.deps
-  })
-  const log = seen.lines.join('\n')
-  /** Every token a run handled: none may appear in a log line, the summary, or an output but the masked one. */
-  const leaks = (values: (string | undefined)[]) => {
-    const { 'access-token': _, ...outputs } = seen.outputs
-    const exposed = `${log}\n${seen.summary}\n${Object.values(outputs).join('\n')}`
-    return values.filter((value) => value && exposed.includes(value))
-  }
-  return { report, seen, log, leaks, stops }
-}
 
 describe('run(): a rotation', () => {
   it('rotates: refresh token, access token and real expiry stored, every new token masked, nothing leaked', async () => {
@@ -328,7 +226,9 @@ describe('run(): failures after the grant keep the refresh token', () => {
     fx.oauth.injectFault({ kind: 'status', status: 404, body: '<html>Not Found</html>' })
     const { report, seen } = await runOnce()
     expect(report).toMatchObject({ status: 'failed', errorKind: 'terminal' })
-    expect(seen.failed).toContain('check the zone, token-url and client-id inputs')
+    expect(seen.failed).toContain(
+      'Check the zone and token-url inputs; the refresh token was most likely not spent'
+    )
     expect(seen.failed).not.toContain('<html>')
   })
 

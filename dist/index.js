@@ -29922,6 +29922,7 @@ class Cancellation {
     signal;
     phase = 'before-grant';
     cleanup = async () => undefined;
+    lastWords = async () => undefined;
     constructor(warning, 
     /** Ends the run now, before the grant: fails the step and exits. */
     stopNow) {
@@ -29931,6 +29932,13 @@ class Cancellation {
     /** What to undo when a cancel stops the run before the grant (the lock it took). */
     onStopBeforeGrant(cleanup) {
         this.cleanup = cleanup;
+    }
+    /**
+     * What to say when the run may be killed before the refresh token is stored (the runner's SIGTERM comes
+     * 2.5 s before its SIGKILL): the recovery seal of the new refresh token, when there is one.
+     */
+    onLastChance(lastWords) {
+        this.lastWords = lastWords;
     }
     /** Called from the process's signal handlers. */
     request(signal) {
@@ -29948,6 +29956,8 @@ class Cancellation {
             ? `${signal} received after the grant was sent: finishing the one write that cannot be redone, the new ` +
                 'refresh token, before stopping.'
             : `${signal} received: the new refresh token is stored; finishing the last writes.`);
+        if (this.phase === 'grant-sent' && !first)
+            void this.lastWords().catch(() => undefined);
     }
     /**
      * Before each send of the grant: a cancelled run sends nothing more, unless an earlier attempt may have
@@ -35081,7 +35091,10 @@ retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 // EXTERNAL MODULE: ./src/github/retry-rules.ts
 var retry_rules = __nccwpck_require__(711);
+// EXTERNAL MODULE: ./src/github/token-expiry.ts
+var token_expiry = __nccwpck_require__(5900);
 ;// CONCATENATED MODULE: ./src/github/octokit.ts
+
 
 
 
@@ -35095,6 +35108,11 @@ var retry_rules = __nccwpck_require__(711);
  */
 function createOctokit(options) {
     const retries = options.maxAttempts - 1;
+    const noteExpiration = (headers) => {
+        const value = headers?.[token_expiry/* TOKEN_EXPIRATION_HEADER */.My];
+        if (typeof value === 'string')
+            options.onTokenExpiration?.(value);
+    };
     const attempts = (octokit) => {
         octokit.hook.wrap('request', async (request, endpoint) => {
             const attempt = Number(endpoint.request?.retryCount ?? 0) + 1;
@@ -35111,11 +35129,13 @@ function createOctokit(options) {
                     'x-github-api-version': '2022-11-28'
                 };
                 const response = await request(endpoint);
+                noteExpiration(response.headers);
                 options.debug(`${line} → ${response.status} in ${took()} (attempt ${attempt})`);
                 return response;
             }
             catch (error) {
                 const failure = error;
+                noteExpiration(failure.response?.headers);
                 const status = failure.status ?? 0;
                 // Octokit reports a refused, reset or timed-out attempt as a 500 without a response.
                 const answered = failure.response ? status : 0;
@@ -35210,6 +35230,52 @@ function rateLimitWait(status, headers, message, now) {
 
 /***/ }),
 
+/***/ 5900:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   My: () => (/* binding */ TOKEN_EXPIRATION_HEADER),
+/* harmony export */   g9: () => (/* binding */ parseTokenExpiration),
+/* harmony export */   x1: () => (/* binding */ writerTokenNotice)
+/* harmony export */ });
+/* unused harmony export URGENT_DAYS */
+/**
+ * GitHub tells a client when the token it used expires, in the `github-authentication-token-expiration`
+ * header of every answer to an expiring token (a personal access token with an expiry), as
+ * `2026-12-31 12:00:00 UTC`. A token that does not expire, or an installation token, gets no such header.
+ */
+const TOKEN_EXPIRATION_HEADER = 'github-authentication-token-expiration';
+/** The header's time, or undefined when it is absent or unreadable. */
+function parseTokenExpiration(value) {
+    const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/i.exec(value?.trim() ?? '');
+    if (!match)
+        return undefined;
+    const zone = !match[3] || /^(utc|z)$/i.test(match[3]) ? 'Z' : match[3];
+    const at = new Date(`${match[1]}T${match[2]}${zone}`);
+    return Number.isNaN(at.getTime()) ? undefined : at;
+}
+/** The last days before expiry: an error-level annotation, so the run's page shows it in red. */
+const URGENT_DAYS = 3;
+/**
+ * What a person should hear about the writer token's expiry: nothing while it has more than `warnDays`
+ * left, a warning within them, an error-level annotation in the last three days (the run itself still
+ * succeeds: the token works today).
+ */
+function writerTokenNotice(expiresAt, now, warnDays, secretName) {
+    const daysLeft = (expiresAt.getTime() - now.getTime()) / 86_400_000;
+    if (daysLeft > warnDays && daysLeft > URGENT_DAYS)
+        return undefined;
+    const left = daysLeft < 1 ? `${Math.max(0, Math.floor(daysLeft * 24))} hours` : `${Math.floor(daysLeft)} days`;
+    const message = `The writer token (the secret ${secretName}) expires at ${expiresAt.toISOString()}, in ${left}. When it ` +
+        'expires, rotation stops and the access token dies an hour later. Renew it now ' +
+        '(https://github.com/settings/personal-access-tokens, "Regenerate token") and store the new one with ' +
+        `\`gh secret set ${secretName}\`, or use a GitHub App installation token, which does not expire with a person.`;
+    return { level: daysLeft <= URGENT_DAYS ? 'error' : 'warning', message };
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
@@ -35241,13 +35307,14 @@ const cancellation = new _cancellation_js__WEBPACK_IMPORTED_MODULE_2__/* .Cancel
 });
 for (const signal of ['SIGINT', 'SIGTERM'])
     process.on(signal, () => cancellation.request(signal));
-const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env;
+const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_WORKFLOW_REF, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env;
 try {
     await (0,_main_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)({
         core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
         context: {
             repository: GITHUB_REPOSITORY,
             apiUrl: GITHUB_API_URL,
+            workflowRef: GITHUB_WORKFLOW_REF,
             runLabel: GITHUB_RUN_ID
                 ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
                 : undefined
@@ -35416,6 +35483,51 @@ function describeGitHubError(error) {
         return error.status ? `GitHub answered ${error.status}: ${error.message}` : error.message;
     return error instanceof Error ? error.message : String(error);
 }
+
+;// CONCATENATED MODULE: ./src/inputs/duration.ts
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/**
+ * A human duration such as `90s`, `15m`, `1h30m` or `1500ms`, in milliseconds; a bare number means seconds.
+ * Undefined when the text is not a duration.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim().toLowerCase();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed))
+        return undefined;
+    let total = 0;
+    for (const [, amount = '0', , unit = 's'] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
+        total += Number(amount) * (UNITS[unit] ?? 0);
+    }
+    return Math.round(total);
+}
+/** Seconds as a person reads them: `1h 5m`, `42s`. */
+function formatDuration(seconds) {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
+}
+
+// EXTERNAL MODULE: ./src/github/token-expiry.ts
+var token_expiry = __nccwpck_require__(5900);
+;// CONCATENATED MODULE: ./src/inputs/zones.ts
+/**
+ * The Hydra deployments a zone names: one table, so the token endpoint and the public client
+ * that belongs to it can never be mixed up. The clients are public (no secret), as the wizard's are.
+ */
+const ZONES = {
+    us: {
+        tokenUrl: 'https://auth.amplitude.com/oauth2/token',
+        clientId: '0ac84169-c41c-4222-885b-31469c761cb0'
+    },
+    eu: {
+        tokenUrl: 'https://auth.eu.amplitude.com/oauth2/token',
+        clientId: '110d04a1-8e60-4157-9c43-fcbe4e014a85'
+    }
+};
+const ZONE_NAMES = Object.keys(ZONES);
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -44952,49 +45064,6 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/inputs/duration.ts
-const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-/**
- * A human duration such as `90s`, `15m`, `1h30m` or `1500ms`, in milliseconds; a bare number means seconds.
- * Undefined when the text is not a duration.
- */
-function parseDuration(text) {
-    const trimmed = text.trim().toLowerCase();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed))
-        return undefined;
-    let total = 0;
-    for (const [, amount = '0', , unit = 's'] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
-        total += Number(amount) * (UNITS[unit] ?? 0);
-    }
-    return Math.round(total);
-}
-/** Seconds as a person reads them: `1h 5m`, `42s`. */
-function formatDuration(seconds) {
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = seconds % 60;
-    return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
-}
-
-;// CONCATENATED MODULE: ./src/inputs/zones.ts
-/**
- * The Hydra deployments a zone names: one table, so the token endpoint and the public client
- * that belongs to it can never be mixed up. The clients are public (no secret), as the wizard's are.
- */
-const ZONES = {
-    us: {
-        tokenUrl: 'https://auth.amplitude.com/oauth2/token',
-        clientId: '0ac84169-c41c-4222-885b-31469c761cb0'
-    },
-    eu: {
-        tokenUrl: 'https://auth.eu.amplitude.com/oauth2/token',
-        clientId: '110d04a1-8e60-4157-9c43-fcbe4e014a85'
-    }
-};
-const ZONE_NAMES = Object.keys(ZONES);
-
 ;// CONCATENATED MODULE: ./src/inputs/schema.ts
 
 
@@ -45028,7 +45097,10 @@ const INPUT_NAMES = [
     'retry-delay',
     'refresh-token-write-timeout',
     'lock-variable',
-    'writer-token-secret'
+    'writer-token-secret',
+    'writer-token-warn-days',
+    'check-valid-for',
+    'recovery-public-key'
 ];
 const DEFAULT_SECRET_NAMES = {
     accessToken: 'WIZARD_OAUTH_TOKEN',
@@ -45039,6 +45111,7 @@ const DEFAULT_SECRET_NAMES = {
 };
 const DEFAULT_LOCK_VARIABLE = 'WIZARD_ROTATION_LOCK';
 const DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_WRITER_TOKEN_WARN_DAYS = 14;
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -45089,14 +45162,13 @@ const schema_duration = (min, max) => {
         return ms;
     });
 };
-const schema_required = (what) => schemas_string({ error: `is required: ${what}` }).min(1, { error: `is required: ${what}` });
 /**
  * The one schema every input passes through. Empty strings are treated as "not given" (a workflow
  * expression such as `${{ vars.WIZARD_ZONE }}` is empty when the variable is unset), except for
  * `expires-at-secret`, where empty explicitly turns the expiry secret off.
  */
 const inputSchema = object({
-    'refresh-token': schema_required('pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}'),
+    'refresh-token': schemas_string().optional(),
     zone: schemas_string()
         .transform((zone) => zone.toLowerCase())
         .pipe(schemas_enum(ZONE_NAMES, { error: `must be one of: ${ZONE_NAMES.join(', ')}` }))
@@ -45105,7 +45177,7 @@ const inputSchema = object({
     'client-id': schemas_string().optional(),
     'client-secret': schemas_string().optional(),
     scope: schemas_string().optional(),
-    'github-token': schema_required('pass a personal access token that can write secrets on the target repository (the default GITHUB_TOKEN cannot)'),
+    'github-token': schemas_string().optional(),
     repository: schemas_string({
         error: 'is required: owner/name, or run inside GitHub Actions where GITHUB_REPOSITORY is set'
     })
@@ -45141,19 +45213,33 @@ const inputSchema = object({
     'retry-delay': schema_duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS),
     'refresh-token-write-timeout': schema_duration('1s', '6h').default(DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS),
     'lock-variable': union([literal(''), secretName]).default(DEFAULT_LOCK_VARIABLE),
-    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken)
+    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken),
+    'writer-token-warn-days': schemas_string()
+        .regex(/^\d+$/, { error: 'must be a whole number of days from 0 to 365' })
+        .transform(Number)
+        .pipe(schemas_number().max(365, { error: 'must be a whole number of days from 0 to 365' }))
+        .default(DEFAULT_WRITER_TOKEN_WARN_DAYS),
+    'check-valid-for': schema_duration('0s', '30d').optional(),
+    'recovery-public-key': schemas_string()
+        .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key) || /^[A-Za-z0-9_-]{43}$/.test(key), {
+        error: 'must be a base64 X25519 public key (32 bytes), as `npm run recovery-key` prints it'
+    })
+        // One spelling for the sealed box: standard base64 with its padding.
+        .transform((key) => (key.endsWith('=') ? key : `${key.replace(/-/g, '+').replace(/_/g, '/')}=`))
+        .optional()
 })
     .transform((input) => {
     const zone = ZONES[input.zone];
     const [owner = '', repo = ''] = input.repository.split('/');
     return {
-        refreshToken: input['refresh-token'],
+        refreshToken: input['refresh-token'] ?? '',
         zone: input.zone,
         tokenUrl: input['token-url'] ?? zone.tokenUrl,
+        explicitTokenUrl: input['token-url'] !== undefined,
         clientId: input['client-id'] ?? zone.clientId,
         clientSecret: input['client-secret'],
         scope: input.scope,
-        githubToken: input['github-token'],
+        githubToken: input['github-token'] ?? '',
         githubApiUrl: (input['github-api-url'] ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
         target: { repository: input.repository, owner, repo, environment: input.environment },
         secretNames: {
@@ -45172,10 +45258,38 @@ const inputSchema = object({
         retryDelayMs: input['retry-delay'],
         refreshTokenWriteTimeoutMs: input['refresh-token-write-timeout'],
         lockVariable: input['lock-variable'] || undefined,
-        writerTokenSecret: input['writer-token-secret']
+        writerTokenSecret: input['writer-token-secret'],
+        writerTokenWarnDays: input['writer-token-warn-days'],
+        checkValidForMs: input['check-valid-for'],
+        recoveryPublicKey: input['recovery-public-key']
     };
 })
     .superRefine((config, ctx) => {
+    const rotating = config.checkValidForMs === undefined;
+    if (rotating && !config.refreshToken) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['refresh-token'],
+            message: 'is required: pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}'
+        });
+    }
+    const checkReadsVariable = !rotating && !config.expiresAtSeen;
+    if ((rotating || checkReadsVariable) && !config.githubToken) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['github-token'],
+            message: rotating
+                ? 'is required: pass a token that can write secrets on the target repository (a fine-grained PAT or a GitHub App token; the default GITHUB_TOKEN cannot)'
+                : 'is required to read expires-at-variable: or pass expires-at: ${{ vars.WIZARD_EXPIRES_AT }} instead'
+        });
+    }
+    if (checkReadsVariable && !config.expiresAtVariable) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['check-valid-for'],
+            message: 'needs the expiry to check: pass expires-at (e.g. ${{ vars.WIZARD_EXPIRES_AT }}) or expires-at-variable'
+        });
+    }
     // Two values written to one name would silently overwrite each other (the refresh token, say).
     const seen = new Map();
     const named = [
@@ -45223,11 +45337,16 @@ function normalize(raw) {
     }
     return normalized;
 }
+/** `owner/name/.github/workflows/file.yml@ref`, as the runner sets GITHUB_WORKFLOW_REF. */
+function parseWorkflowRef(ref) {
+    const match = /^([^/\s]+\/[^/\s]+)\/\.github\/workflows\/([^@\s]+)@/.exec(ref ?? '');
+    return match?.[1] && match[2] ? { repository: match[1], file: match[2] } : undefined;
+}
 /** Parses every input at once and reports every problem at once, naming each input. */
-function parseInputs(raw) {
+function parseInputs(raw, context = {}) {
     const result = inputSchema.safeParse(normalize(raw));
     if (result.success)
-        return result.data;
+        return { ...result.data, workflow: parseWorkflowRef(context.workflowRef) };
     const lines = result.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'inputs');
         const value = raw[name];
@@ -45283,6 +45402,13 @@ async function retrying(attempt, policy, hooks) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/advice.ts
+/** The command that runs this rotation by hand: the real workflow when the run knows it. */
+function rerunCommand(config) {
+    const { workflow } = config;
+    return workflow
+        ? `gh workflow run ${workflow.file} --repo ${workflow.repository}`
+        : `gh workflow run <the rotation workflow> --repo ${config.target.repository}`;
+}
 /**
  * The exact steps a person takes to put a freshly signed-in refresh token back, for the names this run was
  * configured with. `gh secret set` without `--body` prompts for the value, so the token lands in no shell
@@ -45294,8 +45420,14 @@ function rebootstrapAdvice(config) {
     return [
         'To recover, a person signs in again locally (a new authorization, which issues a new refresh token), then:',
         `  gh secret set ${config.secretNames.refreshToken} --repo ${repository}${env}   # paste the new refresh token`,
-        `  gh workflow run <this workflow> --repo ${repository}   # rotates once and writes every other value`
+        `  ${rerunCommand(config)}   # rotates once and writes every other value`
     ].join('\n');
+}
+/** Where the grant went, for messages whose fix is the endpoint or the client. */
+function describeEndpoint(config) {
+    return config.explicitTokenUrl
+        ? `the token endpoint ${config.tokenUrl} (token-url), client ${config.clientId}`
+        : `the token endpoint ${config.tokenUrl} (zone ${config.zone}), client ${config.clientId}`;
 }
 
 ;// CONCATENATED MODULE: ./src/oauth/expiry.ts
@@ -45566,16 +45698,28 @@ function failureError(outcome, config, afterLostAnswer) {
         return new errors/* ActionError */.l('concurrent', `Another run is exchanging the same refresh token right now (${outcome.reason}). ` +
             'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.');
     }
-    if (!outcome.refusal) {
-        return new errors/* ActionError */.l('terminal', `The token endpoint ${config.tokenUrl} refused the grant without an OAuth reason (${outcome.reason}): ` +
-            'check the zone, token-url and client-id inputs. Retrying cannot help: every run will fail the same way. ' +
-            `If the endpoint is right, the refresh token is no longer accepted.\n${rebootstrapAdvice(config)}`);
+    const where = describeEndpoint(config);
+    const rerun = rerunCommand(config);
+    const final = 'Retrying cannot help: every run fails the same way until this is fixed.';
+    if (!outcome.refusal || outcome.oauthError === 'unsupported_grant_type') {
+        return new errors/* ActionError */.l('terminal', `${capitalize(where)} does not answer like an OAuth token endpoint (${outcome.reason}). ${final} ` +
+            `Check the zone and token-url inputs; the refresh token was most likely not spent. Then: ${rerun}`);
     }
-    return new errors/* ActionError */.l('terminal', `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
+    if (outcome.oauthError === 'invalid_client' || outcome.oauthError === 'unauthorized_client') {
+        return new errors/* ActionError */.l('terminal', `${capitalize(where)} refused the client (${outcome.reason}). ${final} The server refuses a client before it ` +
+            'looks at the refresh token, so the token was not spent: check client-id and client-secret (each zone has ' +
+            `its own public client; a wrong zone gives this too). Then: ${rerun}`);
+    }
+    if (outcome.oauthError === 'invalid_scope' || outcome.oauthError === 'scope_not_granted') {
+        return new errors/* ActionError */.l('terminal', `${capitalize(where)} refused the scope "${config.scope ?? ''}" (${outcome.reason}). ${final} Set the scope ` +
+            `input to scopes the refresh token was issued with, or leave it empty to keep them all. Then: ${rerun}`);
+    }
+    return new errors/* ActionError */.l('terminal', `The OAuth server no longer accepts this refresh token: ${outcome.reason} (${where}). ` +
         (afterLostAnswer
             ? 'An earlier attempt may have reached the server and rotated the token before its answer was lost. '
             : '') +
-        `Retrying cannot help: every run will fail the same way.\n${rebootstrapAdvice(config)}`);
+        `${final} If the token was issued in the other zone, set the zone input (this run used ${config.explicitTokenUrl ? 'token-url' : `zone ${config.zone}`}) ` +
+        `and run again; otherwise the token was revoked, expired or spent twice.\n${rebootstrapAdvice(config)}`);
 }
 function capitalize(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
@@ -45594,6 +45738,7 @@ const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0
 async function writeJobSummary(summary, builder) {
     builder.emptyBuffer();
     builder.addHeading(escapeHtml(summary.heading), 3);
+    builder.addRaw(`<p><strong>${escapeHtml(summary.headline)}</strong></p>`, true);
     const [head, ...rows] = summary.table;
     if (head) {
         builder.addTable([
@@ -45623,9 +45768,23 @@ function outputsFor(report) {
         'expires-in': report.expiry ? String(report.expiry.expiresIn) : '',
         'refresh-token-rotated': String(report.refreshTokenRotated),
         'secrets-written': report.written.map((w) => w.name).join(','),
-        'error-kind': report.errorKind ?? ''
+        'error-kind': report.errorKind ?? '',
+        'github-token-expires-at': report.writerTokenExpiresAt?.toISOString() ?? ''
     };
 }
+/** The one step a failure asks of a person, by kind. */
+const NEXT_STEP = {
+    input: 'fix the input named below; nothing was spent.',
+    preflight: 'fix the writer token as below; nothing was spent.',
+    terminal: 'follow the steps below; every run fails the same way until then.',
+    transient: 'nothing; the next scheduled run retries with the stored token.',
+    concurrent: 'nothing; the other run owns this rotation.',
+    store: 'follow the steps below.',
+    response: 'check the token endpoint; any new refresh token was stored first.',
+    unknown: 'run the workflow by hand to find out whether the token still works (below).',
+    cancelled: 'nothing; nothing was spent, and the next run rotates.',
+    check: 'find out why rotation stopped: look at the rotation workflow’s last runs.'
+};
 /** What a person sees in the job summary: names, times and outcomes, never a value. */
 function summaryFor(report) {
     const where = report.target ? describeTarget(report.target) : 'the target';
@@ -45635,10 +45794,12 @@ function summaryFor(report) {
         'skipped-valid': `OAuth rotation skipped on ${where}: the current token is still valid`,
         'skipped-locked': `OAuth rotation skipped on ${where}: another run holds the lock`,
         'dry-run': `OAuth rotation dry run on ${where}`,
+        healthy: `OAuth token check on ${where}`,
         cancelled: `OAuth rotation cancelled on ${where} before the grant: nothing was spent`,
         failed: `OAuth secret rotation failed on ${where}`
     };
     const heading = headings[report.status];
+    const headline = headlineFor(report);
     const table = [['Secret', 'What', 'Result'], ...report.written.map((w) => [w.name, w.what, w.result])];
     const notes = [];
     if (report.expiry) {
@@ -45656,9 +45817,36 @@ function summaryFor(report) {
     if (report.status === 'rotated' && !report.refreshTokenRotated) {
         notes.push('The server did not issue a new refresh token; the stored one was kept.');
     }
+    if (report.writerTokenExpiresAt) {
+        notes.push(`The writer token expires at ${report.writerTokenExpiresAt.toISOString()}.`);
+    }
+    notes.push(...(report.warnings ?? []));
     if (report.message)
         notes.push(report.message);
-    return { heading, table: report.written.length ? table : [], notes };
+    return { heading, headline, table: report.written.length ? table : [], notes };
+}
+function headlineFor(report) {
+    const until = report.expiry
+        ? ` until ${report.expiry.expiresAt.toISOString()} (${formatDuration(report.expiry.expiresIn)} left)`
+        : '';
+    switch (report.status) {
+        case 'rotated':
+            return `Healthy: rotated; the new access token is valid${until}.`;
+        case 'healthy':
+            return `Healthy: the access token is valid${until}.`;
+        case 'skipped-valid':
+            return `Healthy: skipped; the current access token is valid${until}.`;
+        case 'skipped-stale':
+            return 'Healthy: skipped; another run rotated after this job started.';
+        case 'skipped-locked':
+            return 'Healthy: skipped; another run is rotating right now.';
+        case 'dry-run':
+            return 'Dry run: nothing was spent or rotated.';
+        case 'cancelled':
+            return `Cancelled before the grant. Next step: ${NEXT_STEP.cancelled}`;
+        case 'failed':
+            return `Failed (${report.errorKind ?? 'unknown'}). Next step: ${NEXT_STEP[report.errorKind ?? 'unknown']}`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/rotation/guard.ts
@@ -45916,9 +46104,15 @@ function preflightError(error, config, cannot, permission) {
         return error;
     const { target } = config;
     const status = error instanceof GitHubApiError ? error.status : undefined;
-    if (status === 401 || status === 403 || status === 404) {
-        return new errors/* ActionError */.l('preflight', `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
-            `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
+    if (status === 401) {
+        return new errors/* ActionError */.l('preflight', `The writer token is expired or revoked (${describeGitHubError(error)}). ${UNTOUCHED} Renew it: a ` +
+            'fine-grained personal access token at https://github.com/settings/personal-access-tokens ("Regenerate ' +
+            'token"), or, for a GitHub App token, check the App is still installed on the repository. Then store it: ' +
+            `gh secret set ${config.writerTokenSecret} --repo ${target.repository}`);
+    }
+    if (status === 403 || status === 404) {
+        return new errors/* ActionError */.l('preflight', `The writer token (github-token) ${cannot} (${describeGitHubError(error)}). It lacks access to the repository (or awaits an organisation owner’s approval), ` +
+            `or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
             `${UNTOUCHED} Give the writer token Secrets and Variables: read and write on ${target.repository} (a ` +
             `fine-grained PAT, or a GitHub App installation token), and store it in the secret ${config.writerTokenSecret}.`);
     }
@@ -46138,6 +46332,9 @@ function rollbackNote(rollback) {
 
 
 
+
+
+
 const USER_AGENT = 'refresh-oauth-secrets';
 /** Every input as `getInput` gives it (trimmed, '' when not set), with the run's context as the fallback. */
 function readInputs(core, context) {
@@ -46168,28 +46365,37 @@ async function run(deps) {
     let config;
     const written = [];
     let exchanged;
-    let giveBackLock = async () => undefined;
+    const state = { giveBackLock: async () => undefined, warnings: [], tokenExpiration: undefined };
     try {
-        const parsed = parseInputs(inputs);
+        const parsed = parseInputs(inputs, { workflowRef: deps.context.workflowRef });
         config = parsed;
+        if (inputs.zone === '' && !config.explicitTokenUrl) {
+            // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
+            log.warning(`The zone input is empty (an unset variable?), so this run uses zone ${config.zone}. Set it to ` +
+                `${Object.keys(ZONES).join(' or ')}: a refresh token from the other zone is refused as invalid_grant.`);
+        }
         const policy = {
             maxAttempts: config.maxAttempts,
             baseDelayMs: config.retryDelayMs,
             maxDelayMs: MAX_RETRY_DELAY_MS
         };
-        const octokit = deps.createOctokit({
-            token: config.githubToken,
-            baseUrl: config.githubApiUrl,
+        const connect = () => createGitHubApi(deps.createOctokit({
+            token: parsed.githubToken,
+            baseUrl: parsed.githubApiUrl,
             userAgent: USER_AGENT,
-            maxAttempts: config.maxAttempts,
-            retryDelayMs: config.retryDelayMs,
-            requestTimeoutMs: config.requestTimeoutMs,
+            maxAttempts: parsed.maxAttempts,
+            retryDelayMs: parsed.retryDelayMs,
+            requestTimeoutMs: parsed.requestTimeoutMs,
             maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
             debug: log.debug,
             warning: log.warning,
-            now: deps.now
-        });
-        const api = createGitHubApi(octokit, config.target);
+            now: deps.now,
+            onTokenExpiration: (value) => (state.tokenExpiration = value)
+        }), parsed.target);
+        if (config.checkValidForMs !== undefined) {
+            return await finish(deps, state, await checkExpiry(connect, config, config.checkValidForMs, deps.now));
+        }
+        const api = connect();
         deps.sealer.warmUp();
         const answerTimeoutMs = ANSWER_WAIT_FACTOR * config.requestTimeoutMs;
         const checked = await preflight(api, config, deps.sealer, {
@@ -46197,11 +46403,12 @@ async function run(deps) {
             lockHoldMs: answerTimeoutMs + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS,
             now: deps.now
         });
+        noteWriterTokenExpiry(state, parsed, deps.now(), log);
         if (checked.lock?.acquired) {
             const lock = checked.lock;
             let released;
-            giveBackLock = () => (released ??= releaseLock(api, lock, deps.now()).then(() => undefined, (error) => log.warning(`Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`)));
-            cancellation.onStopBeforeGrant(giveBackLock);
+            state.giveBackLock = () => (released ??= releaseLock(api, lock, deps.now()).then(() => undefined, (error) => log.warning(`Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`)));
+            cancellation.onStopBeforeGrant(state.giveBackLock);
             if (lock.tookOverFrom) {
                 log.warning(`The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has passed: ` +
                     'that run ended without giving it back (killed, most likely). This run took it over.');
@@ -46214,7 +46421,7 @@ async function run(deps) {
                 (holder ? ` (${holder.holder}, until ${holder.until})` : '') +
                 ': it is rotating the same refresh token right now, so this run skipped without presenting it.';
             log.notice(reason);
-            return await finish(deps, giveBackLock, {
+            return await finish(deps, state, {
                 status: 'skipped-locked',
                 target: config.target,
                 written,
@@ -46236,7 +46443,7 @@ async function run(deps) {
             const would = decision.action === 'exchange'
                 ? `would rotate ${wouldWrite(config, variable).join(', ')}`
                 : `would ${decision.action}: ${decision.reason}`;
-            return await finish(deps, giveBackLock, {
+            return await finish(deps, state, {
                 status: 'dry-run',
                 target: config.target,
                 written,
@@ -46250,7 +46457,7 @@ async function run(deps) {
             throw new errors/* ActionError */.l('input', decision.reason);
         if (decision.action === 'skip') {
             log.notice(decision.reason);
-            return await finish(deps, giveBackLock, {
+            return await finish(deps, state, {
                 status: decision.status,
                 target: config.target,
                 written,
@@ -46258,6 +46465,15 @@ async function run(deps) {
                 refreshTokenRotated: false,
                 message: decision.reason
             });
+        }
+        if (current && current.expiresAt.getTime() <= deps.now().getTime()) {
+            const dead = formatDuration(Math.round((deps.now().getTime() - current.expiresAt.getTime()) / 1000));
+            const missed = `The stored access token expired at ${current.expiresAt.toISOString()}, ${dead} ago: the run before this ` +
+                'one was missed or late (GitHub delays or drops scheduled runs when busy), and jobs that used the token in ' +
+                'that window failed. Rotating now. A schedule every 30 minutes with skip-if-valid-for: 35m survives one ' +
+                'dropped run (see the README).';
+            log.warning(missed);
+            state.warnings.push(missed);
         }
         const storing = (rotatedAt) => ({
             api,
@@ -46272,9 +46488,11 @@ async function run(deps) {
         });
         const refreshTokenStored = () => {
             cancellation.phase = 'refresh-token-stored';
-            void giveBackLock();
+            void state.giveBackLock();
         };
         let rotatedAt = deps.now();
+        let pendingRefreshToken;
+        cancellation.onLastChance(() => sealForRecovery(deps, parsed, pendingRefreshToken, state, log));
         try {
             exchanged = await exchange(config, {
                 postToken: deps.createTokenPoster({
@@ -46301,18 +46519,28 @@ async function run(deps) {
             if (error instanceof UnusableGrantResponse) {
                 // The server rotated but its answer cannot be used: keep the one value that cannot be got back,
                 // and move the marker so a queued run does not present the spent token.
+                pendingRefreshToken = error.salvagedRefreshToken;
                 const salvage = planSalvage(config.secretNames, error.salvagedRefreshToken, variable, rotatedAt);
-                await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored);
+                await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored).catch(async (failure) => {
+                    await sealForRecovery(deps, parsed, pendingRefreshToken, state, log);
+                    throw failure;
+                });
             }
             throw error;
         }
-        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, exchanged.sentAt), storing(exchanged.sentAt), written, refreshTokenStored);
+        pendingRefreshToken = exchanged.tokens.refresh_token;
+        await storeSecrets(planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, exchanged.sentAt), storing(exchanged.sentAt), written, refreshTokenStored).catch(async (failure) => {
+            if (!written.some((write) => write.what === 'refresh token')) {
+                await sealForRecovery(deps, parsed, pendingRefreshToken, state, log);
+            }
+            throw failure;
+        });
         if (!exchanged.expiry) {
             throw new errors/* ActionError */.l('response', 'The token endpoint gave no usable expires_in and the access token carries no usable exp claim, so the ' +
                 `expiry is unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was ` +
                 'not written rather than guessed.');
         }
-        return await finish(deps, giveBackLock, {
+        return await finish(deps, state, {
             status: 'rotated',
             target: config.target,
             written,
@@ -46325,7 +46553,7 @@ async function run(deps) {
         const failure = error instanceof errors/* ActionError */.l
             ? error
             : new errors/* ActionError */.l('transient', `Unexpected failure: ${String(error)}`);
-        return await finish(deps, giveBackLock, {
+        return await finish(deps, state, {
             status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
             target: config?.target,
             written,
@@ -46353,9 +46581,14 @@ function storedExpiry(text, now) {
         source: 'stored'
     };
 }
-async function finish(deps, giveBackLock, report, accessToken) {
+async function finish(deps, state, done, accessToken) {
     const { core } = deps;
-    await giveBackLock(); // its own failure is a warning, never the run's
+    await state.giveBackLock(); // its own failure is a warning, never the run's
+    const report = {
+        ...done,
+        warnings: state.warnings,
+        writerTokenExpiresAt: (0,token_expiry/* parseTokenExpiration */.g9)(state.tokenExpiration)
+    };
     // Already masked when the response was parsed; the output only carries it to later steps.
     if (accessToken)
         core.setOutput('access-token', accessToken);
@@ -46377,6 +46610,64 @@ async function finish(deps, giveBackLock, report, accessToken) {
         core.setFailed(`[${report.errorKind}] ${report.message}`);
     }
     return report;
+}
+/** Says, once per run, when the writer token expires soon: a warning within the input's days, an error in the last three. */
+function noteWriterTokenExpiry(state, config, now, log) {
+    const expiresAt = (0,token_expiry/* parseTokenExpiration */.g9)(state.tokenExpiration);
+    if (!expiresAt)
+        return;
+    const notice = (0,token_expiry/* writerTokenNotice */.x1)(expiresAt, now, config.writerTokenWarnDays, config.writerTokenSecret);
+    if (!notice)
+        return;
+    log[notice.level](notice.message);
+    state.warnings.push(notice.message);
+}
+/**
+ * When the new refresh token may never be stored (its write failed for good, or the run is about to be
+ * killed), and the owner gave a recovery key: the token sealed to that key, printed as one line. Only the
+ * holder of the private half can open it; the README gives the command that opens it and stores it.
+ */
+async function sealForRecovery(deps, config, refreshToken, state, log) {
+    if (!config.recoveryPublicKey || !refreshToken)
+        return;
+    const sealed = await deps.sealer.seal(refreshToken, config.recoveryPublicKey);
+    const line = `Recovery: the new refresh token, sealed to recovery-public-key: ${sealed} — open it where the private key ` +
+        `is and store it: node scripts/recover.mjs ${sealed} | gh secret set ${config.secretNames.refreshToken} ` +
+        `--repo ${config.target.repository}${config.target.environment ? ` --env "${config.target.environment}"` : ''}`;
+    log.warning(line);
+    state.warnings.push(line);
+}
+/** Check mode: reads the stored expiry (the input, or the variable) and fails when it has too little life left. */
+async function checkExpiry(connect, config, minimumMs, now) {
+    const text = config.expiresAtSeen ||
+        (config.expiresAtVariable
+            ? ((await connect()
+                .readVariable(config.expiresAtVariable)
+                .catch((error) => {
+                throw new errors/* ActionError */.l('preflight', `Could not read the variable ${config.expiresAtVariable} (${describeGitHubError(error)}): give github-token ` +
+                    '"Variables: read", or pass expires-at: ${{ vars.' +
+                    config.expiresAtVariable +
+                    ' }} instead.');
+            })) ?? '')
+            : '');
+    const expiry = storedExpiry(text, now());
+    const enough = expiry !== undefined && expiry.expiresAt.getTime() - now().getTime() >= minimumMs;
+    if (enough)
+        return { status: 'healthy', target: config.target, written: [], expiry, refreshTokenRotated: false };
+    return {
+        status: 'failed',
+        target: config.target,
+        written: [],
+        expiry,
+        refreshTokenRotated: false,
+        errorKind: 'check',
+        message: expiry
+            ? `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than check-valid-for ` +
+                `(${formatDuration(Math.round(minimumMs / 1000))}) from now: rotation has stopped or is late. Look at the ` +
+                'rotation workflow’s last runs.'
+            : `No stored expiry to check (${config.expiresAtVariable ? `the variable ${config.expiresAtVariable} does not exist` : 'expires-at is empty'}): ` +
+                'the token has never been rotated here, or the wrong name is checked.'
+    };
 }
 
 

@@ -53,7 +53,16 @@ export interface GitHubServer {
   /** Defaults: every repository, can write secrets and variables, not expired. */
   addToken(
     token: string,
-    access?: { repositories?: string[] | '*'; canWriteSecrets?: boolean; expired?: boolean }
+    access?: {
+      repositories?: string[] | '*'
+      canWriteSecrets?: boolean
+      expired?: boolean
+      /**
+       * When the token expires: answers to it then carry `github-authentication-token-expiration`, as GitHub's
+       * do for an expiring personal access token. Unset for a token that does not expire (an installation token).
+       */
+      expiresAt?: Date
+    }
   ): void
   /** Name (upper case, as GitHub stores it) -> decrypted plaintext. */
   secrets(target: GitHubTarget): Record<string, string>
@@ -112,6 +121,7 @@ interface Access {
   repositories: Set<string> | '*'
   canWriteSecrets: boolean
   expired: boolean
+  expiresAt?: Date
 }
 interface PendingFault {
   match: FaultMatch
@@ -396,7 +406,18 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
             : { status: 500, body: errorBody(500, `Server Error: ${String(error)}`) }
       }
     }
+    const expiresAt = tokenOf(header(req, 'authorization'))?.expiresAt
+    if (expiresAt) {
+      // GitHub's format: `2026-12-31 12:00:00 UTC`.
+      const text = `${expiresAt.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+      answer = { ...answer, headers: { ...answer.headers, 'github-authentication-token-expiration': text } }
+    }
     send(res, record, answer)
+  }
+
+  function tokenOf(auth: string | undefined): Access | undefined {
+    const match = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth ?? '')
+    return match ? tokens.get(match[1] ?? '') : undefined
   }
 
   function send(res: ServerResponse, record: RequestRecord, answer: Answer): void {
@@ -494,7 +515,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       tokens.set(token, {
         repositories: list === '*' ? '*' : new Set(list.map((repository) => repository.toLowerCase())),
         canWriteSecrets: access.canWriteSecrets ?? true,
-        expired: access.expired ?? false
+        expired: access.expired ?? false,
+        expiresAt: access.expiresAt
       })
     },
 

@@ -17,6 +17,7 @@ export class Cancellation {
   signal: string | undefined
   phase: Phase = 'before-grant'
   private cleanup: () => Promise<void> = async () => undefined
+  private lastWords: () => Promise<void> = async () => undefined
 
   constructor(
     private readonly warning: (message: string) => void,
@@ -27,6 +28,14 @@ export class Cancellation {
   /** What to undo when a cancel stops the run before the grant (the lock it took). */
   onStopBeforeGrant(cleanup: () => Promise<void>): void {
     this.cleanup = cleanup
+  }
+
+  /**
+   * What to say when the run may be killed before the refresh token is stored (the runner's SIGTERM comes
+   * 2.5 s before its SIGKILL): the recovery seal of the new refresh token, when there is one.
+   */
+  onLastChance(lastWords: () => Promise<void>): void {
+    this.lastWords = lastWords
   }
 
   /** Called from the process's signal handlers. */
@@ -48,6 +57,7 @@ export class Cancellation {
             'refresh token, before stopping.'
         : `${signal} received: the new refresh token is stored; finishing the last writes.`
     )
+    if (this.phase === 'grant-sent' && !first) void this.lastWords().catch(() => undefined)
   }
 
   /**

@@ -8,7 +8,8 @@
  * - store: the exchange succeeded but a secret could not be written (the message says what is at risk);
  * - response: the server answered the grant with something unusable after it may have rotated;
  * - unknown: the grant was sent and no answer came within the wait: whether the token was spent is unknown;
- * - cancelled: the runner cancelled the run before the grant was sent; nothing was spent.
+ * - cancelled: the runner cancelled the run before the grant was sent; nothing was spent;
+ * - check: in check mode, the stored access token has less life left than asked for.
  */
 export type ErrorKind =
   | 'input'
@@ -20,6 +21,7 @@ export type ErrorKind =
   | 'response'
   | 'unknown'
   | 'cancelled'
+  | 'check'
 
 export class ActionError extends Error {
   constructor(

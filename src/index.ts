@@ -17,7 +17,14 @@ const cancellation = new Cancellation(core.warning, (message) => {
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.request(signal))
 
-const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env
+const {
+  GITHUB_REPOSITORY,
+  GITHUB_API_URL,
+  GITHUB_WORKFLOW,
+  GITHUB_WORKFLOW_REF,
+  GITHUB_RUN_ID,
+  GITHUB_RUN_ATTEMPT
+} = process.env
 
 try {
   await run({
@@ -25,6 +32,7 @@ try {
     context: {
       repository: GITHUB_REPOSITORY,
       apiUrl: GITHUB_API_URL,
+      workflowRef: GITHUB_WORKFLOW_REF,
       runLabel: GITHUB_RUN_ID
         ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
         : undefined

@@ -1,7 +1,10 @@
 import { ActionError } from './errors.js'
 import { Cancellation } from './cancellation.js'
-import { createGitHubApi, describeGitHubError } from './github/secrets-api.js'
+import { createGitHubApi, describeGitHubError, type GitHubApi } from './github/secrets-api.js'
+import { formatDuration } from './inputs/duration.js'
+import { parseTokenExpiration, writerTokenNotice } from './github/token-expiry.js'
 import type { Octokit, OctokitOptions } from './github/octokit.js'
+import { ZONES } from './inputs/zones.js'
 import { INPUT_NAMES, parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs/schema.js'
 import { MAX_RETRY_DELAY_MS, type RetryPolicy } from './oauth/backoff.js'
 import { exchange, UnusableGrantResponse, type Exchanged } from './oauth/exchange.js'
@@ -40,7 +43,7 @@ export interface Dependencies {
    * What action.yml's `${{ github.repository }}` and `${{ github.api_url }}` defaults give, for a run
    * without them, and who this run is (workflow, run id and attempt), for the lock's value.
    */
-  context: { repository?: string; apiUrl?: string; runLabel?: string }
+  context: { repository?: string; apiUrl?: string; runLabel?: string; workflowRef?: string }
   createOctokit: (options: OctokitOptions) => Octokit
   createTokenPoster: (options: TokenPosterOptions) => PostToken
   /** Told by the signal handlers when the runner cancels the step. */
@@ -80,28 +83,43 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   let config: Config | undefined
   const written: Written[] = []
   let exchanged: Exchanged | undefined
-  let giveBackLock: () => Promise<void> = async () => undefined
+  const state: RunState = { giveBackLock: async () => undefined, warnings: [], tokenExpiration: undefined }
   try {
-    const parsed = parseInputs(inputs)
+    const parsed = parseInputs(inputs, { workflowRef: deps.context.workflowRef })
     config = parsed
+    if (inputs.zone === '' && !config.explicitTokenUrl) {
+      // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
+      log.warning(
+        `The zone input is empty (an unset variable?), so this run uses zone ${config.zone}. Set it to ` +
+          `${Object.keys(ZONES).join(' or ')}: a refresh token from the other zone is refused as invalid_grant.`
+      )
+    }
     const policy: RetryPolicy = {
       maxAttempts: config.maxAttempts,
       baseDelayMs: config.retryDelayMs,
       maxDelayMs: MAX_RETRY_DELAY_MS
     }
-    const octokit = deps.createOctokit({
-      token: config.githubToken,
-      baseUrl: config.githubApiUrl,
-      userAgent: USER_AGENT,
-      maxAttempts: config.maxAttempts,
-      retryDelayMs: config.retryDelayMs,
-      requestTimeoutMs: config.requestTimeoutMs,
-      maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
-      debug: log.debug,
-      warning: log.warning,
-      now: deps.now
-    })
-    const api = createGitHubApi(octokit, config.target)
+    const connect = () =>
+      createGitHubApi(
+        deps.createOctokit({
+          token: parsed.githubToken,
+          baseUrl: parsed.githubApiUrl,
+          userAgent: USER_AGENT,
+          maxAttempts: parsed.maxAttempts,
+          retryDelayMs: parsed.retryDelayMs,
+          requestTimeoutMs: parsed.requestTimeoutMs,
+          maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+          debug: log.debug,
+          warning: log.warning,
+          now: deps.now,
+          onTokenExpiration: (value) => (state.tokenExpiration = value)
+        }),
+        parsed.target
+      )
+    if (config.checkValidForMs !== undefined) {
+      return await finish(deps, state, await checkExpiry(connect, config, config.checkValidForMs, deps.now))
+    }
+    const api = connect()
     deps.sealer.warmUp()
     const answerTimeoutMs = ANSWER_WAIT_FACTOR * config.requestTimeoutMs
     const checked = await preflight(api, config, deps.sealer, {
@@ -109,10 +127,11 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       lockHoldMs: answerTimeoutMs + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS,
       now: deps.now
     })
+    noteWriterTokenExpiry(state, parsed, deps.now(), log)
     if (checked.lock?.acquired) {
       const lock = checked.lock
       let released: Promise<void> | undefined
-      giveBackLock = () =>
+      state.giveBackLock = () =>
         (released ??= releaseLock(api, lock, deps.now()).then(
           () => undefined,
           (error: unknown) =>
@@ -120,7 +139,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
               `Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`
             )
         ))
-      cancellation.onStopBeforeGrant(giveBackLock)
+      cancellation.onStopBeforeGrant(state.giveBackLock)
       if (lock.tookOverFrom) {
         log.warning(
           `The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has passed: ` +
@@ -136,7 +155,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         (holder ? ` (${holder.holder}, until ${holder.until})` : '') +
         ': it is rotating the same refresh token right now, so this run skipped without presenting it.'
       log.notice(reason)
-      return await finish(deps, giveBackLock, {
+      return await finish(deps, state, {
         status: 'skipped-locked',
         target: config.target,
         written,
@@ -159,7 +178,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         decision.action === 'exchange'
           ? `would rotate ${wouldWrite(config, variable).join(', ')}`
           : `would ${decision.action}: ${decision.reason}`
-      return await finish(deps, giveBackLock, {
+      return await finish(deps, state, {
         status: 'dry-run',
         target: config.target,
         written,
@@ -173,7 +192,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     if (decision.action === 'fail') throw new ActionError('input', decision.reason)
     if (decision.action === 'skip') {
       log.notice(decision.reason)
-      return await finish(deps, giveBackLock, {
+      return await finish(deps, state, {
         status: decision.status,
         target: config.target,
         written,
@@ -183,6 +202,16 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       })
     }
 
+    if (current && current.expiresAt.getTime() <= deps.now().getTime()) {
+      const dead = formatDuration(Math.round((deps.now().getTime() - current.expiresAt.getTime()) / 1000))
+      const missed =
+        `The stored access token expired at ${current.expiresAt.toISOString()}, ${dead} ago: the run before this ` +
+        'one was missed or late (GitHub delays or drops scheduled runs when busy), and jobs that used the token in ' +
+        'that window failed. Rotating now. A schedule every 30 minutes with skip-if-valid-for: 35m survives one ' +
+        'dropped run (see the README).'
+      log.warning(missed)
+      state.warnings.push(missed)
+    }
     const storing = (rotatedAt: Date): StoreContext => ({
       api,
       publicKey: checked.publicKey,
@@ -196,9 +225,11 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     })
     const refreshTokenStored = () => {
       cancellation.phase = 'refresh-token-stored'
-      void giveBackLock()
+      void state.giveBackLock()
     }
     let rotatedAt = deps.now()
+    let pendingRefreshToken: string | undefined
+    cancellation.onLastChance(() => sealForRecovery(deps, parsed, pendingRefreshToken, state, log))
     try {
       exchanged = await exchange(config, {
         postToken: deps.createTokenPoster({
@@ -227,17 +258,29 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       if (error instanceof UnusableGrantResponse) {
         // The server rotated but its answer cannot be used: keep the one value that cannot be got back,
         // and move the marker so a queued run does not present the spent token.
+        pendingRefreshToken = error.salvagedRefreshToken
         const salvage = planSalvage(config.secretNames, error.salvagedRefreshToken, variable, rotatedAt)
-        await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored)
+        await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored).catch(
+          async (failure: unknown) => {
+            await sealForRecovery(deps, parsed, pendingRefreshToken, state, log)
+            throw failure
+          }
+        )
       }
       throw error
     }
+    pendingRefreshToken = exchanged.tokens.refresh_token
     await storeSecrets(
       planWrites(config.secretNames, exchanged.tokens, exchanged.expiry, variable, exchanged.sentAt),
       storing(exchanged.sentAt),
       written,
       refreshTokenStored
-    )
+    ).catch(async (failure: unknown) => {
+      if (!written.some((write) => write.what === 'refresh token')) {
+        await sealForRecovery(deps, parsed, pendingRefreshToken, state, log)
+      }
+      throw failure
+    })
     if (!exchanged.expiry) {
       throw new ActionError(
         'response',
@@ -248,7 +291,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     }
     return await finish(
       deps,
-      giveBackLock,
+      state,
       {
         status: 'rotated',
         target: config.target,
@@ -266,7 +309,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         : new ActionError('transient', `Unexpected failure: ${String(error)}`)
     return await finish(
       deps,
-      giveBackLock,
+      state,
       {
         status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
         target: config?.target,
@@ -305,14 +348,29 @@ function storedExpiry(text: string, now: Date): Expiry | undefined {
   }
 }
 
+/** What the run gathers on its way, for whichever report ends it. */
+interface RunState {
+  /** Gives back the lock, once, if this run holds it; never rejects. */
+  giveBackLock: () => Promise<void>
+  /** Things a person should know even when the run succeeds. */
+  warnings: string[]
+  /** GitHub's `github-authentication-token-expiration`, as the last answer carried it. */
+  tokenExpiration: string | undefined
+}
+
 async function finish(
   deps: Dependencies,
-  giveBackLock: () => Promise<void>,
-  report: RunReport,
+  state: RunState,
+  done: RunReport,
   accessToken?: string
 ): Promise<RunReport> {
   const { core } = deps
-  await giveBackLock() // its own failure is a warning, never the run's
+  await state.giveBackLock() // its own failure is a warning, never the run's
+  const report: RunReport = {
+    ...done,
+    warnings: state.warnings,
+    writerTokenExpiresAt: parseTokenExpiration(state.tokenExpiration)
+  }
   // Already masked when the response was parsed; the output only carries it to later steps.
   if (accessToken) core.setOutput('access-token', accessToken)
   for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
@@ -332,4 +390,83 @@ async function finish(
     core.setFailed(`[${report.errorKind}] ${report.message}`)
   }
   return report
+}
+
+/** Says, once per run, when the writer token expires soon: a warning within the input's days, an error in the last three. */
+function noteWriterTokenExpiry(
+  state: RunState,
+  config: Config,
+  now: Date,
+  log: Pick<ActionCore, 'warning' | 'error'>
+): void {
+  const expiresAt = parseTokenExpiration(state.tokenExpiration)
+  if (!expiresAt) return
+  const notice = writerTokenNotice(expiresAt, now, config.writerTokenWarnDays, config.writerTokenSecret)
+  if (!notice) return
+  log[notice.level](notice.message)
+  state.warnings.push(notice.message)
+}
+
+/**
+ * When the new refresh token may never be stored (its write failed for good, or the run is about to be
+ * killed), and the owner gave a recovery key: the token sealed to that key, printed as one line. Only the
+ * holder of the private half can open it; the README gives the command that opens it and stores it.
+ */
+async function sealForRecovery(
+  deps: Pick<Dependencies, 'sealer'>,
+  config: Config,
+  refreshToken: string | undefined,
+  state: RunState,
+  log: Pick<ActionCore, 'warning'>
+): Promise<void> {
+  if (!config.recoveryPublicKey || !refreshToken) return
+  const sealed = await deps.sealer.seal(refreshToken, config.recoveryPublicKey)
+  const line =
+    `Recovery: the new refresh token, sealed to recovery-public-key: ${sealed} — open it where the private key ` +
+    `is and store it: node scripts/recover.mjs ${sealed} | gh secret set ${config.secretNames.refreshToken} ` +
+    `--repo ${config.target.repository}${config.target.environment ? ` --env "${config.target.environment}"` : ''}`
+  log.warning(line)
+  state.warnings.push(line)
+}
+
+/** Check mode: reads the stored expiry (the input, or the variable) and fails when it has too little life left. */
+async function checkExpiry(
+  connect: () => GitHubApi,
+  config: Config,
+  minimumMs: number,
+  now: () => Date
+): Promise<RunReport> {
+  const text =
+    config.expiresAtSeen ||
+    (config.expiresAtVariable
+      ? ((await connect()
+          .readVariable(config.expiresAtVariable)
+          .catch((error: unknown) => {
+            throw new ActionError(
+              'preflight',
+              `Could not read the variable ${config.expiresAtVariable} (${describeGitHubError(error)}): give github-token ` +
+                '"Variables: read", or pass expires-at: ${{ vars.' +
+                config.expiresAtVariable +
+                ' }} instead.'
+            )
+          })) ?? '')
+      : '')
+  const expiry = storedExpiry(text, now())
+  const enough = expiry !== undefined && expiry.expiresAt.getTime() - now().getTime() >= minimumMs
+  if (enough)
+    return { status: 'healthy', target: config.target, written: [], expiry, refreshTokenRotated: false }
+  return {
+    status: 'failed',
+    target: config.target,
+    written: [],
+    expiry,
+    refreshTokenRotated: false,
+    errorKind: 'check',
+    message: expiry
+      ? `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than check-valid-for ` +
+        `(${formatDuration(Math.round(minimumMs / 1000))}) from now: rotation has stopped or is late. Look at the ` +
+        'rotation workflow’s last runs.'
+      : `No stored expiry to check (${config.expiresAtVariable ? `the variable ${config.expiresAtVariable} does not exist` : 'expires-at is empty'}): ` +
+        'the token has never been rotated here, or the wrong name is checked.'
+  }
 }

@@ -43,7 +43,12 @@ describe('parseInputs', () => {
       retryDelayMs: 1000,
       refreshTokenWriteTimeoutMs: 600_000,
       lockVariable: 'WIZARD_ROTATION_LOCK',
-      writerTokenSecret: 'WIZARD_SECRET_REFRESH_PAT'
+      writerTokenSecret: 'WIZARD_SECRET_REFRESH_PAT',
+      writerTokenWarnDays: 14,
+      checkValidForMs: undefined,
+      recoveryPublicKey: undefined,
+      explicitTokenUrl: false,
+      workflow: undefined
     })
   })
 

@@ -33,6 +33,7 @@ describe('writeJobSummary', () => {
     await writeJobSummary(
       {
         heading: 'Rotated <octo/widgets> (environment "prod & eu")',
+        headline: 'Healthy: rotated <now>.',
         table: [
           ['secret', 'result <b>'],
           ['WIZARD_REFRESH_TOKEN', 'updated & sealed'],
@@ -47,6 +48,7 @@ describe('writeJobSummary', () => {
     )
     expect(await written()).toBe(
       '<h3>Rotated &#60;octo/widgets&#62; (environment &#34;prod &#38; eu&#34;)</h3>\n' +
+        '<p><strong>Healthy: rotated &#60;now&#62;.</strong></p>\n' +
         '<table><tr><th>secret</th><th>result &#60;b&#62;</th></tr>' +
         '<tr><td>WIZARD_REFRESH_TOKEN</td><td>updated &#38; sealed</td></tr>' +
         '<tr><td>WIZARD_EXPIRES_AT</td><td>&#34;2026-11-26T23:00:00.000Z&#34;</td></tr></table>\n' +
@@ -58,20 +60,31 @@ describe('writeJobSummary', () => {
 
   it('leaves the table out when there is none, and a one-line note without a code block', async () => {
     await writeJobSummary(
-      { heading: 'OAuth rotation skipped', table: [], notes: ['Nothing to do.'] },
+      {
+        heading: 'OAuth rotation skipped',
+        headline: 'Healthy: skipped.',
+        table: [],
+        notes: ['Nothing to do.']
+      },
       summary
     )
-    expect(await written()).toBe('<h3>OAuth rotation skipped</h3>\n<p>Nothing to do.</p>\n')
+    expect(await written()).toBe(
+      '<h3>OAuth rotation skipped</h3>\n<p><strong>Healthy: skipped.</strong></p>\n<p>Nothing to do.</p>\n'
+    )
   })
 
   it('writes only its own summary: what the builder held before is dropped, and a second write does not repeat the first', async () => {
     summary.addRaw('left over from an earlier failure', true)
-    await writeJobSummary({ heading: 'First', table: [['a'], ['1']], notes: ['one'] }, summary)
-    await writeJobSummary({ heading: 'Second', table: [], notes: [] }, summary)
+    await writeJobSummary(
+      { heading: 'First', headline: 'H1', table: [['a'], ['1']], notes: ['one'] },
+      summary
+    )
+    await writeJobSummary({ heading: 'Second', headline: 'H2', table: [], notes: [] }, summary)
     const html = await written()
     expect(html).not.toContain('left over')
     expect(html).toBe(
-      '<h3>First</h3>\n<table><tr><th>a</th></tr><tr><td>1</td></tr></table>\n<p>one</p>\n<h3>Second</h3>\n'
+      '<h3>First</h3>\n<p><strong>H1</strong></p>\n<table><tr><th>a</th></tr><tr><td>1</td></tr></table>\n' +
+        '<p>one</p>\n<h3>Second</h3>\n<p><strong>H2</strong></p>\n'
     )
     expect(html.match(/First/g)).toHaveLength(1)
   })

@@ -22,8 +22,14 @@ describe('outputsFor', () => {
       'expires-in': '3600',
       'refresh-token-rotated': 'true',
       'secrets-written': 'WIZARD_REFRESH_TOKEN,WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT',
-      'error-kind': ''
+      'error-kind': '',
+      'github-token-expires-at': ''
     })
+    expect(
+      outputsFor({ ...rotated, writerTokenExpiresAt: new Date('2026-12-01T00:00:00.000Z') })[
+        'github-token-expires-at'
+      ]
+    ).toBe('2026-12-01T00:00:00.000Z')
   })
 
   it('reports a failure with its kind and empty expiry', () => {
@@ -98,5 +104,42 @@ describe('formatDuration', () => {
     [5400, '1h 30m']
   ])('formats %i seconds as %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text)
+  })
+})
+
+describe('the headline a person reads first', () => {
+  it.each<[RunReport, RegExp]>([
+    [
+      rotated,
+      /^Healthy: rotated; the new access token is valid until 2026-11-24T11:00:00.000Z \(1h left\)\.$/
+    ],
+    [
+      { ...rotated, status: 'skipped-locked', written: [] },
+      /^Healthy: skipped; another run is rotating right now\.$/
+    ],
+    [
+      { status: 'failed', written: [], refreshTokenRotated: false, errorKind: 'transient' },
+      /^Failed \(transient\)\. Next step: nothing; the next scheduled run retries/
+    ],
+    [
+      { status: 'failed', written: [], refreshTokenRotated: false, errorKind: 'preflight' },
+      /^Failed \(preflight\)\. Next step: fix the writer token/
+    ],
+    [
+      { status: 'cancelled', written: [], refreshTokenRotated: false, errorKind: 'cancelled' },
+      /^Cancelled before the grant/
+    ]
+  ])('%#', (report, headline) => {
+    expect(summaryFor(report).headline).toMatch(headline)
+  })
+
+  it('carries the writer token expiry and the warnings into the notes', () => {
+    const notes = summaryFor({
+      ...rotated,
+      writerTokenExpiresAt: new Date('2026-12-01T00:00:00.000Z'),
+      warnings: ['The run before this one was missed.']
+    }).notes
+    expect(notes).toContain('The writer token expires at 2026-12-01T00:00:00.000Z.')
+    expect(notes).toContain('The run before this one was missed.')
   })
 })

@@ -3,6 +3,7 @@ import { defaults } from '@actions/github/lib/utils'
 import type { Octokit as OctokitCore } from '@octokit/core'
 import { retry } from '@octokit/plugin-retry'
 import { DO_NOT_RETRY, pluginRetries, rateLimitWait } from './retry-rules.js'
+import { TOKEN_EXPIRATION_HEADER } from './token-expiry.js'
 
 export type Octokit = ReturnType<typeof getOctokit>
 
@@ -22,6 +23,8 @@ export interface OctokitOptions {
   debug: (message: string) => void
   warning: (message: string) => void
   now: () => Date
+  /** Told the `github-authentication-token-expiration` header of every answer that carries one. */
+  onTokenExpiration?: (value: string) => void
 }
 
 interface RequestFailure {
@@ -39,6 +42,10 @@ interface RequestFailure {
  */
 export function createOctokit(options: OctokitOptions): Octokit {
   const retries = options.maxAttempts - 1
+  const noteExpiration = (headers: Record<string, unknown> | undefined) => {
+    const value = headers?.[TOKEN_EXPIRATION_HEADER]
+    if (typeof value === 'string') options.onTokenExpiration?.(value)
+  }
   const attempts = (octokit: OctokitCore) => {
     octokit.hook.wrap('request', async (request, endpoint) => {
       const attempt = Number(endpoint.request?.retryCount ?? 0) + 1
@@ -55,10 +62,12 @@ export function createOctokit(options: OctokitOptions): Octokit {
           'x-github-api-version': '2022-11-28'
         }
         const response = await request(endpoint)
+        noteExpiration(response.headers)
         options.debug(`${line} → ${response.status} in ${took()} (attempt ${attempt})`)
         return response
       } catch (error) {
         const failure = error as RequestFailure
+        noteExpiration(failure.response?.headers)
         const status = failure.status ?? 0
         // Octokit reports a refused, reset or timed-out attempt as a 500 without a response.
         const answered = failure.response ? status : 0

@@ -32,7 +32,10 @@ export const INPUT_NAMES = [
   'retry-delay',
   'refresh-token-write-timeout',
   'lock-variable',
-  'writer-token-secret'
+  'writer-token-secret',
+  'writer-token-warn-days',
+  'check-valid-for',
+  'recovery-public-key'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -54,6 +57,7 @@ export const DEFAULT_SECRET_NAMES = {
 
 export const DEFAULT_LOCK_VARIABLE = 'WIZARD_ROTATION_LOCK'
 export const DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS = 10 * 60_000
+export const DEFAULT_WRITER_TOKEN_WARN_DAYS = 14
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com'
 export const DEFAULT_MAX_ATTEMPTS = 4
@@ -112,9 +116,6 @@ const duration = (min: string, max: string) => {
   })
 }
 
-const required = (what: string) =>
-  z.string({ error: `is required: ${what}` }).min(1, { error: `is required: ${what}` })
-
 /**
  * The one schema every input passes through. Empty strings are treated as "not given" (a workflow
  * expression such as `${{ vars.WIZARD_ZONE }}` is empty when the variable is unset), except for
@@ -122,7 +123,7 @@ const required = (what: string) =>
  */
 export const inputSchema = z
   .object({
-    'refresh-token': required('pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}'),
+    'refresh-token': z.string().optional(),
     zone: z
       .string()
       .transform((zone) => zone.toLowerCase())
@@ -132,9 +133,7 @@ export const inputSchema = z
     'client-id': z.string().optional(),
     'client-secret': z.string().optional(),
     scope: z.string().optional(),
-    'github-token': required(
-      'pass a personal access token that can write secrets on the target repository (the default GITHUB_TOKEN cannot)'
-    ),
+    'github-token': z.string().optional(),
     repository: z
       .string({
         error: 'is required: owner/name, or run inside GitHub Actions where GITHUB_REPOSITORY is set'
@@ -178,19 +177,35 @@ export const inputSchema = z
     'retry-delay': duration('10ms', '1m').default(DEFAULT_RETRY_DELAY_MS),
     'refresh-token-write-timeout': duration('1s', '6h').default(DEFAULT_REFRESH_TOKEN_WRITE_TIMEOUT_MS),
     'lock-variable': z.union([z.literal(''), secretName]).default(DEFAULT_LOCK_VARIABLE),
-    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken)
+    'writer-token-secret': secretName.default(DEFAULT_SECRET_NAMES.writerToken),
+    'writer-token-warn-days': z
+      .string()
+      .regex(/^\d+$/, { error: 'must be a whole number of days from 0 to 365' })
+      .transform(Number)
+      .pipe(z.number().max(365, { error: 'must be a whole number of days from 0 to 365' }))
+      .default(DEFAULT_WRITER_TOKEN_WARN_DAYS),
+    'check-valid-for': duration('0s', '30d').optional(),
+    'recovery-public-key': z
+      .string()
+      .refine((key) => /^[A-Za-z0-9+/]{43}=$/.test(key) || /^[A-Za-z0-9_-]{43}$/.test(key), {
+        error: 'must be a base64 X25519 public key (32 bytes), as `npm run recovery-key` prints it'
+      })
+      // One spelling for the sealed box: standard base64 with its padding.
+      .transform((key) => (key.endsWith('=') ? key : `${key.replace(/-/g, '+').replace(/_/g, '/')}=`))
+      .optional()
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
     const [owner = '', repo = ''] = input.repository.split('/')
     return {
-      refreshToken: input['refresh-token'],
+      refreshToken: input['refresh-token'] ?? '',
       zone: input.zone,
       tokenUrl: input['token-url'] ?? zone.tokenUrl,
+      explicitTokenUrl: input['token-url'] !== undefined,
       clientId: input['client-id'] ?? zone.clientId,
       clientSecret: input['client-secret'],
       scope: input.scope,
-      githubToken: input['github-token'],
+      githubToken: input['github-token'] ?? '',
       githubApiUrl: (input['github-api-url'] ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
       target: { repository: input.repository, owner, repo, environment: input.environment },
       secretNames: {
@@ -209,10 +224,39 @@ export const inputSchema = z
       retryDelayMs: input['retry-delay'],
       refreshTokenWriteTimeoutMs: input['refresh-token-write-timeout'],
       lockVariable: input['lock-variable'] || undefined,
-      writerTokenSecret: input['writer-token-secret']
+      writerTokenSecret: input['writer-token-secret'],
+      writerTokenWarnDays: input['writer-token-warn-days'],
+      checkValidForMs: input['check-valid-for'],
+      recoveryPublicKey: input['recovery-public-key']
     }
   })
   .superRefine((config, ctx) => {
+    const rotating = config.checkValidForMs === undefined
+    if (rotating && !config.refreshToken) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refresh-token'],
+        message: 'is required: pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}'
+      })
+    }
+    const checkReadsVariable = !rotating && !config.expiresAtSeen
+    if ((rotating || checkReadsVariable) && !config.githubToken) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['github-token'],
+        message: rotating
+          ? 'is required: pass a token that can write secrets on the target repository (a fine-grained PAT or a GitHub App token; the default GITHUB_TOKEN cannot)'
+          : 'is required to read expires-at-variable: or pass expires-at: ${{ vars.WIZARD_EXPIRES_AT }} instead'
+      })
+    }
+    if (checkReadsVariable && !config.expiresAtVariable) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['check-valid-for'],
+        message:
+          'needs the expiry to check: pass expires-at (e.g. ${{ vars.WIZARD_EXPIRES_AT }}) or expires-at-variable'
+      })
+    }
     // Two values written to one name would silently overwrite each other (the refresh token, say).
     const seen = new Map<string, string>()
     const named: [string, string | undefined][] = [
@@ -247,7 +291,15 @@ export const inputSchema = z
     }
   })
 
-export type Config = z.output<typeof inputSchema>
+/** The workflow this run belongs to (from GITHUB_WORKFLOW_REF), for recovery commands that name it. */
+export interface WorkflowRef {
+  /** owner/name of the repository the workflow file lives in (a reusable workflow's caller, or this one). */
+  repository: string
+  /** The file name under .github/workflows/, which `gh workflow run` takes. */
+  file: string
+}
+
+export type Config = z.output<typeof inputSchema> & { workflow: WorkflowRef | undefined }
 export type Target = Config['target']
 export type SecretNames = Config['secretNames']
 
@@ -268,10 +320,16 @@ function normalize(raw: RawInputs): Record<string, string | undefined> {
   return normalized
 }
 
+/** `owner/name/.github/workflows/file.yml@ref`, as the runner sets GITHUB_WORKFLOW_REF. */
+export function parseWorkflowRef(ref: string | undefined): WorkflowRef | undefined {
+  const match = /^([^/\s]+\/[^/\s]+)\/\.github\/workflows\/([^@\s]+)@/.exec(ref ?? '')
+  return match?.[1] && match[2] ? { repository: match[1], file: match[2] } : undefined
+}
+
 /** Parses every input at once and reports every problem at once, naming each input. */
-export function parseInputs(raw: RawInputs): Config {
+export function parseInputs(raw: RawInputs, context: { workflowRef?: string } = {}): Config {
   const result = inputSchema.safeParse(normalize(raw))
-  if (result.success) return result.data
+  if (result.success) return { ...result.data, workflow: parseWorkflowRef(context.workflowRef) }
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'inputs') as InputName
     const value = raw[name]

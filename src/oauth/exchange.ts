@@ -1,6 +1,6 @@
 import { ActionError } from '../errors.js'
 import type { Config } from '../inputs/schema.js'
-import { rebootstrapAdvice } from '../report/advice.js'
+import { describeEndpoint, rebootstrapAdvice, rerunCommand } from '../report/advice.js'
 import { computeExpiry, type Expiry } from './expiry.js'
 import { retrying, type Attempt, type RetryPolicy } from './backoff.js'
 import { buildTokenRequest } from './grant-request.js'
@@ -147,21 +147,39 @@ function failureError(
         'That run owns the rotation; this one did not retry, because presenting the token again would revoke it.'
     )
   }
-  if (!outcome.refusal) {
+  const where = describeEndpoint(config)
+  const rerun = rerunCommand(config)
+  const final = 'Retrying cannot help: every run fails the same way until this is fixed.'
+  if (!outcome.refusal || outcome.oauthError === 'unsupported_grant_type') {
     return new ActionError(
       'terminal',
-      `The token endpoint ${config.tokenUrl} refused the grant without an OAuth reason (${outcome.reason}): ` +
-        'check the zone, token-url and client-id inputs. Retrying cannot help: every run will fail the same way. ' +
-        `If the endpoint is right, the refresh token is no longer accepted.\n${rebootstrapAdvice(config)}`
+      `${capitalize(where)} does not answer like an OAuth token endpoint (${outcome.reason}). ${final} ` +
+        `Check the zone and token-url inputs; the refresh token was most likely not spent. Then: ${rerun}`
+    )
+  }
+  if (outcome.oauthError === 'invalid_client' || outcome.oauthError === 'unauthorized_client') {
+    return new ActionError(
+      'terminal',
+      `${capitalize(where)} refused the client (${outcome.reason}). ${final} The server refuses a client before it ` +
+        'looks at the refresh token, so the token was not spent: check client-id and client-secret (each zone has ' +
+        `its own public client; a wrong zone gives this too). Then: ${rerun}`
+    )
+  }
+  if (outcome.oauthError === 'invalid_scope' || outcome.oauthError === 'scope_not_granted') {
+    return new ActionError(
+      'terminal',
+      `${capitalize(where)} refused the scope "${config.scope ?? ''}" (${outcome.reason}). ${final} Set the scope ` +
+        `input to scopes the refresh token was issued with, or leave it empty to keep them all. Then: ${rerun}`
     )
   }
   return new ActionError(
     'terminal',
-    `The OAuth server no longer accepts this refresh token or client: ${outcome.reason}. ` +
+    `The OAuth server no longer accepts this refresh token: ${outcome.reason} (${where}). ` +
       (afterLostAnswer
         ? 'An earlier attempt may have reached the server and rotated the token before its answer was lost. '
         : '') +
-      `Retrying cannot help: every run will fail the same way.\n${rebootstrapAdvice(config)}`
+      `${final} If the token was issued in the other zone, set the zone input (this run used ${config.explicitTokenUrl ? 'token-url' : `zone ${config.zone}`}) ` +
+      `and run again; otherwise the token was revoked, expired or spent twice.\n${rebootstrapAdvice(config)}`
   )
 }
 

@@ -17,6 +17,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 export async function writeJobSummary(summary: Summary, builder: SummaryBuilder): Promise<void> {
   builder.emptyBuffer()
   builder.addHeading(escapeHtml(summary.heading), 3)
+  builder.addRaw(`<p><strong>${escapeHtml(summary.headline)}</strong></p>`, true)
   const [head, ...rows] = summary.table
   if (head) {
     builder.addTable([

@@ -115,11 +115,20 @@ function preflightError(error: unknown, config: Config, cannot: string, permissi
   if (error instanceof ActionError) return error
   const { target } = config
   const status = error instanceof GitHubApiError ? error.status : undefined
-  if (status === 401 || status === 403 || status === 404) {
+  if (status === 401) {
     return new ActionError(
       'preflight',
-      `The github-token ${cannot} (${describeGitHubError(error)}). It is expired or revoked, lacks access to the ` +
-        `repository, or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
+      `The writer token is expired or revoked (${describeGitHubError(error)}). ${UNTOUCHED} Renew it: a ` +
+        'fine-grained personal access token at https://github.com/settings/personal-access-tokens ("Regenerate ' +
+        'token"), or, for a GitHub App token, check the App is still installed on the repository. Then store it: ' +
+        `gh secret set ${config.writerTokenSecret} --repo ${target.repository}`
+    )
+  }
+  if (status === 403 || status === 404) {
+    return new ActionError(
+      'preflight',
+      `The writer token (github-token) ${cannot} (${describeGitHubError(error)}). It lacks access to the repository (or awaits an organisation owner’s approval), ` +
+        `or lacks the "${permission}" permission${target.environment ? ' (or the environment does not exist)' : ''}. ` +
         `${UNTOUCHED} Give the writer token Secrets and Variables: read and write on ${target.repository} (a ` +
         `fine-grained PAT, or a GitHub App installation token), and store it in the secret ${config.writerTokenSecret}.`
     )
