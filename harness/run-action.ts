@@ -17,7 +17,8 @@ export const ACTION_ENTRY = process.env.ACTION_ENTRY || join(ROOT, 'dist', 'inde
 /** The context values action.yml's `${{ ... }}` defaults read, as the runner evaluates them. */
 const CONTEXT_DEFAULTS: Record<string, string> = {
   '${{ github.repository }}': 'GITHUB_REPOSITORY',
-  '${{ github.api_url }}': 'GITHUB_API_URL'
+  '${{ github.api_url }}': 'GITHUB_API_URL',
+  '${{ github.token }}': 'GITHUB_TOKEN'
 }
 
 /** Each input's default from action.yml, as the runner fills in an input the workflow did not give. */

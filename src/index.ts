@@ -22,6 +22,7 @@ const {
   GITHUB_API_URL,
   GITHUB_WORKFLOW,
   GITHUB_WORKFLOW_REF,
+  GITHUB_SERVER_URL,
   GITHUB_RUN_ID,
   GITHUB_RUN_ATTEMPT
 } = process.env
@@ -33,6 +34,10 @@ try {
       repository: GITHUB_REPOSITORY,
       apiUrl: GITHUB_API_URL,
       workflowRef: GITHUB_WORKFLOW_REF,
+      runUrl:
+        GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+          ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+          : undefined,
       runLabel: GITHUB_RUN_ID
         ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
         : undefined

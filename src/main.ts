@@ -1,6 +1,13 @@
 import { ActionError } from './errors.js'
 import { Cancellation } from './cancellation.js'
-import { createGitHubApi, describeGitHubError, type GitHubApi } from './github/secrets-api.js'
+import { keepWorkflowAlive } from './github/keep-alive.js'
+import {
+  createGitHubApi,
+  describeGitHubError,
+  toGitHubApiError,
+  type GitHubApi
+} from './github/secrets-api.js'
+import { applyAlert, planAlert } from './report/alert.js'
 import { formatDuration } from './inputs/duration.js'
 import { parseTokenExpiration, writerTokenNotice } from './github/token-expiry.js'
 import type { Octokit, OctokitOptions } from './github/octokit.js'
@@ -43,7 +50,7 @@ export interface Dependencies {
    * What action.yml's `${{ github.repository }}` and `${{ github.api_url }}` defaults give, for a run
    * without them, and who this run is (workflow, run id and attempt), for the lock's value.
    */
-  context: { repository?: string; apiUrl?: string; runLabel?: string; workflowRef?: string }
+  context: { repository?: string; apiUrl?: string; runLabel?: string; workflowRef?: string; runUrl?: string }
   createOctokit: (options: OctokitOptions) => Octokit
   createTokenPoster: (options: TokenPosterOptions) => PostToken
   /** Told by the signal handlers when the runner cancels the step. */
@@ -87,6 +94,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
   try {
     const parsed = parseInputs(inputs, { workflowRef: deps.context.workflowRef })
     config = parsed
+    state.config = parsed
     if (inputs.zone === '' && !config.explicitTokenUrl) {
       // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
       log.warning(
@@ -356,6 +364,10 @@ interface RunState {
   warnings: string[]
   /** GitHub's `github-authentication-token-expiration`, as the last answer carried it. */
   tokenExpiration: string | undefined
+  /** The parsed inputs, once they parsed. */
+  config?: Config
+  /** The writer token's expiry notice when it is in its last days: it opens the alert issue. */
+  urgent?: string
 }
 
 async function finish(
@@ -389,7 +401,68 @@ async function finish(
   if (report.status === 'failed' || report.status === 'cancelled') {
     core.setFailed(`[${report.errorKind}] ${report.message}`)
   }
+  if (state.config) await tellPeople(deps, state.config, report, state)
   return report
+}
+
+/**
+ * The alert issue and the schedule's keep-alive, with the job's own token: both best effort, after the
+ * report, so neither can change what the run did or how it ended; a failure is a warning.
+ */
+async function tellPeople(
+  deps: Dependencies,
+  config: Config,
+  report: RunReport,
+  state: RunState
+): Promise<void> {
+  if (!config.workflowToken || (!config.alertIssue && !config.keepAlive)) return
+  const home = config.workflow?.repository ?? deps.context.repository ?? config.target.repository
+  const [owner = '', repo = ''] = home.split('/')
+  const octokit = deps.createOctokit({
+    token: config.workflowToken,
+    baseUrl: deps.context.apiUrl || config.githubApiUrl,
+    userAgent: USER_AGENT,
+    maxAttempts: config.maxAttempts,
+    retryDelayMs: config.retryDelayMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+    debug: (message) => deps.core.debug(redact(message)),
+    warning: deps.core.warning,
+    now: deps.now
+  })
+  const tasks: Promise<void>[] = []
+  if (config.alertIssue) {
+    const plan = planAlert(report, state.urgent, deps.context.runUrl)
+    tasks.push(
+      applyAlert(octokit, { owner, repo }, plan).then(
+        (done) => deps.core.info(`Alert issue: ${done}.`),
+        (error: unknown) =>
+          deps.core.warning(
+            `Could not update the alert issue on ${home} (${describeGitHubError(toGitHubApiError(error))}): give ` +
+              'the job `permissions: issues: write`.'
+          )
+      )
+    )
+  }
+  if (config.keepAlive) {
+    const file = config.workflow?.file
+    tasks.push(
+      file
+        ? keepWorkflowAlive(octokit, { owner, repo }, file).then(
+            () => deps.core.debug(`Keep-alive: enabled ${file} on ${home}.`),
+            (error: unknown) =>
+              deps.core.warning(
+                `Could not keep the schedule of ${file} alive (${describeGitHubError(toGitHubApiError(error))}): give ` +
+                  'the job `permissions: actions: write`. Without it GitHub disables the schedule after 60 days ' +
+                  'without activity in a public repository.'
+              )
+          )
+        : Promise.resolve(
+            deps.core.warning('keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF).')
+          )
+    )
+  }
+  await Promise.all(tasks)
 }
 
 /** Says, once per run, when the writer token expires soon: a warning within the input's days, an error in the last three. */
@@ -405,6 +478,7 @@ function noteWriterTokenExpiry(
   if (!notice) return
   log[notice.level](notice.message)
   state.warnings.push(notice.message)
+  if (notice.level === 'error') state.urgent = notice.message
 }
 
 /**

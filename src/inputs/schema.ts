@@ -35,7 +35,10 @@ export const INPUT_NAMES = [
   'writer-token-secret',
   'writer-token-warn-days',
   'check-valid-for',
-  'recovery-public-key'
+  'recovery-public-key',
+  'alert-issue',
+  'keep-alive',
+  'workflow-token'
 ] as const
 
 export type InputName = (typeof INPUT_NAMES)[number]
@@ -65,7 +68,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_DELAY_MS = 1000
 
 /** Inputs whose values must never appear in an error message. */
-export const SECRET_INPUT_NAMES: readonly InputName[] = ['refresh-token', 'client-secret', 'github-token']
+export const SECRET_INPUT_NAMES: readonly InputName[] = [
+  'refresh-token',
+  'client-secret',
+  'github-token',
+  'workflow-token'
+]
 
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
 
@@ -116,6 +124,11 @@ const duration = (min: string, max: string) => {
   })
 }
 
+const flag = z
+  .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
+  .transform((value) => value.toLowerCase() === 'true')
+  .default(false)
+
 /**
  * The one schema every input passes through. Empty strings are treated as "not given" (a workflow
  * expression such as `${{ vars.WIZARD_ZONE }}` is empty when the variable is unset), except for
@@ -156,10 +169,7 @@ export const inputSchema = z
       .optional(),
     'expires-at-variable': secretName.optional(),
     'skip-if-valid-for': duration('0s', '30d').optional(),
-    'dry-run': z
-      .enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
-      .transform((flag) => flag.toLowerCase() === 'true')
-      .default(false),
+    'dry-run': flag,
     'max-attempts': z
       .string()
       .regex(/^\d+$/, { error: 'must be a whole number from 1 to 10' })
@@ -192,7 +202,10 @@ export const inputSchema = z
       })
       // One spelling for the sealed box: standard base64 with its padding.
       .transform((key) => (key.endsWith('=') ? key : `${key.replace(/-/g, '+').replace(/_/g, '/')}=`))
-      .optional()
+      .optional(),
+    'alert-issue': flag,
+    'keep-alive': flag,
+    'workflow-token': z.string().optional()
   })
   .transform((input) => {
     const zone = ZONES[input.zone]
@@ -227,7 +240,10 @@ export const inputSchema = z
       writerTokenSecret: input['writer-token-secret'],
       writerTokenWarnDays: input['writer-token-warn-days'],
       checkValidForMs: input['check-valid-for'],
-      recoveryPublicKey: input['recovery-public-key']
+      recoveryPublicKey: input['recovery-public-key'],
+      alertIssue: input['alert-issue'],
+      keepAlive: input['keep-alive'],
+      workflowToken: input['workflow-token']
     }
   })
   .superRefine((config, ctx) => {
@@ -255,6 +271,15 @@ export const inputSchema = z
         path: ['check-valid-for'],
         message:
           'needs the expiry to check: pass expires-at (e.g. ${{ vars.WIZARD_EXPIRES_AT }}) or expires-at-variable'
+      })
+    }
+    if ((config.alertIssue || config.keepAlive) && !config.workflowToken) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workflow-token'],
+        message:
+          'is required by alert-issue and keep-alive: pass ${{ github.token }} (the default in action.yml) with ' +
+          'permissions issues: write (alert-issue) and actions: write (keep-alive)'
       })
     }
     // Two values written to one name would silently overwrite each other (the refresh token, say).
