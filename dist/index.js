@@ -35285,7 +35285,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4632);
 /* harmony import */ var _github_octokit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1047);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3354);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1408);
 /* harmony import */ var _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7587);
 /* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
 /* harmony import */ var _rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4700);
@@ -35307,7 +35307,7 @@ const cancellation = new _cancellation_js__WEBPACK_IMPORTED_MODULE_2__/* .Cancel
 });
 for (const signal of ['SIGINT', 'SIGTERM'])
     process.on(signal, () => cancellation.request(signal));
-const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_WORKFLOW_REF, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env;
+const { GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_WORKFLOW_REF, GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT } = process.env;
 try {
     await (0,_main_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)({
         core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
@@ -35315,6 +35315,9 @@ try {
             repository: GITHUB_REPOSITORY,
             apiUrl: GITHUB_API_URL,
             workflowRef: GITHUB_WORKFLOW_REF,
+            runUrl: GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
+                ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+                : undefined,
             runLabel: GITHUB_RUN_ID
                 ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
                 : undefined
@@ -35337,7 +35340,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3354:
+/***/ 1408:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35350,6 +35353,17 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/github/keep-alive.ts
+/**
+ * Keeps the rotation's schedule alive: GitHub disables a public repository's scheduled workflows after 60
+ * days without activity (a quiet fork is exactly that repository), and enabling the workflow through the
+ * REST API counts as activity, the way established keep-alive actions do it without dummy commits. Needs
+ * the job's token with `actions: write`.
+ */
+async function keepWorkflowAlive(octokit, repository, workflowFile) {
+    await octokit.rest.actions.enableWorkflow({ ...repository, workflow_id: workflowFile });
+}
+
 ;// CONCATENATED MODULE: ./src/github/secrets-api.ts
 /** A failed GitHub call, reduced to what the decisions need: never the response body. */
 class GitHubApiError extends Error {
@@ -35482,6 +35496,92 @@ function describeGitHubError(error) {
     if (error instanceof GitHubApiError)
         return error.status ? `GitHub answered ${error.status}: ${error.message}` : error.message;
     return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: ./src/report/redact.ts
+var redact = __nccwpck_require__(649);
+;// CONCATENATED MODULE: ./src/report/alert.ts
+
+/** Failures that wait for a person: retrying, or the next run, will not fix them. */
+const NEEDS_A_PERSON = new Set([
+    'input',
+    'preflight',
+    'terminal',
+    'store',
+    'response',
+    'unknown'
+]);
+/** Marks the one issue this action keeps, so it finds it again without relying on labels. */
+const ALERT_MARKER = '<!-- refresh-oauth-secrets:alert -->';
+/**
+ * What the alert issue should become after this run. GitHub mails a failed scheduled run only to whoever
+ * last edited its cron line, so a failure that needs a person opens one issue (or adds to the open one);
+ * the next rotation closes it. A writer token in its last days opens it too, before anything fails.
+ */
+function planAlert(report, writerTokenUrgent, runUrl) {
+    const link = runUrl ? `\n\nThe run: ${runUrl}` : '';
+    if (report.status === 'failed' && report.errorKind && NEEDS_A_PERSON.has(report.errorKind)) {
+        return {
+            action: 'open',
+            title: `OAuth token rotation needs a person (${report.errorKind})`,
+            body: (0,redact/* redact */.E$)(`${ALERT_MARKER}\n**The rotation of the OAuth secrets failed, and the next run will fail the same way.**\n\n` +
+                `${fence(report.message ?? '')}${link}\n\nThis issue closes itself on the next successful rotation.`)
+        };
+    }
+    if (writerTokenUrgent) {
+        return {
+            action: 'open',
+            title: 'OAuth token rotation needs a person (the writer token expires)',
+            body: (0,redact/* redact */.E$)(`${ALERT_MARKER}\n${fence(writerTokenUrgent)}${link}`)
+        };
+    }
+    if (report.status === 'rotated') {
+        return {
+            action: 'close',
+            comment: `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`
+        };
+    }
+    return { action: 'none' };
+}
+/** A message with recovery commands: the prose, then the commands in a block a person can copy. */
+function fence(message) {
+    const [prose = '', ...commands] = message.split('\n');
+    return commands.length ? `${prose}\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`` : prose;
+}
+/**
+ * Carries out the plan on the workflow's own repository with the job's token (`issues: write`): one open
+ * issue at most, found by its marker; a new failure is added as a comment rather than a second issue.
+ */
+async function applyAlert(octokit, repository, plan) {
+    if (plan.action === 'none')
+        return 'nothing to do';
+    const { data: open } = await octokit.rest.issues.listForRepo({
+        ...repository,
+        state: 'open',
+        per_page: 100
+    });
+    const current = open.find((issue) => !issue.pull_request && issue.body?.includes(ALERT_MARKER));
+    if (plan.action === 'close') {
+        if (!current)
+            return 'no open alert';
+        await octokit.rest.issues.createComment({
+            ...repository,
+            issue_number: current.number,
+            body: plan.comment
+        });
+        await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' });
+        return `closed #${current.number}`;
+    }
+    if (current) {
+        await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: plan.body });
+        return `updated #${current.number}`;
+    }
+    const { data: created } = await octokit.rest.issues.create({
+        ...repository,
+        title: plan.title,
+        body: plan.body
+    });
+    return `opened #${created.number}`;
 }
 
 ;// CONCATENATED MODULE: ./src/inputs/duration.ts
@@ -45100,7 +45200,10 @@ const INPUT_NAMES = [
     'writer-token-secret',
     'writer-token-warn-days',
     'check-valid-for',
-    'recovery-public-key'
+    'recovery-public-key',
+    'alert-issue',
+    'keep-alive',
+    'workflow-token'
 ];
 const DEFAULT_SECRET_NAMES = {
     accessToken: 'WIZARD_OAUTH_TOKEN',
@@ -45117,7 +45220,12 @@ const DEFAULT_MAX_ATTEMPTS = 4;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** Inputs whose values must never appear in an error message. */
-const SECRET_INPUT_NAMES = ['refresh-token', 'client-secret', 'github-token'];
+const SECRET_INPUT_NAMES = [
+    'refresh-token',
+    'client-secret',
+    'github-token',
+    'workflow-token'
+];
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 const secretName = schemas_string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
@@ -45162,6 +45270,9 @@ const schema_duration = (min, max) => {
         return ms;
     });
 };
+const flag = schemas_enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
+    .transform((value) => value.toLowerCase() === 'true')
+    .default(false);
 /**
  * The one schema every input passes through. Empty strings are treated as "not given" (a workflow
  * expression such as `${{ vars.WIZARD_ZONE }}` is empty when the variable is unset), except for
@@ -45197,9 +45308,7 @@ const inputSchema = object({
         .optional(),
     'expires-at-variable': secretName.optional(),
     'skip-if-valid-for': schema_duration('0s', '30d').optional(),
-    'dry-run': schemas_enum(['true', 'True', 'TRUE', 'false', 'False', 'FALSE'], { error: 'must be true or false' })
-        .transform((flag) => flag.toLowerCase() === 'true')
-        .default(false),
+    'dry-run': flag,
     'max-attempts': schemas_string()
         .regex(/^\d+$/, { error: 'must be a whole number from 1 to 10' })
         .transform(Number)
@@ -45226,7 +45335,10 @@ const inputSchema = object({
     })
         // One spelling for the sealed box: standard base64 with its padding.
         .transform((key) => (key.endsWith('=') ? key : `${key.replace(/-/g, '+').replace(/_/g, '/')}=`))
-        .optional()
+        .optional(),
+    'alert-issue': flag,
+    'keep-alive': flag,
+    'workflow-token': schemas_string().optional()
 })
     .transform((input) => {
     const zone = ZONES[input.zone];
@@ -45261,7 +45373,10 @@ const inputSchema = object({
         writerTokenSecret: input['writer-token-secret'],
         writerTokenWarnDays: input['writer-token-warn-days'],
         checkValidForMs: input['check-valid-for'],
-        recoveryPublicKey: input['recovery-public-key']
+        recoveryPublicKey: input['recovery-public-key'],
+        alertIssue: input['alert-issue'],
+        keepAlive: input['keep-alive'],
+        workflowToken: input['workflow-token']
     };
 })
     .superRefine((config, ctx) => {
@@ -45288,6 +45403,14 @@ const inputSchema = object({
             code: 'custom',
             path: ['check-valid-for'],
             message: 'needs the expiry to check: pass expires-at (e.g. ${{ vars.WIZARD_EXPIRES_AT }}) or expires-at-variable'
+        });
+    }
+    if ((config.alertIssue || config.keepAlive) && !config.workflowToken) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['workflow-token'],
+            message: 'is required by alert-issue and keep-alive: pass ${{ github.token }} (the default in action.yml) with ' +
+                'permissions issues: write (alert-issue) and actions: write (keep-alive)'
         });
     }
     // Two values written to one name would silently overwrite each other (the refresh token, say).
@@ -45755,8 +45878,6 @@ async function writeJobSummary(summary, builder) {
     await builder.write();
 }
 
-// EXTERNAL MODULE: ./src/report/redact.ts
-var redact = __nccwpck_require__(649);
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 
@@ -46335,6 +46456,8 @@ function rollbackNote(rollback) {
 
 
 
+
+
 const USER_AGENT = 'refresh-oauth-secrets';
 /** Every input as `getInput` gives it (trimmed, '' when not set), with the run's context as the fallback. */
 function readInputs(core, context) {
@@ -46369,6 +46492,7 @@ async function run(deps) {
     try {
         const parsed = parseInputs(inputs, { workflowRef: deps.context.workflowRef });
         config = parsed;
+        state.config = parsed;
         if (inputs.zone === '' && !config.explicitTokenUrl) {
             // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
             log.warning(`The zone input is empty (an unset variable?), so this run uses zone ${config.zone}. Set it to ` +
@@ -46609,7 +46733,46 @@ async function finish(deps, state, done, accessToken) {
     if (report.status === 'failed' || report.status === 'cancelled') {
         core.setFailed(`[${report.errorKind}] ${report.message}`);
     }
+    if (state.config)
+        await tellPeople(deps, state.config, report, state);
     return report;
+}
+/**
+ * The alert issue and the schedule's keep-alive, with the job's own token: both best effort, after the
+ * report, so neither can change what the run did or how it ended; a failure is a warning.
+ */
+async function tellPeople(deps, config, report, state) {
+    if (!config.workflowToken || (!config.alertIssue && !config.keepAlive))
+        return;
+    const home = config.workflow?.repository ?? deps.context.repository ?? config.target.repository;
+    const [owner = '', repo = ''] = home.split('/');
+    const octokit = deps.createOctokit({
+        token: config.workflowToken,
+        baseUrl: deps.context.apiUrl || config.githubApiUrl,
+        userAgent: USER_AGENT,
+        maxAttempts: config.maxAttempts,
+        retryDelayMs: config.retryDelayMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+        maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+        debug: (message) => deps.core.debug((0,redact/* redact */.E$)(message)),
+        warning: deps.core.warning,
+        now: deps.now
+    });
+    const tasks = [];
+    if (config.alertIssue) {
+        const plan = planAlert(report, state.urgent, deps.context.runUrl);
+        tasks.push(applyAlert(octokit, { owner, repo }, plan).then((done) => deps.core.info(`Alert issue: ${done}.`), (error) => deps.core.warning(`Could not update the alert issue on ${home} (${describeGitHubError(toGitHubApiError(error))}): give ` +
+            'the job `permissions: issues: write`.')));
+    }
+    if (config.keepAlive) {
+        const file = config.workflow?.file;
+        tasks.push(file
+            ? keepWorkflowAlive(octokit, { owner, repo }, file).then(() => deps.core.debug(`Keep-alive: enabled ${file} on ${home}.`), (error) => deps.core.warning(`Could not keep the schedule of ${file} alive (${describeGitHubError(toGitHubApiError(error))}): give ` +
+                'the job `permissions: actions: write`. Without it GitHub disables the schedule after 60 days ' +
+                'without activity in a public repository.'))
+            : Promise.resolve(deps.core.warning('keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF).')));
+    }
+    await Promise.all(tasks);
 }
 /** Says, once per run, when the writer token expires soon: a warning within the input's days, an error in the last three. */
 function noteWriterTokenExpiry(state, config, now, log) {
@@ -46621,6 +46784,8 @@ function noteWriterTokenExpiry(state, config, now, log) {
         return;
     log[notice.level](notice.message);
     state.warnings.push(notice.message);
+    if (notice.level === 'error')
+        state.urgent = notice.message;
 }
 /**
  * When the new refresh token may never be stored (its write failed for good, or the run is about to be
