@@ -93,8 +93,8 @@ describe('a missed or late run', () => {
       'expires-at': expired
     })
     expect(report.status).toBe('rotated')
-    const warning = seen.lines.find((line) => line.startsWith('warning: The stored access token expired at'))
-    expect(warning).toMatch(/, 25m( \d+s)? ago: the run before this one was missed or late/)
+    const warning = seen.lines.find((line) => line.startsWith('warning: The stored expiry'))
+    expect(warning).toMatch(/passed 25m( \d+s)? ago: the run before this one was missed or late/)
     expect(seen.summary).toContain('was missed or late')
   })
 

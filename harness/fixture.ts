@@ -5,11 +5,14 @@ import {
   type GitHubTarget
 } from './github-server.js'
 import { startOAuthServer, type OAuthServer, type OAuthServerOptions } from './oauth-server.js'
-import { runAction, type ActionRun } from './run-action.js'
+import { runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 
 export const REPOSITORY = 'octo/widgets'
 export const ENVIRONMENT = 'production'
 export const PAT = 'github_pat_11TESTONLY0000000000000000000000000000000000000000000000000000000000'
+
+/** How a fixture launches the bundle: under which Node, with which extra environment, signalled when. */
+export type RunOptions = Pick<RunActionOptions, 'node' | 'env' | 'signals' | 'onSpawn'>
 
 export interface Fixture {
   oauth: OAuthServer
@@ -19,10 +22,7 @@ export interface Fixture {
   initialRefreshToken: string
   /** Inputs a workflow would pass: the stored refresh token, the local endpoint and client, the PAT. */
   inputs(overrides?: Record<string, string>): Record<string, string>
-  run(
-    overrides?: Record<string, string>,
-    options?: { node?: string; env?: Record<string, string> }
-  ): Promise<ActionRun>
+  run(overrides?: Record<string, string>, options?: RunOptions): Promise<ActionRun>
   close(): Promise<void>
 }
 
@@ -66,8 +66,8 @@ export async function startFixture(
     inputs,
     run: (overrides, runOptions = {}) =>
       runAction({
+        ...runOptions,
         inputs: inputs(overrides),
-        node: runOptions.node,
         env: { GITHUB_REPOSITORY: REPOSITORY, GITHUB_API_URL: github.url, ...runOptions.env }
       }),
     close: async () => {

@@ -20,10 +20,14 @@ export type GitHubFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'reset' } // destroy socket, nothing applied
   | { kind: 'hang' } // never answer; must not keep close() from finishing
-/** `path` is matched against the path without the `/api/v3` prefix and without the query. */
+/**
+ * `path` is matched against the path without the `/api/v3` prefix and without the query; `body` against the
+ * raw request body (e.g. `/"name":"WIZARD_EXPIRES_AT"/` tells the expiry variable's create from the lock's).
+ */
 export interface FaultMatch {
   method?: string
   path?: RegExp
+  body?: RegExp
 }
 /**
  * One request as the stand-in saw it. `path` is the path as sent (still URL-encoded) without the `/api/v3`
@@ -56,6 +60,8 @@ export interface GitHubServer {
     access?: {
       repositories?: string[] | '*'
       canWriteSecrets?: boolean
+      /** Defaults to canWriteSecrets: a token that can write secrets but not variables, or the other way round. */
+      canWriteVariables?: boolean
       expired?: boolean
       /**
        * When the token expires: answers to it then carry `github-authentication-token-expiration`, as GitHub's
@@ -79,6 +85,8 @@ export interface GitHubServer {
    * `after` matching requests (default 0) pass untouched: "the first write lands, every later one fails".
    */
   injectFault(match: FaultMatch, fault: GitHubFault, times?: number, after?: number): void
+  /** Drops every fault not yet used up: GitHub works again. */
+  clearFaults(): void
   /** Every request, in arrival order. */
   requests: RequestRecord[]
   close(): Promise<void>
@@ -120,6 +128,7 @@ interface Repository {
 interface Access {
   repositories: Set<string> | '*'
   canWriteSecrets: boolean
+  canWriteVariables: boolean
   expired: boolean
   expiresAt?: Date
 }
@@ -197,11 +206,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (!repository || !visible) throw notFound()
 
     const write = (docs: string) => {
-      if (!access.canWriteSecrets) {
+      const variable = docs.startsWith(VARIABLES_DOCS)
+      if (!(variable ? access.canWriteVariables : access.canWriteSecrets)) {
         throw new HttpError(403, 'Resource not accessible by personal access token', docs, {
-          'x-accepted-github-permissions': docs.startsWith(VARIABLES_DOCS)
-            ? 'actions_variables=write'
-            : 'secrets=write'
+          'x-accepted-github-permissions': variable ? 'actions_variables=write' : 'secrets=write'
         })
       }
     }
@@ -365,7 +373,6 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (record.endedAt === 0) record.endedAt = Date.now()
     }
     res.on('close', ended)
-    const fault = takeFault(method, path)
 
     let rawBody: string
     try {
@@ -374,6 +381,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       ended()
       return
     }
+    const fault = takeFault(method, path, rawBody)
     if (latencyMs > 0) await sleep(latencyMs)
     if (closed) return
 
@@ -451,12 +459,16 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     res.end(payload)
   }
 
-  function takeFault(method: string, path: string): GitHubFault | undefined {
+  function takeFault(method: string, path: string, body: string): GitHubFault | undefined {
     const index = faults.findIndex(({ match }) => {
       if (match.method !== undefined && match.method.toUpperCase() !== method) return false
-      if (match.path) {
-        match.path.lastIndex = 0
-        if (!match.path.test(path)) return false
+      for (const [pattern, text] of [
+        [match.path, path],
+        [match.body, body]
+      ] as const) {
+        if (!pattern) continue
+        pattern.lastIndex = 0
+        if (!pattern.test(text)) return false
       }
       return true
     })
@@ -515,6 +527,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       tokens.set(token, {
         repositories: list === '*' ? '*' : new Set(list.map((repository) => repository.toLowerCase())),
         canWriteSecrets: access.canWriteSecrets ?? true,
+        canWriteVariables: access.canWriteVariables ?? access.canWriteSecrets ?? true,
         expired: access.expired ?? false,
         expiresAt: access.expiresAt
       })
@@ -554,6 +567,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       let key = newKeyPair()
       while (key.keyId === store.key.keyId) key = newKeyPair()
       store.key = key
+    },
+
+    clearFaults() {
+      faults.length = 0
     },
 
     injectFault(match, fault, times = 1, after = 0) {

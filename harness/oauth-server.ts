@@ -25,6 +25,12 @@ export type OAuthFault =
   | { kind: 'slow-answer'; delayMs: number }
   | { kind: 'transform'; transform: (json: Record<string, unknown>) => Record<string, unknown> }
 
+export interface TokenRequestRecord {
+  startedAt: number
+  endedAt: number
+  status: number
+}
+
 export interface OAuthServerOptions {
   accessTokenTtlSeconds?: number
   refreshTokenTtlSeconds?: number
@@ -47,7 +53,18 @@ export interface OAuthServer {
   isAccessTokenLive(token: string): Promise<boolean>
   accessTokenExpiresIn(token: string): Promise<number | undefined>
   injectFault(fault: OAuthFault, times?: number): void
+  /**
+   * Runs (and is awaited) as each token request arrives, before any fault: to change the world at the moment
+   * the grant is sent, e.g. rotate GitHub's key while the grant is out.
+   */
+  onTokenRequest(listener: () => void | Promise<void>): void
   readonly tokenRequests: number
+  /**
+   * Each token request as the server saw it, in arrival order: when its body had arrived and when its answer
+   * was sent or its connection ended (epoch ms; `endedAt` 0 while it is still open), and the status (0 when
+   * no answer was sent).
+   */
+  readonly tokenRequestLog: readonly TokenRequestRecord[]
   readonly grantsReachedProvider: number
   close(): Promise<void>
 }
@@ -173,6 +190,8 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   inner.on('request', provider.callback())
 
   const faults: OAuthFault[] = []
+  const listeners: (() => void | Promise<void>)[] = []
+  const tokenRequestLog: TokenRequestRecord[] = []
   let tokenRequests = 0
   let grantsReachedProvider = 0
 
@@ -182,8 +201,17 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   })
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readAll(req)
-    if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     const isToken = new URL(req.url ?? '/', url).pathname === TOKEN_PATH
+    if (isToken) {
+      const record: TokenRequestRecord = { startedAt: Date.now(), endedAt: 0, status: 0 }
+      tokenRequestLog.push(record)
+      res.on('close', () => {
+        record.endedAt = Date.now()
+        if (res.headersSent) record.status = res.statusCode
+      })
+    }
+    if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs))
+    if (isToken) for (const listener of listeners) await listener()
     const fault = isToken ? faults.shift() : undefined
     if (isToken) tokenRequests++
     switch (fault?.kind) {
@@ -261,8 +289,14 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     injectFault(fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push(fault)
     },
+    onTokenRequest(listener) {
+      listeners.push(listener)
+    },
     get tokenRequests() {
       return tokenRequests
+    },
+    get tokenRequestLog() {
+      return tokenRequestLog
     },
     get grantsReachedProvider() {
       return grantsReachedProvider

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -45,6 +45,43 @@ export interface ActionRun {
   /** Values the action asked the runner to mask (`::add-mask::`). */
   masked: string[]
   durationMs: number
+  /** The signal that ended the process (a SIGKILL, or a signal it had no handler for yet), else null. */
+  signal: NodeJS.Signals | null
+  /** When the process was spawned (epoch ms, the servers' clock). */
+  spawnedAt: number
+  /** The signals actually sent (a planned one is skipped once the process has ended), with when (epoch ms). */
+  signalsSent: SentSignal[]
+}
+
+/** A signal to send the running action, `afterMs` after it was spawned, as the runner does to cancel a step. */
+export interface PlannedSignal {
+  afterMs: number
+  signal: NodeJS.Signals
+}
+
+export interface SentSignal {
+  signal: NodeJS.Signals
+  at: number
+}
+
+/** The runner's delays when a step is cancelled: SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that. */
+export const RUNNER_SIGTERM_AFTER_MS = 7500
+export const RUNNER_SIGKILL_AFTER_MS = 2500
+
+/**
+ * The signals the runner sends when a step is cancelled `afterMs` after it started. `delays` shortens the
+ * runner's gaps for a test that wants to see the later signals without waiting ten seconds.
+ */
+export function runnerCancel(
+  afterMs: number,
+  delays: { sigtermMs?: number; sigkillMs?: number } = {}
+): PlannedSignal[] {
+  const sigterm = afterMs + (delays.sigtermMs ?? RUNNER_SIGTERM_AFTER_MS)
+  return [
+    { afterMs, signal: 'SIGINT' },
+    { afterMs: sigterm, signal: 'SIGTERM' },
+    { afterMs: sigterm + (delays.sigkillMs ?? RUNNER_SIGKILL_AFTER_MS), signal: 'SIGKILL' }
+  ]
 }
 
 export interface RunActionOptions {
@@ -55,6 +92,10 @@ export interface RunActionOptions {
   /** The Node binary to run the bundle with; defaults to the one running this process. */
   node?: string
   entry?: string
+  /** Signals to send while it runs (e.g. `runnerCancel(300)`); each only while the process is still alive. */
+  signals?: PlannedSignal[]
+  /** Called once the process is spawned: to signal it at a moment the test chooses. */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 /** Runs the bundle as a child process, the way the Actions runner runs a `node24` action. */
@@ -79,43 +120,90 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     env[`INPUT_${name.toUpperCase()}`] = value
   }
 
-  const { exitCode, stdout, stderr, durationMs } = await spawnCollected(
+  const { exitCode, signal, stdout, stderr, durationMs, spawnedAt, signalsSent } = await spawnCollected(
     options.node ?? process.execPath,
     [options.entry ?? ACTION_ENTRY],
-    { env, cwd: dir }
+    { env, cwd: dir, signals: options.signals, onSpawn: options.onSpawn }
   )
   const outputs = parseCommandFile(await readFile(outputFile, 'utf8'))
   const summary = await readFile(summaryFile, 'utf8')
   await rm(dir, { recursive: true, force: true })
   const masked = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1] ?? '')
-  return { exitCode, stdout, stderr, outputs, summary, masked, durationMs }
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs,
+    summary,
+    masked,
+    durationMs,
+    signal,
+    spawnedAt,
+    signalsSent
+  }
 }
 
 export interface Collected {
   exitCode: number | null
+  /** The signal that ended the process, or null when it exited by itself. */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
   /** From spawn to the process closing its streams. */
   durationMs: number
+  /** Epoch ms at spawn. */
+  spawnedAt: number
+  signalsSent: SentSignal[]
 }
 
-/** Runs a process to its end, collecting its output and timing it from spawn to close. */
+/**
+ * Runs a process to its end, collecting its output and timing it from spawn to close. Planned signals are
+ * sent at their moments while the process is alive; the ones still pending when it ends are dropped.
+ */
 export async function spawnCollected(
   command: string,
   argv: string[],
-  options: { env: Record<string, string>; cwd: string }
+  options: {
+    env: Record<string, string>
+    cwd: string
+    signals?: PlannedSignal[]
+    onSpawn?: (child: ChildProcess) => void
+  }
 ): Promise<Collected> {
   const started = performance.now()
-  const child = spawn(command, argv, options)
+  const spawnedAt = Date.now()
+  const child = spawn(command, argv, { env: options.env, cwd: options.cwd })
+  const alive = () => child.exitCode === null && child.signalCode === null
+  const signalsSent: SentSignal[] = []
+  const timers = (options.signals ?? []).map(({ afterMs, signal }) =>
+    setTimeout(() => {
+      if (alive() && child.kill(signal)) signalsSent.push({ signal, at: Date.now() })
+    }, afterMs)
+  )
+  options.onSpawn?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', resolve)
-  })
-  return { exitCode, stdout, stderr, durationMs: performance.now() - started }
+  try {
+    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+      (resolve, reject) => {
+        child.on('error', reject)
+        child.on('close', (code, signal) => resolve([code, signal]))
+      }
+    )
+    return {
+      exitCode,
+      signal,
+      stdout,
+      stderr,
+      durationMs: performance.now() - started,
+      spawnedAt,
+      signalsSent
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer)
+  }
 }
 
 /** Reads a GITHUB_OUTPUT file: `name<<DELIMITER`, value lines, `DELIMITER` (or the one-line `name=value`). */

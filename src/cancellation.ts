@@ -18,6 +18,7 @@ export class Cancellation {
   phase: Phase = 'before-grant'
   private cleanup: () => Promise<void> = async () => undefined
   private lastWords: () => Promise<void> = async () => undefined
+  private spoke = false
 
   constructor(
     private readonly warning: (message: string) => void,
@@ -57,7 +58,11 @@ export class Cancellation {
             'refresh token, before stopping.'
         : `${signal} received: the new refresh token is stored; finishing the last writes.`
     )
-    if (this.phase === 'grant-sent' && !first) void this.lastWords().catch(() => undefined)
+    // SIGTERM is the last signal before SIGKILL (and the only one some orchestrators send).
+    if (this.phase === 'grant-sent' && (signal === 'SIGTERM' || !first) && !this.spoke) {
+      this.spoke = true
+      void this.lastWords().catch(() => undefined)
+    }
   }
 
   /**

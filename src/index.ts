@@ -6,12 +6,18 @@ import { createOctokit } from './github/octokit.js'
 import { run } from './main.js'
 import { createTokenPoster } from './oauth/post-token.js'
 import { proxyCredentials } from './report/redact.js'
+import { outputsFor, type RunReport } from './report/report.js'
 import { createSodiumSealer } from './rotation/sealed-box.js'
-
-for (const credential of proxyCredentials(process.env)) core.setSecret(credential)
 
 // The runner cancels with SIGINT, then SIGTERM; a handler keeps Node from dying mid-write.
 const cancellation = new Cancellation(core.warning, (message) => {
+  const report: RunReport = {
+    status: 'cancelled',
+    errorKind: 'cancelled',
+    written: [],
+    refreshTokenRotated: false
+  }
+  for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
   core.setFailed(`[cancelled] ${message}`)
   process.exit(1)
 })
@@ -28,6 +34,7 @@ const {
 } = process.env
 
 try {
+  for (const credential of proxyCredentials(process.env)) core.setSecret(credential)
   await run({
     core,
     context: {

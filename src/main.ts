@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ActionError } from './errors.js'
 import { Cancellation } from './cancellation.js'
 import { keepWorkflowAlive } from './github/keep-alive.js'
@@ -12,16 +14,24 @@ import { formatDuration } from './inputs/duration.js'
 import { parseTokenExpiration, writerTokenNotice } from './github/token-expiry.js'
 import type { Octokit, OctokitOptions } from './github/octokit.js'
 import { ZONES } from './inputs/zones.js'
-import { INPUT_NAMES, parseInputs, SECRET_INPUT_NAMES, type Config, type RawInputs } from './inputs/schema.js'
+import {
+  describeTarget,
+  INPUT_NAMES,
+  parseInputs,
+  SECRET_INPUT_NAMES,
+  type Config,
+  type RawInputs
+} from './inputs/schema.js'
 import { MAX_RETRY_DELAY_MS, type RetryPolicy } from './oauth/backoff.js'
-import { exchange, UnusableGrantResponse, type Exchanged } from './oauth/exchange.js'
+import { EXCHANGE_WINDOWS, exchange, UnusableGrantResponse, type Exchanged } from './oauth/exchange.js'
 import type { PostToken, TokenPosterOptions } from './oauth/post-token.js'
 import { writeJobSummary, type SummaryBuilder } from './report/job-summary.js'
+import { rebootstrapAdvice } from './report/advice.js'
 import { redact } from './report/redact.js'
 import { outputsFor, summaryFor, type RunReport } from './report/report.js'
 import type { Expiry } from './oauth/expiry.js'
 import { decide } from './rotation/guard.js'
-import { releaseLock } from './rotation/lock.js'
+import { leaveSpent, releaseLock, type Acquired } from './rotation/lock.js'
 import { planSalvage, planWrites } from './rotation/plan.js'
 import { preflight } from './rotation/preflight.js'
 import type { Sealer } from './rotation/sealed-box.js'
@@ -70,8 +80,14 @@ export function readInputs(core: Pick<ActionCore, 'getInput'>, context: Dependen
   return inputs
 }
 
-/** How long a lock is held at most, beyond the longest the grant and the refresh-token write may take. */
-const LOCK_MARGIN_MS = 5 * 60_000
+/** Beyond the grant and the refresh-token write: the preflight and the last writes, with room to spare. */
+const LOCK_MARGIN_MS = 15 * 60_000
+
+/** How long a lock is held at most: longer than any run can take, so it never lapses under a live run. */
+export function lockHoldMs(config: Pick<Config, 'requestTimeoutMs' | 'refreshTokenWriteTimeoutMs'>): number {
+  const exchange = EXCHANGE_WINDOWS * ANSWER_WAIT_FACTOR * config.requestTimeoutMs
+  return exchange + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS
+}
 /** The grant's answer is awaited this many times request-timeout before the outcome is called unknown. */
 export const ANSWER_WAIT_FACTOR = 10
 
@@ -130,32 +146,62 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     const api = connect()
     deps.sealer.warmUp()
     const answerTimeoutMs = ANSWER_WAIT_FACTOR * config.requestTimeoutMs
+    let acquiring: Promise<Acquired | undefined> = Promise.resolve(undefined)
+    // A cancel during the preflight gives back a lock this run took, even while its create is still out.
+    cancellation.onStopBeforeGrant(async () => {
+      const lock = await Promise.race([acquiring, sleep(1500).then(() => undefined)])
+      if (lock?.acquired) await releaseLock(api, lock, deps.now())
+    })
     const checked = await preflight(api, config, deps.sealer, {
       holder: deps.context.runLabel ?? 'a local run',
-      lockHoldMs: answerTimeoutMs + config.refreshTokenWriteTimeoutMs + LOCK_MARGIN_MS,
-      now: deps.now
+      nonce: randomUUID(),
+      lockHoldMs: lockHoldMs(config),
+      now: deps.now,
+      onLockAttempt: (attempt) => (acquiring = attempt)
     })
     noteWriterTokenExpiry(state, parsed, deps.now(), log)
     if (checked.lock?.acquired) {
       const lock = checked.lock
-      let released: Promise<void> | undefined
+      let done: Promise<void> | undefined
+      const unlessFailed = (what: string) => (error: unknown) =>
+        log.warning(
+          `Could not ${what} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`
+        )
       state.giveBackLock = () =>
-        (released ??= releaseLock(api, lock, deps.now()).then(
+        (done ??= releaseLock(api, lock, deps.now()).then(
           () => undefined,
-          (error: unknown) =>
-            log.warning(
-              `Could not give back the lock ${lock.name} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`
-            )
+          unlessFailed(`give back the lock ${lock.name}`)
         ))
-      cancellation.onStopBeforeGrant(state.giveBackLock)
+      state.leaveLockSpent = () =>
+        (done ??= leaveSpent(api, lock, config?.refreshToken ?? '', deps.now()).then(
+          () =>
+            log.warning(
+              `The lock ${lock.name} stays, marked with this spent refresh token: the runs after this one fail instead ` +
+                'of presenting it (which would revoke the family), until a new refresh token is stored.'
+            ),
+          unlessFailed(`mark the lock ${lock.name}`)
+        ))
       if (lock.tookOverFrom) {
         log.warning(
-          `The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has passed: ` +
-            'that run ended without giving it back (killed, most likely). This run took it over.'
+          lock.tookOverFrom.spent
+            ? `The lock ${lock.name} was left by ${lock.tookOverFrom.holder} over a refresh token it spent and could not ` +
+                'replace; this run holds another token (a new one was stored), so it took the lock over.'
+            : `The lock ${lock.name} was held by ${lock.tookOverFrom.holder} until ${lock.tookOverFrom.until}, which has ` +
+                'passed: that run ended without giving it back (killed, most likely). This run took it over.'
         )
       }
     }
     const current = storedExpiry(checked.expiresAtNow?.value || config.expiresAtSeen, deps.now())
+    if (checked.lock && !checked.lock.acquired && checked.lock.spentHere) {
+      throw new ActionError(
+        'store',
+        `The refresh token this job holds was spent by ${checked.lock.heldBy?.holder ?? 'an earlier run'}, whose new ` +
+          'refresh token could not be stored. Presenting it again would revoke the whole family (and with it a token ' +
+          'you may still recover), so it was not presented. Store a new refresh token (the recovery line that run ' +
+          `printed, or a new sign-in); the next run then takes the lock ${checked.lock.name} over by itself.\n` +
+          rebootstrapAdvice(parsed)
+      )
+    }
     if (checked.lock && !checked.lock.acquired) {
       const holder = checked.lock.heldBy
       const reason =
@@ -213,10 +259,10 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     if (current && current.expiresAt.getTime() <= deps.now().getTime()) {
       const dead = formatDuration(Math.round((deps.now().getTime() - current.expiresAt.getTime()) / 1000))
       const missed =
-        `The stored access token expired at ${current.expiresAt.toISOString()}, ${dead} ago: the run before this ` +
-        'one was missed or late (GitHub delays or drops scheduled runs when busy), and jobs that used the token in ' +
-        'that window failed. Rotating now. A schedule every 30 minutes with skip-if-valid-for: 35m survives one ' +
-        'dropped run (see the README).'
+        `The stored expiry, ${current.expiresAt.toISOString()}, passed ${dead} ago: the run before this one was ` +
+        'missed or late (GitHub delays or drops scheduled runs when busy), and jobs that used the token in that ' +
+        'window failed; or that run failed part way and pointed the expiry at its rotation time. Rotating now. A ' +
+        'schedule every 30 minutes with skip-if-valid-for: 35m survives one dropped run (see the README).'
       log.warning(missed)
       state.warnings.push(missed)
     }
@@ -238,6 +284,14 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     let rotatedAt = deps.now()
     let pendingRefreshToken: string | undefined
     cancellation.onLastChance(() => sealForRecovery(deps, parsed, pendingRefreshToken, state, log))
+    // The old token is spent and the new one could not be stored: hand the new one to its owner (when a
+    // recovery key was given), and leave the lock over the spent one so no later run presents it.
+    const refreshTokenLost = async () => {
+      await sealForRecovery(deps, parsed, pendingRefreshToken, state, log).catch((error: unknown) =>
+        log.warning(`Could not seal the new refresh token for recovery: ${String(error)}`)
+      )
+      if (state.leaveLockSpent) state.giveBackLock = state.leaveLockSpent
+    }
     try {
       exchanged = await exchange(config, {
         postToken: deps.createTokenPoster({
@@ -257,6 +311,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         warn: log.warning,
         debug: log.debug,
         policy,
+        answerTimeoutMs,
         beforeSend: (mayHaveReachedServer) => {
           cancellation.beforeSend(mayHaveReachedServer)
           rotatedAt = deps.now()
@@ -270,7 +325,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
         const salvage = planSalvage(config.secretNames, error.salvagedRefreshToken, variable, rotatedAt)
         await storeSecrets(salvage, storing(rotatedAt), written, refreshTokenStored).catch(
           async (failure: unknown) => {
-            await sealForRecovery(deps, parsed, pendingRefreshToken, state, log)
+            await refreshTokenLost()
             throw failure
           }
         )
@@ -284,8 +339,8 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       written,
       refreshTokenStored
     ).catch(async (failure: unknown) => {
-      if (!written.some((write) => write.what === 'refresh token')) {
-        await sealForRecovery(deps, parsed, pendingRefreshToken, state, log)
+      if (exchanged?.tokens.refresh_token && !written.some((write) => write.what === 'refresh token')) {
+        await refreshTokenLost()
       }
       throw failure
     })
@@ -360,6 +415,8 @@ function storedExpiry(text: string, now: Date): Expiry | undefined {
 interface RunState {
   /** Gives back the lock, once, if this run holds it; never rejects. */
   giveBackLock: () => Promise<void>
+  /** Instead of giving it back: leaves the lock over the refresh token this run spent and could not replace. */
+  leaveLockSpent?: () => Promise<void>
   /** Things a person should know even when the run succeeds. */
   warnings: string[]
   /** GitHub's `github-authentication-token-expiration`, as the last answer carried it. */
@@ -383,9 +440,16 @@ async function finish(
     warnings: state.warnings,
     writerTokenExpiresAt: parseTokenExpiration(state.tokenExpiration)
   }
-  // Already masked when the response was parsed; the output only carries it to later steps.
-  if (accessToken) core.setOutput('access-token', accessToken)
-  for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
+  // finish() must not throw: the run's outcome is decided, and a second report would contradict it.
+  const unless = (what: string) => (error: unknown) =>
+    core.warning(`Could not ${what}: ${error instanceof Error ? error.message : String(error)}`)
+  try {
+    // Already masked when the response was parsed; the output only carries it to later steps.
+    if (accessToken) core.setOutput('access-token', accessToken)
+    for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
+  } catch (error) {
+    unless('set the outputs')(error)
+  }
   if (report.status === 'rotated') {
     core.info(
       `Rotated ${report.written.map((w) => w.name).join(', ')}; the new access token expires at ${report.expiry?.expiresAt.toISOString()}.`
@@ -393,15 +457,11 @@ async function finish(
   } else if (report.status === 'dry-run' && report.message) {
     core.info(report.message)
   }
-  try {
-    await writeJobSummary(summaryFor(report), core.summary)
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${error instanceof Error ? error.message : String(error)}`)
-  }
+  await writeJobSummary(summaryFor(report), core.summary).catch(unless('write the job summary'))
   if (report.status === 'failed' || report.status === 'cancelled') {
     core.setFailed(`[${report.errorKind}] ${report.message}`)
   }
-  if (state.config) await tellPeople(deps, state.config, report, state)
+  if (state.config) await tellPeople(deps, state.config, report, state).catch(unless('tell people'))
   return report
 }
 
@@ -432,7 +492,8 @@ async function tellPeople(
   })
   const tasks: Promise<void>[] = []
   if (config.alertIssue) {
-    const plan = planAlert(report, state.urgent, deps.context.runUrl)
+    const target = `${describeTarget(config.target)} ${config.secretNames.refreshToken}`
+    const plan = planAlert(report, target, state.urgent, deps.context.runUrl)
     tasks.push(
       applyAlert(octokit, { owner, repo }, plan).then(
         (done) => deps.core.info(`Alert issue: ${done}.`),

@@ -252,6 +252,22 @@ describe('authentication and access', () => {
     expect((await failure(putRepoSecret(scoped, 'S', 'x'))).status).toBe(404)
   })
 
+  it('tells the secrets permission from the variables one', async () => {
+    server.addToken('secrets-only', { canWriteVariables: false })
+    server.addToken('variables-only', { canWriteSecrets: false, canWriteVariables: true })
+    const secretsOnly = getOctokit('secrets-only', { baseUrl: server.url })
+    const variablesOnly = getOctokit('variables-only', { baseUrl: server.url })
+    const createVariable = (client: ReturnType<typeof getOctokit>, name: string) =>
+      client.request('POST /repos/{owner}/{repo}/actions/variables', { owner, repo, name, value: '1' })
+
+    expect((await putRepoSecret(secretsOnly, 'S', 'x')).status).toBe(201)
+    expect(await failure(createVariable(secretsOnly, 'V'))).toMatchObject({ status: 403 })
+    expect(await failure(putRepoSecret(variablesOnly, 'T', 'x'))).toMatchObject({ status: 403 })
+    expect((await createVariable(variablesOnly, 'W')).status).toBe(201)
+    expect(server.secrets(target)).toEqual({ S: 'x' })
+    expect(server.variables(REPOSITORY)).toEqual({ W: '1' })
+  })
+
   it('403s writes by a token that can only read secrets, and stores nothing', async () => {
     server.addToken('read-only', { canWriteSecrets: false })
     const readOnly = getOctokit('read-only', { baseUrl: server.url })
@@ -369,6 +385,25 @@ describe('faults, latency and records', () => {
       'PUT /repos/octo/widgets/actions/secrets/S 201'
     ])
     for (const record of server.requests) expect(record.endedAt).toBeGreaterThanOrEqual(record.startedAt)
+  })
+
+  it('matches a fault on the request body too: two creates on one route told apart', async () => {
+    server.injectFault(
+      { method: 'POST', path: /\/actions\/variables$/, body: /"name":"MARKER"/ },
+      { kind: 'status', status: 500 }
+    )
+    const create = (name: string) =>
+      octokit.request('POST /repos/{owner}/{repo}/actions/variables', {
+        owner,
+        repo,
+        name,
+        value: 'v',
+        request: { retries: 0 }
+      })
+    expect((await create('LOCK')).status).toBe(201)
+    expect((await failure(create('MARKER'))).status).toBe(500)
+    expect((await create('MARKER')).status).toBe(201)
+    expect(server.requests.map((r) => r.status)).toEqual([201, 500, 201])
   })
 
   it('resets the connection of a faulted PUT without applying it (status 0)', async () => {

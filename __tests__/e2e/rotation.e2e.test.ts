@@ -49,9 +49,15 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
       'access-token': access,
       'expires-at': stored.WIZARD_EXPIRES_AT,
       'refresh-token-rotated': 'true',
-      'secrets-written': 'WIZARD_REFRESH_TOKEN,WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT',
       'error-kind': ''
     })
+    // The refresh token first; the access token and the expiry go out together after it, so they are listed
+    // in the order GitHub answered them.
+    const [first, ...rest] = (result.outputs['secrets-written'] ?? '').split(',')
+    expect(first).toBe('WIZARD_REFRESH_TOKEN')
+    expect(rest.sort()).toEqual(['WIZARD_EXPIRES_AT', 'WIZARD_OAUTH_TOKEN'])
+    // The lock was taken and given back.
+    expect(fx().github.variables(fx().repo.repository)).toEqual({})
     expect(Number(result.outputs['expires-in'])).toBe(3600)
     // Every new value was masked, and none reached the log, the summary or another output.
     expect(result.masked).toEqual(expect.arrayContaining([before, PAT, refresh, access]))
@@ -61,16 +67,33 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
   })
 
   it('proves it can write before the grant, then writes the refresh token first and the rest after it', async () => {
-    await run()
-    const puts = fx()
-      .github.requests.filter((r) => r.method === 'PUT')
-      .map((r) => r.path.split('/').pop())
-    // The first run finds no check secret to delete, so a sealed write proves the PAT before the grant.
-    expect(puts.slice(0, 2)).toEqual(['WIZARD_WRITE_CHECK', 'WIZARD_REFRESH_TOKEN'])
-    expect(puts.slice(2).sort()).toEqual(['WIZARD_EXPIRES_AT', 'WIZARD_OAUTH_TOKEN'])
-    expect(fx().github.secrets(fx().repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
-    // One public-key read serves the preflight and every seal.
-    expect(fx().github.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
+    for (let round = 0; round < 2; round++) {
+      const seen = fx().github.requests.length
+      const grants = fx().oauth.tokenRequestLog.length
+      expect((await run()).exitCode).toBe(0)
+      const requests = fx().github.requests.slice(seen)
+      const puts = requests.filter((r) => r.method === 'PUT')
+      // Every run, the first one and the next (the check secret exists then): a value sealed with the key the
+      // run uses is written and accepted before the grant; nothing is deleted and put back.
+      expect(puts.map((r) => r.path.split('/').pop()).slice(0, 2)).toEqual([
+        'WIZARD_WRITE_CHECK',
+        'WIZARD_REFRESH_TOKEN'
+      ])
+      expect(puts[0]?.status).toBe(round === 0 ? 201 : 204)
+      expect(puts[0]?.endedAt).toBeLessThanOrEqual(fx().oauth.tokenRequestLog[grants]?.startedAt ?? 0)
+      expect(
+        puts
+          .slice(2)
+          .map((r) => r.path.split('/').pop())
+          .sort()
+      ).toEqual(['WIZARD_EXPIRES_AT', 'WIZARD_OAUTH_TOKEN'])
+      expect(requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop())).toEqual([
+        'WIZARD_ROTATION_LOCK'
+      ])
+      // One public-key read serves the preflight and every seal.
+      expect(requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
+      expect(fx().github.secrets(fx().repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
+    }
   })
 
   it('rotates again on the next run with the token the last run stored (the hourly chain)', async () => {
@@ -139,7 +162,7 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     const stored = fx().github.secrets(fx().repo)
     expect(stored.WIZARD_EXPIRES_AT).toBeUndefined()
     expect(await fx().oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
-    expect(result.stdout).toMatch(/no expires_in .* the expiry was not written rather than guessed/)
+    expect(result.stdout).toMatch(/no usable expires_in .* the expiry was not written rather than guessed/)
   })
 
   it('refuses bad input before any network call', async () => {
@@ -152,7 +175,8 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
   })
 
   it('stops before spending the refresh token when the PAT can read the key but not write secrets', async () => {
-    fx().github.addToken('read-only-pat', { canWriteSecrets: false })
+    // It can take the lock (variables), so it is the sealed write check that stops it.
+    fx().github.addToken('read-only-pat', { canWriteSecrets: false, canWriteVariables: true })
     const result = await run({ 'github-token': 'read-only-pat' })
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('preflight')
@@ -162,16 +186,31 @@ describe.each(runtimes)('dist/index.js under %s', (_name, node) => {
     expect(fx().oauth.tokenRequests).toBe(0)
     expect(fx().github.secrets(fx().repo)).toEqual({ WIZARD_REFRESH_TOKEN: fx().initialRefreshToken })
     expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
+    // The lock it took is given back on the way out.
+    expect(fx().github.variables(fx().repo.repository)).toEqual({})
   })
 
-  it('stops before spending the refresh token when the PAT cannot write secrets', async () => {
+  it('stops before spending the refresh token when the PAT can write secrets but not variables (the lock)', async () => {
+    fx().github.addToken('secrets-only-pat', { canWriteSecrets: true, canWriteVariables: false })
+    const result = await run({ 'github-token': 'secrets-only-pat' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs['error-kind']).toBe('preflight')
+    expect(result.stdout).toMatch(
+      /cannot take the lock variable WIZARD_ROTATION_LOCK on octo\/widgets .*403.*"Variables: read and write".*Nothing was changed and the refresh token was not used/
+    )
+    expect(fx().oauth.tokenRequests).toBe(0)
+    expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
+  })
+
+  it('stops before spending the refresh token when the PAT is expired, and says where to renew it', async () => {
     fx().github.addToken('expired-pat', { expired: true })
     const result = await run({ 'github-token': 'expired-pat' })
     expect(result.exitCode).toBe(1)
     expect(result.outputs['error-kind']).toBe('preflight')
     expect(result.stdout).toMatch(
-      /cannot write secrets on octo\/widgets .*Nothing was changed and the refresh token was not used/
+      /The writer token is expired or revoked \(GitHub answered 401: Bad credentials\)\. Nothing was changed and the refresh token was not used/
     )
+    expect(result.stdout).toContain('gh secret set WIZARD_SECRET_REFRESH_PAT --repo octo/widgets')
     expect(fx().oauth.tokenRequests).toBe(0)
     expect(await fx().oauth.isRefreshTokenLive(fx().initialRefreshToken)).toBe(true)
   })
@@ -335,35 +374,53 @@ describe('the critical path (GitHub answering after 40 ms)', () => {
     await fixture.close()
   })
 
-  it('takes four round trips once the check secret exists: key read with the write proof, grant, refresh token, the rest at once (the check secret goes back beside the grant)', async () => {
-    expect((await fixture.run({}, { node: node24 })).exitCode).toBe(0)
-    const first = fixture.github.requests.length
-    const checkedAt = fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK
-    const grants = fixture.oauth.tokenRequests
+  it('takes five sequential round trips: key read ∥ lock, write check ∥ variable read, grant, refresh token ∥ marker, the rest ∥ lock release', async () => {
+    const variable = 'WIZARD_EXPIRES_AT'
+    const guarded = () => ({
+      'expires-at-variable': variable,
+      'expires-at': fixture.github.variables(fixture.repo.repository)[variable] ?? ''
+    })
+    // A first run creates the check secret and the variable: the second one is the hourly steady state.
+    expect((await fixture.run(guarded(), { node: node24 })).exitCode).toBe(0)
+    const seen = fixture.github.requests.length
+    const grantsSeen = fixture.oauth.tokenRequestLog.length
 
-    const result = await fixture.run({}, { node: node24 })
+    const result = await fixture.run(guarded(), { node: node24 })
     expect(result.exitCode).toBe(0)
-    expect(fixture.oauth.tokenRequests).toBe(grants + 1)
-    const requests = fixture.github.requests.slice(first)
-    const name = (r: RequestRecord) => `${r.method} ${r.path.split('/').pop()}`
-    const putBack = requests.find((r) => name(r) === 'PUT WIZARD_WRITE_CHECK')
-    const [read, proof, refresh, ...rest] = requests.filter((r) => r !== putBack)
-    expect([read, proof].map((r) => r && name(r)).sort()).toEqual([
-      'DELETE WIZARD_WRITE_CHECK',
-      'GET public-key'
-    ])
-    expect(refresh && name(refresh)).toBe('PUT WIZARD_REFRESH_TOKEN')
-    expect(rest.map(name).sort()).toEqual(['PUT WIZARD_EXPIRES_AT', 'PUT WIZARD_OAUTH_TOKEN'])
-    // GitHub saw three steps on the critical path, and the grant went out between the first and the second.
-    expect(sequentialRoundTrips([read, proof, refresh, ...rest].filter((r) => r !== undefined))).toBe(3)
-    const proofEnded = Math.max(read?.endedAt ?? 0, proof?.endedAt ?? 0)
-    expect((refresh?.startedAt ?? 0) - proofEnded).toBeGreaterThanOrEqual(0)
-    for (const write of rest) expect(write.startedAt).toBeGreaterThanOrEqual(refresh?.endedAt ?? Infinity)
-    // The check secret the proof deleted went back beside the grant, off the critical path.
-    expect(putBack?.startedAt).toBeGreaterThanOrEqual(proofEnded)
-    expect(putBack?.startedAt).toBeLessThanOrEqual(refresh?.startedAt ?? 0)
-    // The check secret is back, holding the time of this run's check.
-    expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).not.toBe(checkedAt)
+    expect(result.outputs.status).toBe('rotated')
+    const grants = fixture.oauth.tokenRequestLog.slice(grantsSeen)
+    expect(grants).toHaveLength(1)
+    type Span = Pick<RequestRecord, 'method' | 'path' | 'startedAt' | 'endedAt'>
+    const spans: Span[] = [
+      ...fixture.github.requests.slice(seen),
+      ...grants.map((grant) => ({ ...grant, method: 'POST', path: '/oauth2/token' }))
+    ].sort((a, b) => a.startedAt - b.startedAt)
+    const name = (r: Span) => `${r.method} ${r.path.split('/').pop()}`
+    const rounds = [
+      ['GET public-key', 'POST variables'], // the key read, the lock created
+      ['GET WIZARD_EXPIRES_AT', 'PUT WIZARD_WRITE_CHECK'], // compare after lock; the sealed write proof
+      ['POST token'], // the grant
+      ['PATCH WIZARD_EXPIRES_AT', 'PUT WIZARD_REFRESH_TOKEN'], // the refresh token with the marker beside it
+      ['DELETE WIZARD_ROTATION_LOCK', 'PUT WIZARD_EXPIRES_AT', 'PUT WIZARD_OAUTH_TOKEN'] // the rest, lock released
+    ]
+    expect(spans).toHaveLength(rounds.flat().length)
+    let at = 0
+    const grouped = rounds.map((round) => spans.slice(at, (at += round.length)))
+    expect(grouped.map((round) => round.map(name).sort())).toEqual(rounds)
+    grouped.forEach((round, i) => {
+      // Each round goes out together (its requests overlap at GitHub), and only once the one before it was answered.
+      const starts = round.map((r) => r.startedAt)
+      const ends = round.map((r) => r.endedAt)
+      expect(Math.max(...starts)).toBeLessThan(Math.min(...ends))
+      const before = grouped[i - 1]
+      if (before)
+        expect(Math.min(...starts)).toBeGreaterThanOrEqual(Math.max(...before.map((r) => r.endedAt)))
+    })
+    expect(sequentialRoundTrips(spans)).toBe(5)
+    // The check secret holds the time of this run's check; the lock is gone; the marker is the new expiry.
     expect(fixture.github.secrets(fixture.repo).WIZARD_WRITE_CHECK).toMatch(/^write checked at \d{4}-/)
+    expect(fixture.github.variables(fixture.repo.repository)).toEqual({
+      [variable]: result.outputs['expires-at']
+    })
   })
 })

@@ -48,7 +48,10 @@ describe('parseInputs', () => {
       checkValidForMs: undefined,
       recoveryPublicKey: undefined,
       explicitTokenUrl: false,
-      workflow: undefined
+      workflow: undefined,
+      alertIssue: false,
+      keepAlive: false,
+      workflowToken: undefined
     })
   })
 
@@ -108,6 +111,15 @@ describe('parseInputs', () => {
       })
     ).toThrow(
       /Input "lock-variable" \(got "WIZARD_EXPIRES_AT"\) names the same variable as expires-at-variable/
+    )
+  })
+
+  it('gives each environment its own lock', () => {
+    expect(parseInputs({ ...valid, environment: 'prod eu' }).lockVariable).toBe(
+      'WIZARD_ROTATION_LOCK_PROD_EU'
+    )
+    expect(parseInputs({ ...valid, environment: 'prod eu', 'lock-variable': 'L' }).lockVariable).toBe(
+      'L_PROD_EU'
     )
   })
 

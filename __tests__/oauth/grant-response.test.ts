@@ -58,7 +58,20 @@ describe('readGrantResponse', () => {
   it.each([
     ['a body that is not JSON', 200, '<html>gateway</html>'],
     ['JSON without tokens', 200, json({ hello: 'world' })],
-    ['a negative expires_in', 200, json({ access_token: 'at', token_type: 'bearer', expires_in: -1 })],
+    ['a negative expires_in', 200, json({ access_token: 'at', token_type: 'bearer', expires_in: -1 })]
+  ])(
+    'classifies a 2xx with %s as processed: the server rotated, its answer is lost, never re-sent',
+    (_case, status, body) => {
+      expect(read(status, body).outcome).toMatchObject({ ok: false, kind: 'processed' })
+    }
+  )
+
+  it('reads a numeric-string or fractional expires_in as whole seconds', () => {
+    const { outcome } = read(200, json({ access_token: 'at', token_type: 'bearer', expires_in: '3599.7' }))
+    expect(outcome).toMatchObject({ ok: true, tokens: { expires_in: 3599 } })
+  })
+
+  it.each([
     ['a 500', 500, json({ error: 'server_error' })],
     ['a 502 from a proxy', 502, 'Bad Gateway'],
     ['a 503 temporarily_unavailable', 503, json({ error: 'temporarily_unavailable' })],

@@ -42,10 +42,14 @@ describe('patientStep (the refresh-token write)', () => {
     ).toMatchObject({ action: 'wait', waitMs: 240_000 })
   })
 
-  it('stops when the wait would end after the deadline', () => {
+  it('waits until the deadline for one last try when GitHub asks for longer, and stops once it passed', () => {
     expect(patientStep(failure(429, { 'retry-after': '900' }), 1, 0, now, deadline, 1000)).toMatchObject({
+      action: 'wait',
+      waitMs: 10 * 60_000
+    })
+    expect(patientStep(failure(503), 9, 0, now, now.getTime() + 500, 1000)).toMatchObject({
       action: 'stop',
-      why: 'the next attempt would come after refresh-token-write-timeout'
+      why: 'refresh-token-write-timeout ran out'
     })
   })
 

@@ -236,7 +236,11 @@ export const inputSchema = z
       requestTimeoutMs: input['request-timeout'],
       retryDelayMs: input['retry-delay'],
       refreshTokenWriteTimeoutMs: input['refresh-token-write-timeout'],
-      lockVariable: input['lock-variable'] || undefined,
+      // Variables belong to the repository: each environment's token gets a lock of its own.
+      lockVariable: input['lock-variable']
+        ? input['lock-variable'] +
+          (input.environment ? `_${input.environment.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : '')
+        : undefined,
       writerTokenSecret: input['writer-token-secret'],
       writerTokenWarnDays: input['writer-token-warn-days'],
       checkValidForMs: input['check-valid-for'],

@@ -34,9 +34,14 @@ export interface ExchangeDeps {
   debug: (message: string) => void
   policy: RetryPolicy
   random?: () => number
+  /** The whole wait for one answer; a lost connection is sent again only once it has passed. */
+  answerTimeoutMs: number
   /** Runs before every send; throws to stop (a cancel before the grant). Told whether an earlier attempt may have arrived. */
   beforeSend?: (mayHaveReachedServer: boolean) => void
 }
+
+/** How many answer windows the whole exchange may take, retries included. */
+export const EXCHANGE_WINDOWS = 2
 
 /** Errors that prove the request never reached the server: no connection was ever made. */
 const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/
@@ -45,16 +50,22 @@ const NEVER_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/
  * The refresh grant, sent again only when that cannot present a token the server may be spending:
  * - after an answer that says the server did not process it (5xx, 429, 408), with backoff and Retry-After;
  * - after a connection that was never made (refused, unknown host);
- * - after a connection lost while waiting, only once request-timeout has passed since it was sent, when the
- *   first can no longer be in process (a server drops a request whose client has gone);
+ * - after a connection lost while waiting, only once the whole answer window (`answerTimeoutMs`) has passed
+ *   since it was sent: a server behind a load balancer may never learn that its client went away, and keeps
+ *   processing; by then it has answered or given up;
  * - never after no answer: the answer is awaited long past request-timeout (`answerTimeoutMs`), and when it
  *   still does not come, the run fails as `unknown` instead of sending the token a second time.
- * Terminal, concurrent and unusable answers are never retried: presenting the token again could only
- * revoke it. `beforeSend` runs before every send (a cancelled run stops there).
+ * A 2xx answer that cannot be read means the server did process the grant: it is never re-sent either.
+ * When the attempts run out after one may have arrived, the outcome is `unknown`, not `transient`: the
+ * stored token may be spent. Terminal, concurrent and unusable answers are never retried: presenting the
+ * token again could only revoke it. `beforeSend` runs before every send (a cancelled run stops there).
  */
 export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exchanged> {
   const request = buildTokenRequest(config)
   let mayHaveReachedServer = false
+  // The whole exchange has a bound too (two answer windows), so the run's worst case, and the lock's hold,
+  // can be stated: no retry starts after it.
+  const deadline = deps.now().getTime() + EXCHANGE_WINDOWS * deps.answerTimeoutMs
   return retrying(
     async (attempt): Promise<Attempt<Exchanged>> => {
       deps.beforeSend?.(mayHaveReachedServer)
@@ -73,11 +84,12 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
         deps.debug(
           `Token POST ${request.url} → no answer in ${elapsed()} (attempt ${attempt}): ${String(error)}`
         )
-        if (error instanceof AnswerTimeoutError) throw unknownOutcome(error, config, attempt)
+        if (error instanceof AnswerTimeoutError)
+          throw unknownOutcome(config, `no answer within ${Math.round(error.waitedMs / 1000)} s`)
         const neverSent = NEVER_SENT.test(String(error))
         if (!neverSent) {
           mayHaveReachedServer = true
-          minDelayMs = Math.max(0, sentAt.getTime() + config.requestTimeoutMs - deps.now().getTime())
+          minDelayMs = Math.max(0, sentAt.getTime() + deps.answerTimeoutMs - deps.now().getTime())
         }
         outcome = {
           ok: false,
@@ -89,10 +101,21 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
         const expiry = computeExpiry(sentAt, outcome.tokens.expires_in, outcome.tokens.access_token)
         return { done: true, value: { tokens: outcome.tokens, sentAt, expiry, attempts: attempt } }
       }
+      if (outcome.kind === 'processed') {
+        throw unknownOutcome(
+          config,
+          `${outcome.reason}, so the server processed the grant but its answer is lost`
+        )
+      }
       if (outcome.kind === 'transient') {
+        const last = attempt >= deps.policy.maxAttempts || deps.now().getTime() + minDelayMs > deadline
+        if (last && mayHaveReachedServer) {
+          throw unknownOutcome(config, `${outcome.reason}, after an earlier attempt lost its connection`)
+        }
         return {
           done: false,
-          retryable: true,
+          // Past the exchange's bound, the error below ends it like the last attempt would.
+          retryable: !last,
           retryAfterSeconds: outcome.retryAfterSeconds,
           minDelayMs,
           error: new ActionError(
@@ -116,15 +139,15 @@ export async function exchange(config: Config, deps: ExchangeDeps): Promise<Exch
   )
 }
 
-/** The grant went out and no answer came: whether the server rotated is unknown, and guessing costs the family. */
-function unknownOutcome(error: AnswerTimeoutError, config: Config, attempt: number): ActionError {
+/** The grant went out and its outcome is not known: guessing wrong costs the family, so say so and stop. */
+function unknownOutcome(config: Config, what: string): ActionError {
   return new ActionError(
     'unknown',
-    `The token endpoint gave no answer to the grant (attempt ${attempt}) within ${Math.round(error.waitedMs / 1000)} s, ` +
-      'so whether it rotated the refresh token is unknown. It was not sent again: a second grant while the first ' +
-      'may still be processed would present a spent token and revoke the whole family. Nothing was written. ' +
-      'If the server did not process it, the stored refresh token still works and the next run rotates as usual; ' +
-      `if the next run fails with invalid_grant, the server did rotate and the new token was lost.\n${rebootstrapAdvice(config)}`
+    `The grant's outcome is unknown (${what}): whether the server rotated the refresh token cannot be told ` +
+      'from here. It was not sent again: a second grant while the first may still be processed would present ' +
+      'a spent token and revoke the whole family. Nothing was written. If the server did not process it, the ' +
+      'stored refresh token still works and the next run rotates as usual; if the next run fails with ' +
+      `invalid_grant, the server did rotate and the new token was lost.\n${rebootstrapAdvice(config)}`
   )
 }
 

@@ -6,11 +6,17 @@ export const tokenSetSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string().refine((type) => type.toLowerCase() === 'bearer', { error: 'is not bearer' }),
   // Bounded: a lifetime beyond ten years is a server bug, and would make an expiry no date can hold.
+  // A numeric string or a fraction is read as whole seconds, rather than costing a rotation.
   expires_in: z
-    .number()
-    .int()
-    .positive()
-    .max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' })
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/)
+        .transform(Number)
+    ])
+    .pipe(z.number().min(1).max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' }))
+    .transform(Math.floor)
     .optional(),
   refresh_token: z.string().min(1).optional(),
   id_token: z.string().min(1).optional(),
@@ -42,7 +48,8 @@ export type GrantOutcome =
   | { ok: true; tokens: TokenSet }
   | {
       ok: false
-      kind: 'terminal' | 'transient' | 'concurrent'
+      /** `processed`: a 2xx the server sent after processing the grant, which cannot be read. */
+      kind: 'terminal' | 'transient' | 'concurrent' | 'processed'
       reason: string
       oauthError?: string
       retryAfterSeconds?: number
@@ -84,7 +91,7 @@ export function readGrantResponse(
     if (json === undefined) {
       return {
         ok: false,
-        kind: 'transient',
+        kind: 'processed',
         reason: `the token endpoint answered ${status} with a body that is not JSON`
       }
     }
@@ -93,7 +100,7 @@ export function readGrantResponse(
     const reason = `the token endpoint answered ${status} with an unusable token response (${problems.join('; ')})`
     return typeof refresh === 'string' && refresh.length > 0
       ? { ok: false, kind: 'response', reason, salvagedRefreshToken: refresh }
-      : { ok: false, kind: 'transient', reason }
+      : { ok: false, kind: 'processed', reason }
   }
   return classifyFailure(status, json, headers)
 }

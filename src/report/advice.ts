@@ -29,7 +29,10 @@ export function rebootstrapAdvice(config: AdviceConfig): string {
 export function describeEndpoint(
   config: Pick<Config, 'tokenUrl' | 'zone' | 'clientId' | 'explicitTokenUrl'>
 ): string {
+  // Origin and path only: a query string in token-url could carry something that belongs in no log.
+  const url = new URL(config.tokenUrl)
+  const endpoint = `${url.origin}${url.pathname}`
   return config.explicitTokenUrl
-    ? `the token endpoint ${config.tokenUrl} (token-url), client ${config.clientId}`
-    : `the token endpoint ${config.tokenUrl} (zone ${config.zone}), client ${config.clientId}`
+    ? `the token endpoint ${endpoint} (token-url), client ${config.clientId}`
+    : `the token endpoint ${endpoint} (zone ${config.zone}), client ${config.clientId}`
 }

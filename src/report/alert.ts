@@ -13,11 +13,18 @@ const NEEDS_A_PERSON: ReadonlySet<ErrorKind> = new Set([
   'unknown'
 ])
 
-/** Marks the one issue this action keeps, so it finds it again without relying on labels. */
-export const ALERT_MARKER = '<!-- refresh-oauth-secrets:alert -->'
+/**
+ * Marks the one issue this action keeps for a target (repository, environment and refresh-token secret),
+ * so it finds it again without relying on labels, and one target's rotation never closes another's alert.
+ */
+export function alertMarker(target: string): string {
+  return `<!-- refresh-oauth-secrets:alert ${target.replace(/--/g, '')} -->`
+}
 
 export type AlertAction =
-  { action: 'open'; title: string; body: string } | { action: 'close'; comment: string } | { action: 'none' }
+  | { action: 'open'; title: string; body: string; marker: string }
+  | { action: 'close'; comment: string; marker: string }
+  | { action: 'none' }
 
 /**
  * What the alert issue should become after this run. GitHub mails a failed scheduled run only to whoever
@@ -26,16 +33,19 @@ export type AlertAction =
  */
 export function planAlert(
   report: RunReport,
+  target: string,
   writerTokenUrgent: string | undefined,
   runUrl: string | undefined
 ): AlertAction {
+  const marker = alertMarker(target)
   const link = runUrl ? `\n\nThe run: ${runUrl}` : ''
   if (report.status === 'failed' && report.errorKind && NEEDS_A_PERSON.has(report.errorKind)) {
     return {
       action: 'open',
-      title: `OAuth token rotation needs a person (${report.errorKind})`,
+      title: `OAuth token rotation needs a person: ${target} (${report.errorKind})`,
+      marker,
       body: redact(
-        `${ALERT_MARKER}\n**The rotation of the OAuth secrets failed, and the next run will fail the same way.**\n\n` +
+        `${marker}\n**The rotation of the OAuth secrets failed, and the next run will fail the same way.**\n\n` +
           `${fence(report.message ?? '')}${link}\n\nThis issue closes itself on the next successful rotation.`
       )
     }
@@ -43,13 +53,15 @@ export function planAlert(
   if (writerTokenUrgent) {
     return {
       action: 'open',
-      title: 'OAuth token rotation needs a person (the writer token expires)',
-      body: redact(`${ALERT_MARKER}\n${fence(writerTokenUrgent)}${link}`)
+      title: `OAuth token rotation needs a person: ${target} (the writer token expires)`,
+      marker,
+      body: redact(`${marker}\n${fence(writerTokenUrgent)}${link}`)
     }
   }
   if (report.status === 'rotated') {
     return {
       action: 'close',
+      marker,
       comment: `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`
     }
   }
@@ -77,7 +89,7 @@ export async function applyAlert(
     state: 'open',
     per_page: 100
   })
-  const current = open.find((issue) => !issue.pull_request && issue.body?.includes(ALERT_MARKER))
+  const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
   if (plan.action === 'close') {
     if (!current) return 'no open alert'
     await octokit.rest.issues.createComment({

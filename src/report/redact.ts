@@ -47,11 +47,20 @@ export function proxyCredentials(env: NodeJS.ProcessEnv): string[] {
     if (!value) continue
     for (const url of proxyReadings(value)) {
       for (const part of [url.password, url.username]) {
-        if (part) found.add(part).add(decodeURIComponent(part))
+        if (part) found.add(part).add(decoded(part))
       }
     }
   }
   return [...found]
+}
+
+/** Percent-decoded, or as it is when it is not valid percent-encoding (`50%off`). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return part
+  }
 }
 
 /**

@@ -37,7 +37,10 @@ export function outputsFor(report: RunReport): Record<string, string> {
     'expires-at': report.expiry?.expiresAt.toISOString() ?? '',
     'expires-in': report.expiry ? String(report.expiry.expiresIn) : '',
     'refresh-token-rotated': String(report.refreshTokenRotated),
-    'secrets-written': report.written.map((w) => w.name).join(','),
+    'secrets-written': report.written
+      .filter((w) => w.what !== 'expiry variable')
+      .map((w) => w.name)
+      .join(','),
     'error-kind': report.errorKind ?? '',
     'github-token-expires-at': report.writerTokenExpiresAt?.toISOString() ?? ''
   }

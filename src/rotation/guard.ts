@@ -22,9 +22,20 @@ export interface GuardInput {
  */
 export function decide(input: GuardInput): GuardDecision {
   const { expiresAtNow, expiresAtSeen } = input
-  if (expiresAtNow && expiresAtNow.value !== expiresAtSeen) {
-    const stored = Date.parse(expiresAtNow.value)
-    const seen = Date.parse(expiresAtSeen)
+  const stored = expiresAtNow ? Date.parse(expiresAtNow.value) : NaN
+  const seen = Date.parse(expiresAtSeen)
+  if (expiresAtNow && Number.isNaN(stored)) {
+    // Not an expiry this action wrote: skipping on it would skip every run, green, while the token dies.
+    return {
+      action: 'fail',
+      reason:
+        `The variable ${expiresAtNow.name} holds ${JSON.stringify(expiresAtNow.value)}, which is not a time, so ` +
+        'this run cannot tell whether another run rotated after it started. The refresh token was not ' +
+        `presented. Delete the variable (or set it to the stored expiry, ISO 8601) and run again.`
+    }
+  }
+  // The same instant, however it is spelled (a hand-set value, no milliseconds), is the same expiry.
+  if (expiresAtNow && stored !== seen) {
     // A rotation after this job started leaves a later expiry, or (after a partial rotation) moves it back to
     // the rotation time. An expiry that is both past and later than what this job saw is neither: the
     // variable is not what expires-at was given, and skipping would hide a dead token, every run, in green.

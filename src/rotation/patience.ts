@@ -6,6 +6,9 @@ export type PatientStep =
 
 /** The longest pause between two attempts when GitHub names no time of its own. */
 const MAX_BACKOFF_MS = 30_000
+/** Less time than this left before the deadline is not worth one more wait. */
+const MIN_LAST_WAIT_MS = 1000
+
 /** A key that changes more often than this within one run is not a key rotation. */
 const MAX_REKEYS = 3
 
@@ -44,8 +47,17 @@ export function patientStep(
   if (!transient) return { action: 'stop', why: `GitHub answered ${status}, which waiting does not change` }
   const backoff = Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** Math.min(attempt - 1, 16))
   const waitMs = Math.max(backoff, (rateLimit ?? 0) * 1000)
-  if (now.getTime() + waitMs > deadline) {
-    return { action: 'stop', why: 'the next attempt would come after refresh-token-write-timeout' }
+  const left = deadline - now.getTime()
+  if (left < MIN_LAST_WAIT_MS) {
+    return { action: 'stop', why: 'refresh-token-write-timeout ran out' }
+  }
+  if (waitMs > left) {
+    // GitHub asks for longer than is left: one last try at the deadline beats giving up now.
+    return {
+      action: 'wait',
+      waitMs: left,
+      why: `GitHub asks to wait longer than refresh-token-write-timeout allows`
+    }
   }
   const why =
     rateLimit !== undefined

@@ -21,6 +21,10 @@ export const writeCheckValue = (at: Date) => `write checked at ${at.toISOString(
 export interface PreflightOptions {
   /** Who this run is, for the lock's value: another run that finds the lock held names it. */
   holder: string
+  /** Tells this run's lock apart from any other, when the answer to its create is lost. */
+  nonce: string
+  /** Told the lock's acquisition as it starts, so a cancel during the preflight can give back what it took. */
+  onLockAttempt?: (attempt: Promise<Acquired | undefined>) => void
   /** How long the lock is held at most: longer than any run can take. */
   lockHoldMs: number
   now: () => Date
@@ -59,16 +63,19 @@ export async function preflight(
     )
   }
   // Settled together, so no request is still retrying (and warning) after the run has failed.
+  const acquiring = lockName
+    ? acquireLock(
+        api,
+        lockName,
+        lockValue(options.holder, options.now(), options.lockHoldMs, options.nonce),
+        config.refreshToken,
+        options.now
+      )
+    : Promise.resolve(undefined)
+  options.onLockAttempt?.(acquiring.catch(() => undefined))
   const [key, taken] = await Promise.allSettled([
     api.readPublicKey().catch(cannotWrite),
-    lockName
-      ? acquireLock(
-          api,
-          lockName,
-          lockValue(options.holder, options.now(), options.lockHoldMs),
-          options.now
-        ).catch(cannotUseVariables(`take the lock variable ${lockName}`))
-      : undefined
+    acquiring.catch(cannotUseVariables(`take the lock variable ${lockName}`))
   ])
   const lock = taken.status === 'fulfilled' ? taken.value : undefined
   const giveBack = async (error: unknown): Promise<never> => {
@@ -84,7 +91,8 @@ export async function preflight(
     variable
       ? api.readVariable(variable).catch(cannotUseVariables(`read the variable ${variable}`))
       : undefined,
-    check ? writeCheck(api, check, publicKey, sealer, options.now(), where).catch(cannotWrite) : undefined
+    // With the write check off, the value is still sealed: the sealed box loads and the key decodes.
+    writeCheck(api, check, publicKey, sealer, options.now(), where).catch(cannotWrite)
   ]).catch(giveBack)
   return {
     publicKey,
@@ -96,7 +104,7 @@ export async function preflight(
 /** A sealed write with the key just read: proves the permission and that GitHub opens what this run seals. */
 async function writeCheck(
   api: GitHubApi,
-  name: string,
+  name: string | undefined,
   publicKey: PublicKey,
   sealer: Sealer,
   now: Date,
@@ -108,7 +116,7 @@ async function writeCheck(
       `Could not seal a value with the public key of ${where} (${error instanceof Error ? error.message : String(error)}). ${UNTOUCHED}`
     )
   })
-  await api.writeSecret(name, sealed, publicKey.key_id)
+  if (name) await api.writeSecret(name, sealed, publicKey.key_id)
 }
 
 function preflightError(error: unknown, config: Config, cannot: string, permission: string): ActionError {

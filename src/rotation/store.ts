@@ -33,7 +33,8 @@ export interface StoreContext {
 
 /**
  * Runs the write plan stage by stage; the writes inside a stage go out together. The refresh token is
- * written patiently (`writePatiently`); every other write is one call, with the plugin's retries. When the
+ * written patiently (`patiently`), and so is the marker beside it; every other write is one call, with the
+ * plugin's retries. When the
  * refresh token cannot be stored, nothing after its stage goes out. Expiry writes that would announce a
  * token that was not stored are pointed back at the rotation time (`planExpiryRollback`). `written` is
  * filled as writes land, so a caller knows what landed even on failure; `afterRefreshToken` runs as soon as
@@ -46,24 +47,26 @@ export async function storeSecrets(
   afterRefreshToken: () => void = () => undefined
 ): Promise<void> {
   const failures = new Map<PlannedWrite, unknown>()
+  const sent: PlannedWrite[] = []
   for (const stage of stages) {
-    await Promise.all(
-      stage.map(async (write) => {
-        try {
-          const result = await perform(write, context)
-          written.push({ name: write.name, what: write.what, result })
-        } catch (error) {
-          failures.set(write, error)
-        }
-      })
-    )
+    sent.push(...stage)
+    const results = await Promise.allSettled(stage.map((write) => perform(write, context)))
+    // In plan order, whichever answer came first: the outputs and messages read the same every run.
+    stage.forEach((write, i) => {
+      const result = results[i]
+      if (result?.status === 'fulfilled')
+        written.push({ name: write.name, what: write.what, result: result.value })
+      else failures.set(write, result?.reason)
+    })
     const refresh = stage.find((write) => write.what === 'refresh token')
     if (refresh && failures.has(refresh)) break
-    if (refresh) afterRefreshToken()
+    // The lock goes back only once the marker moved too: a run that takes it next must see the new marker.
+    if (refresh && stage.every((write) => !failures.has(write))) afterRefreshToken()
   }
   const [failed, ...alsoFailed] = [...failures.keys()].sort((a, b) => SEVERITY[a.what] - SEVERITY[b.what])
   if (!failed) return
-  const rollback = await rollBackExpiry(stages.flat(), new Set(failures.keys()), context, written)
+  // Only writes that went out can need undoing: a stage that never ran left its values as they were.
+  const rollback = await rollBackExpiry(sent, new Set(failures.keys()), context, written)
   const also = alsoFailed.map((write) => `${write.name} (${describeGitHubError(failures.get(write))})`)
   throw storeError(failed, failures.get(failed), written, context.config, { rollback, also })
 }
@@ -101,38 +104,53 @@ async function rollBackExpiry(
 }
 
 async function perform(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
-  const { api, sealer } = context
-  if (write.kind === 'variable') return api.writeVariable(write.name, write.value, context.variableExists)
-  if (write.what === 'refresh token') return writePatiently(write, context)
-  const seal = async () => {
-    const key = context.publicKey
-    return api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id)
+  const { api } = context
+  if (write.what === 'refresh token')
+    return patiently(write.name, context, () => sealAndWrite(write, context), true)
+  // The marker a queued run compares: as patient as the refresh token beside it, or the lock stays.
+  if (write.kind === 'variable') {
+    return patiently(
+      write.name,
+      context,
+      () => api.writeVariable(write.name, write.value, context.variableExists),
+      false
+    )
   }
-  return seal().catch(async (error: unknown) => {
+  return sealAndWrite(write, context).catch(async (error: unknown) => {
     // The key changed under this run (the refresh-token write has read the new one by now, or reads it here).
     if (toGitHubApiError(error).status !== 422) throw error
     context.publicKey = await api.readPublicKey()
-    return seal()
+    return sealAndWrite(write, context)
   })
 }
 
+/** One sealed write, with the key the run holds now. */
+async function sealAndWrite(write: Pick<PlannedWrite, 'name' | 'value'>, context: StoreContext) {
+  const key = context.publicKey
+  return context.api.writeSecret(write.name, await context.sealer.seal(write.value, key.key), key.key_id)
+}
+
 /**
- * The refresh-token write: tried until it lands or `refresh-token-write-timeout` runs out (`patientStep`
+ * A write that must land: tried until it does or `refresh-token-write-timeout` runs out (`patientStep`
  * decides each pause), re-reading the key and sealing again when GitHub says the key changed.
  */
-async function writePatiently(write: PlannedWrite, context: StoreContext): Promise<Written['result']> {
-  const { api, sealer, config } = context
+async function patiently(
+  name: string,
+  context: StoreContext,
+  attempt: () => Promise<Written['result']>,
+  holdsTheToken: boolean
+): Promise<Written['result']> {
+  const { api, config } = context
   const deadline = context.now().getTime() + config.refreshTokenWriteTimeoutMs
   let rekeys = 0
-  for (let attempt = 1; ; attempt++) {
-    const key = context.publicKey
+  for (let tries = 1; ; tries++) {
     try {
-      return await api.writeSecret(write.name, await sealer.seal(write.value, key.key), key.key_id)
+      return await attempt()
     } catch (error) {
       const failure = toGitHubApiError(error)
       const step = patientStep(
         { status: failure.status, headers: failure.headers, message: failure.message },
-        attempt,
+        tries,
         rekeys,
         context.now(),
         deadline,
@@ -142,14 +160,17 @@ async function writePatiently(write: PlannedWrite, context: StoreContext): Promi
       if (step.action === 'rekey') {
         rekeys++
         context.warn(
-          `GitHub refused the sealed ${write.name} (${describeGitHubError(failure)}): reading the key again.`
+          `GitHub refused the sealed ${name} (${describeGitHubError(failure)}): reading the key again.`
         )
         // The writes after this one are sealed with the key read here.
-        context.publicKey = await api.readPublicKey().catch(() => key)
+        context.publicKey = await api.readPublicKey().catch(() => context.publicKey)
         continue
       }
       context.warn(
-        `Writing ${write.name}: ${step.why}; the new refresh token exists only in this run, so the write is tried ` +
+        `Writing ${name}: ${step.why}; ` +
+          (holdsTheToken
+            ? 'the new refresh token exists only in this run, so the write is tried '
+            : 'a run queued behind this one reads it, so the write is tried ') +
           `again in ${(step.waitMs / 1000).toFixed(1)} s (until refresh-token-write-timeout).`
       )
       await context.sleep(step.waitMs)
