@@ -279,3 +279,77 @@ describe('check mode, for consumer workflows', () => {
     expect(seen.failed).toContain('Input "check-valid-for"')
   })
 })
+
+describe('a failure a person hears about (alert-issue), and a schedule that stays alive (keep-alive)', () => {
+  const JOB_TOKEN = 'ghs_jobtoken0000000000000000000000000000'
+  const alerting = { 'alert-issue': 'true', 'keep-alive': 'true', 'workflow-token': JOB_TOKEN }
+  const refuse = () =>
+    fx().oauth.injectFault({
+      kind: 'status',
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The refresh token was already used.' }
+    })
+
+  it('opens one issue on a failure that needs a person, adds to it on the next, closes it on a rotation', async () => {
+    fx().github.addToken(JOB_TOKEN)
+    refuse()
+    const first = await runOnce(alerting, inWorkflow)
+    expect(first.report.errorKind).toBe('terminal')
+    expect(first.seen.lines).toContain('info: Alert issue: opened #1.')
+    const [issue] = fx().github.issues('octo/widgets')
+    expect(issue?.title).toBe(
+      'OAuth token rotation needs a person: octo/widgets WIZARD_REFRESH_TOKEN (terminal)'
+    )
+    expect(issue?.body).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
+    expect(issue?.body).not.toContain(fx().initialRefreshToken)
+
+    refuse()
+    const second = await runOnce(alerting, inWorkflow)
+    expect(second.seen.lines).toContain('info: Alert issue: updated #1.')
+    expect(fx().github.issues('octo/widgets')).toHaveLength(1)
+    expect(issue?.comments).toHaveLength(1)
+
+    const healed = await runOnce(alerting, inWorkflow)
+    expect(healed.report.status).toBe('rotated')
+    expect(healed.seen.lines).toContain('info: Alert issue: closed #1.')
+    expect(issue?.state).toBe('closed')
+    for (const text of [issue?.body ?? '', ...(issue?.comments ?? [])]) {
+      for (const token of [
+        fx().initialRefreshToken,
+        stored().WIZARD_REFRESH_TOKEN,
+        stored().WIZARD_OAUTH_TOKEN
+      ]) {
+        expect(text).not.toContain(token)
+      }
+    }
+  })
+
+  it('keeps its own workflow enabled on every run', async () => {
+    fx().github.addToken(JOB_TOKEN)
+    await runOnce(alerting, inWorkflow)
+    await runOnce(alerting, inWorkflow)
+    expect(fx().github.workflowsEnabled('octo/widgets')).toEqual([
+      'refresh-oauth-token.yml',
+      'refresh-oauth-token.yml'
+    ])
+  })
+
+  it('without issues: write or actions: write, warns and carries on; the run’s outcome is unchanged', async () => {
+    fx().github.addToken(JOB_TOKEN, { canWriteIssues: false, canWriteActions: false })
+    refuse()
+    const { report, seen } = await runOnce(alerting, inWorkflow)
+    expect(report.errorKind).toBe('terminal')
+    const log = seen.lines.join('\n')
+    expect(log).toContain('warning: Could not update the alert issue on octo/widgets (GitHub answered 403')
+    expect(log).toContain('give the job `permissions: issues: write`')
+    expect(log).toContain('warning: Could not keep the schedule of refresh-oauth-token.yml alive')
+    expect(fx().github.issues('octo/widgets')).toEqual([])
+  })
+
+  it('is off unless asked for', async () => {
+    refuse()
+    await runOnce({}, inWorkflow)
+    expect(fx().github.issues('octo/widgets')).toEqual([])
+    expect(fx().github.workflowsEnabled('octo/widgets')).toEqual([])
+  })
+})

@@ -62,6 +62,9 @@ export interface GitHubServer {
       canWriteSecrets?: boolean
       /** Defaults to canWriteSecrets: a token that can write secrets but not variables, or the other way round. */
       canWriteVariables?: boolean
+      /** `issues: write` and `actions: write`, as a job's GITHUB_TOKEN is granted them (default true). */
+      canWriteIssues?: boolean
+      canWriteActions?: boolean
       expired?: boolean
       /**
        * When the token expires: answers to it then carry `github-authentication-token-expiration`, as GitHub's
@@ -72,6 +75,10 @@ export interface GitHubServer {
   ): void
   /** Name (upper case, as GitHub stores it) -> decrypted plaintext. */
   secrets(target: GitHubTarget): Record<string, string>
+  /** The repository's issues, with their comments, in the order they were opened. */
+  issues(repository: string): StandInIssue[]
+  /** Every `PUT .../actions/workflows/{file}/enable` the repository received: the files, in order. */
+  workflowsEnabled(repository: string): string[]
   /** When the secret was last written, as an ISO timestamp with milliseconds (strictly increasing). */
   secretUpdatedAt(target: GitHubTarget, name: string): string | undefined
   setSecret(target: GitHubTarget, name: string, plaintext: string): void
@@ -124,11 +131,22 @@ interface Repository {
   store: SecretStore
   environments: Map<string, { name: string; store: SecretStore }>
   variables: Map<string, Entry>
+  issues: StandInIssue[]
+  enabled: string[]
+}
+export interface StandInIssue {
+  number: number
+  title: string
+  body: string
+  state: 'open' | 'closed'
+  comments: string[]
 }
 interface Access {
   repositories: Set<string> | '*'
   canWriteSecrets: boolean
   canWriteVariables: boolean
+  canWriteIssues: boolean
+  canWriteActions: boolean
   expired: boolean
   expiresAt?: Date
 }
@@ -230,6 +248,61 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     }
     if (section === 'actions' && rest[0] === 'variables') {
       return variablesRoute(method, rest.slice(1), repository, write, body)
+    }
+    const refuse = (permission: string) => {
+      throw new HttpError(403, 'Resource not accessible by integration', DOCS, {
+        'x-accepted-github-permissions': permission
+      })
+    }
+    if (section === 'actions' && rest[0] === 'workflows' && rest[2] === 'enable' && rest.length === 3) {
+      if (method !== 'PUT') throw notFound()
+      if (!access.canWriteActions) refuse('actions=write')
+      repository.enabled.push(rest[1] ?? '')
+      return { status: 204 }
+    }
+    if (section === 'issues') return issuesRoute(method, rest, repository, access, refuse, body)
+    throw notFound()
+  }
+
+  /** The few issue calls an alert makes: list open ones, open one, comment, close. */
+  function issuesRoute(
+    method: string,
+    rest: string[],
+    repository: Repository,
+    access: Access,
+    refuse: (permission: string) => never,
+    body: () => Record<string, unknown>
+  ): Answer {
+    const json = (issue: StandInIssue) => ({ ...issue, comments: issue.comments.length })
+    const [number, extra] = rest
+    if (number === undefined) {
+      if (method === 'GET') {
+        return { status: 200, body: repository.issues.filter((issue) => issue.state === 'open').map(json) }
+      }
+      if (method !== 'POST') throw notFound()
+      if (!access.canWriteIssues) refuse('issues=write')
+      const { title, body: text } = body()
+      const issue: StandInIssue = {
+        number: repository.issues.length + 1,
+        title: String(title ?? ''),
+        body: String(text ?? ''),
+        state: 'open',
+        comments: []
+      }
+      repository.issues.push(issue)
+      return { status: 201, body: json(issue) }
+    }
+    const issue = repository.issues.find((candidate) => String(candidate.number) === number)
+    if (!issue) throw notFound()
+    if (!access.canWriteIssues) refuse('issues=write')
+    if (extra === 'comments' && method === 'POST') {
+      issue.comments.push(String(body().body ?? ''))
+      return { status: 201, body: { id: issue.comments.length } }
+    }
+    if (extra === undefined && method === 'PATCH') {
+      const { state } = body()
+      if (state === 'closed' || state === 'open') issue.state = state
+      return { status: 200, body: json(issue) }
     }
     throw notFound()
   }
@@ -511,7 +584,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           name,
           store: newStore(),
           environments: new Map(),
-          variables: new Map()
+          variables: new Map(),
+          issues: [],
+          enabled: []
         }
         repositories.set(key, entry)
       }
@@ -528,6 +603,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         repositories: list === '*' ? '*' : new Set(list.map((repository) => repository.toLowerCase())),
         canWriteSecrets: access.canWriteSecrets ?? true,
         canWriteVariables: access.canWriteVariables ?? access.canWriteSecrets ?? true,
+        canWriteIssues: access.canWriteIssues ?? true,
+        canWriteActions: access.canWriteActions ?? true,
         expired: access.expired ?? false,
         expiresAt: access.expiresAt
       })
@@ -546,6 +623,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
     setSecret(target, name, plaintext) {
       putEntry(storeOf(target).secrets, name.toUpperCase(), plaintext)
+    },
+
+    issues(repository) {
+      return repositoryOf(repository).issues
+    },
+
+    workflowsEnabled(repository) {
+      return repositoryOf(repository).enabled
     },
 
     variables(repository) {
