@@ -3,13 +3,9 @@
  * expiry, a writer token that does not expire, a missed run, advice that fits each failure, the recovery
  * seal, check mode and the summary's first line.
  */
-import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
-import sodium from 'libsodium-wrappers'
+import { createTokenPoster } from '../src/oauth/post-token.js'
 import { usePipeline } from './support/in-process.js'
+import { withRecoveryKey } from './support/recovery-key.js'
 
 const pipeline = usePipeline()
 const { stored, variables, runOnce, fx } = pipeline
@@ -160,12 +156,7 @@ describe('advice that fits the failure', () => {
 
 describe('a way back without signing in again (recovery-public-key)', () => {
   it('a refresh-token write that fails for good prints the token sealed to the key; the documented command opens it', async () => {
-    await sodium.ready
-    const pair = sodium.crypto_box_keypair()
-    const dir = await mkdtemp(join(tmpdir(), 'recovery-'))
-    const keyFile = join(dir, 'recovery.key')
-    await writeFile(keyFile, sodium.to_base64(pair.privateKey, sodium.base64_variants.ORIGINAL))
-    try {
+    await withRecoveryKey(async (key) => {
       fx().github.injectFault(
         { method: 'PUT', path: /WIZARD_REFRESH_TOKEN$/ },
         { kind: 'status', status: 500 },
@@ -173,15 +164,10 @@ describe('a way back without signing in again (recovery-public-key)', () => {
       )
       let handedOver = ''
       const { report, seen, leaks } = await runOnce(
-        {
-          'recovery-public-key': sodium.to_base64(pair.publicKey, sodium.base64_variants.ORIGINAL),
-          'refresh-token-write-timeout': '1s',
-          'max-attempts': '1'
-        },
+        { 'recovery-public-key': key.publicKey, 'refresh-token-write-timeout': '1s', 'max-attempts': '1' },
         {
           deps: {
             createTokenPoster: (options) => async (request) => {
-              const { createTokenPoster } = await import('../src/oauth/post-token.js')
               const answer = await createTokenPoster(options)(request)
               handedOver = (JSON.parse(answer.body) as { refresh_token: string }).refresh_token
               return answer
@@ -197,14 +183,10 @@ describe('a way back without signing in again (recovery-public-key)', () => {
       )
       expect(seen.summary).toContain(sealed)
       expect(leaks([handedOver])).toEqual([])
-      const { stdout } = await promisify(execFile)(process.execPath, ['scripts/recover.mjs', sealed], {
-        env: { ...process.env, RECOVERY_KEY_FILE: keyFile }
-      })
-      expect(stdout).toBe(handedOver)
-      expect(await fx().oauth.isRefreshTokenLive(stdout)).toBe(true)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+      const opened = await key.open(sealed)
+      expect(opened).toBe(handedOver)
+      expect(await fx().oauth.isRefreshTokenLive(opened)).toBe(true)
+    })
   })
 
   it('without the key, nothing is printed beyond the usual failure', async () => {

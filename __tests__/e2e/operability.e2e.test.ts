@@ -4,15 +4,10 @@
  * documented command. The in-process suite (__tests__/operability.test.ts) covers every branch; these
  * prove the runner's side of each: annotations, outputs, the job summary, the process's exit.
  */
-import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
-import sodium from 'libsodium-wrappers'
 import { leakedValues } from '../../harness/fixture.js'
 import { NODE24, NODE24_AVAILABLE } from '../../harness/runtimes.js'
 import { useFixturePerTest } from '../support/fixture-per-test.js'
+import { withRecoveryKey } from '../support/recovery-key.js'
 
 const describeNode24 = NODE24_AVAILABLE ? describe : describe.skip
 const WORKFLOW = {
@@ -75,19 +70,14 @@ describeNode24('telling people, dist under node24', () => {
   })
 
   it('a refresh-token write that fails for good prints the recovery line; the documented command opens it', async () => {
-    await sodium.ready
-    const pair = sodium.crypto_box_keypair()
-    const dir = await mkdtemp(join(tmpdir(), 'recovery-e2e-'))
-    const keyFile = join(dir, 'recovery.key')
-    await writeFile(keyFile, sodium.to_base64(pair.privateKey, sodium.base64_variants.ORIGINAL))
-    try {
+    await withRecoveryKey(async (key) => {
       fx().github.injectFault(
         { method: 'PUT', path: /WIZARD_REFRESH_TOKEN$/ },
         { kind: 'status', status: 500 },
         1000
       )
       const result = await run({
-        'recovery-public-key': sodium.to_base64(pair.publicKey, sodium.base64_variants.ORIGINAL),
+        'recovery-public-key': key.publicKey,
         'refresh-token-write-timeout': '1s',
         'max-attempts': '1'
       })
@@ -98,14 +88,10 @@ describeNode24('telling people, dist under node24', () => {
         ''
       expect(sealed).not.toBe('')
       expect(result.summary).toContain(sealed)
-      const { stdout: token } = await promisify(execFile)(process.execPath, ['scripts/recover.mjs', sealed], {
-        env: { ...process.env, RECOVERY_KEY_FILE: keyFile }
-      })
-      // The token the server issued, opened by the owner: live, and never in the log.
+      const token = await key.open(sealed)
+      // The token the server issued, opened by its owner: live, and never in the log.
       expect(await fx().oauth.isRefreshTokenLive(token)).toBe(true)
       expect(leakedValues(result, [token])).toEqual([])
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 })

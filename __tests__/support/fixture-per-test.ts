@@ -1,10 +1,7 @@
 import { startFixture, type Fixture, type RunOptions } from '../../harness/fixture.js'
 
-/**
- * A fresh OAuth server and GitHub stand-in for every test in the calling `describe`, and `run`, which
- * launches the bundle under the given Node binary against them.
- */
-export function useFixturePerTest(node: string) {
+/** A fresh OAuth server and GitHub stand-in for every test in the calling `describe` (or file). */
+export function useFreshFixture(): () => Fixture {
   let current: Fixture | undefined
   beforeEach(async () => {
     current = await startFixture()
@@ -13,10 +10,18 @@ export function useFixturePerTest(node: string) {
     await current?.close()
     current = undefined
   })
-  const fx = (): Fixture => {
+  return () => {
     if (!current) throw new Error('the fixture exists only inside a test')
     return current
   }
+}
+
+/**
+ * A fresh OAuth server and GitHub stand-in for every test in the calling `describe`, and `run`, which
+ * launches the bundle under the given Node binary against them.
+ */
+export function useFixturePerTest(node: string) {
+  const fx = useFreshFixture()
   return {
     fx,
     run: (

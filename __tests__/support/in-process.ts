@@ -4,13 +4,14 @@
  * server and GitHub stand-in on 127.0.0.1 for every test.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startFixture, type Fixture } from '../../harness/fixture.js'
+import type { Fixture } from '../../harness/fixture.js'
 import { actionDefaults } from '../../harness/run-action.js'
 import { Cancellation } from '../../src/cancellation.js'
 import { createOctokit } from '../../src/github/octokit.js'
 import { run, type ActionCore, type Dependencies } from '../../src/main.js'
 import { createTokenPoster } from '../../src/oauth/post-token.js'
 import { createSodiumSealer } from '../../src/rotation/sealed-box.js'
+import { useFreshFixture } from './fixture-per-test.js'
 
 /** What the runner would have seen: masks, outputs, log lines by level, the job summary's HTML, the failure. */
 export interface Recorded {
@@ -109,18 +110,7 @@ async function runOnceWith(
 
 /** A fresh fixture for every test of the calling file, and `runOnce` against it. */
 export function usePipeline() {
-  let current: Fixture | undefined
-  beforeEach(async () => {
-    current = await startFixture()
-  })
-  afterEach(async () => {
-    await current?.close()
-    current = undefined
-  })
-  const fx = (): Fixture => {
-    if (!current) throw new Error('the fixture exists only inside a test')
-    return current
-  }
+  const fx = useFreshFixture()
   return {
     fx,
     stored: () => fx().github.secrets(fx().repo),
