@@ -35290,7 +35290,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4632);
 /* harmony import */ var _github_octokit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1047);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4530);
-/* harmony import */ var _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7587);
+/* harmony import */ var _oauth_post_token_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81);
 /* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(649);
 /* harmony import */ var _report_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8850);
 /* harmony import */ var _rotation_sealed_box_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4700);
@@ -36269,8 +36269,8 @@ function oneLine(text) {
     return cleaned.length > 300 ? `${cleaned.slice(0, 300)}…` : cleaned;
 }
 
-// EXTERNAL MODULE: ./src/oauth/post-token.ts + 1 modules
-var post_token = __nccwpck_require__(7587);
+// EXTERNAL MODULE: ./src/oauth/post-token.ts
+var post_token = __nccwpck_require__(81);
 ;// CONCATENATED MODULE: ./src/oauth/exchange.ts
 
 
@@ -37431,26 +37431,32 @@ async function checkExpiry(connect, config, minimumMs, now) {
 
 /***/ }),
 
-/***/ 7587:
+/***/ 81:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  g: () => (/* binding */ AnswerTimeoutError),
-  X: () => (/* binding */ createTokenPoster)
-});
-
-;// CONCATENATED MODULE: external "node:stream/consumers"
-const consumers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/consumers");
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
-var lib = __nccwpck_require__(4942);
-// EXTERNAL MODULE: ./src/report/redact.ts
-var redact = __nccwpck_require__(649);
-;// CONCATENATED MODULE: ./src/oauth/post-token.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ createTokenPoster),
+/* harmony export */   g: () => (/* binding */ AnswerTimeoutError)
+/* harmony export */ });
+/* harmony import */ var _actions_http_client__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4942);
+/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(649);
 
 
-
+/** A token answer is a few kilobytes; anything this large is not one, and is not read to the end. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+async function boundedText(stream) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) {
+            stream.destroy();
+            throw new Error(`the token endpoint's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
 /** A grant whose answer did not come within the whole wait: whether the server processed it is unknown. */
 class AnswerTimeoutError extends Error {
     waitedMs;
@@ -37470,7 +37476,7 @@ class AnswerTimeoutError extends Error {
  */
 function createTokenPoster(options) {
     return async (request) => {
-        const client = new lib/* HttpClient */.Qq(options.userAgent, undefined, {
+        const client = new _actions_http_client__WEBPACK_IMPORTED_MODULE_0__/* .HttpClient */ .Qq(options.userAgent, undefined, {
             allowRetries: false,
             allowRedirects: false,
             keepAlive: false,
@@ -37482,7 +37488,7 @@ function createTokenPoster(options) {
             status: response.message.statusCode ?? 0,
             headers: response.message.headers,
             // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
-            body: await (0,consumers_namespaceObject.text)(response.message)
+            body: await boundedText(response.message)
         }));
         const slow = setTimeout(() => options.onSlow?.(options.timeoutMs), options.timeoutMs);
         let timer;
@@ -37493,7 +37499,7 @@ function createTokenPoster(options) {
             return await Promise.race([answer, deadline]);
         }
         catch (error) {
-            throw (0,redact/* withoutCredentials */.ri)(error);
+            throw (0,_report_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .withoutCredentials */ .ri)(error);
         }
         finally {
             clearTimeout(slow);

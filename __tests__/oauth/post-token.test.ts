@@ -28,6 +28,10 @@ beforeAll(async () => {
         setTimeout(() => request.socket.destroy(), 20)
         return
       }
+      if (request.url === '/huge') {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        return response.end('x'.repeat(2 * 1024 * 1024))
+      }
       if (request.url === '/moved') {
         response.writeHead(302, { location: `${url}/elsewhere` })
         return response.end()
@@ -81,6 +85,12 @@ describe('createTokenPoster', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
     expect(slow).toEqual([150])
     await expect(failure).rejects.not.toThrow(/refresh_token/)
+  })
+
+  it('does not read an answer larger than any token answer to its end', async () => {
+    await expect(post({ url: `${url}/huge`, headers, body: form })).rejects.toThrow(
+      /larger than 1048576 bytes/
+    )
   })
 
   it('fails on a reset connection', async () => {

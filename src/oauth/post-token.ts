@@ -1,4 +1,3 @@
-import { text } from 'node:stream/consumers'
 import { HttpClient } from '@actions/http-client'
 import { withoutCredentials } from '../report/redact.js'
 import type { TokenRequest } from './grant-request.js'
@@ -11,6 +10,23 @@ export interface TokenResponse {
 }
 
 export type PostToken = (request: TokenRequest) => Promise<TokenResponse>
+
+/** A token answer is a few kilobytes; anything this large is not one, and is not read to the end. */
+const MAX_ANSWER_BYTES = 1024 * 1024
+
+async function boundedText(stream: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    size += chunk.length
+    if (size > MAX_ANSWER_BYTES) {
+      stream.destroy()
+      throw new Error(`the token endpoint's answer is larger than ${MAX_ANSWER_BYTES} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 /** A grant whose answer did not come within the whole wait: whether the server processed it is unknown. */
 export class AnswerTimeoutError extends Error {
@@ -51,7 +67,7 @@ export function createTokenPoster(options: TokenPosterOptions): PostToken {
         status: response.message.statusCode ?? 0,
         headers: response.message.headers,
         // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
-        body: await text(response.message)
+        body: await boundedText(response.message)
       }))
     const slow = setTimeout(() => options.onSlow?.(options.timeoutMs), options.timeoutMs)
     let timer: NodeJS.Timeout | undefined
