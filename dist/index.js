@@ -37669,6 +37669,10 @@ function summaryFor(report) {
         const which = report.expiry.source === 'stored' ? 'The current' : 'The new';
         notes.push(`${which} access token expires at ${report.expiry.expiresAt.toISOString()} (in ${(0,_inputs_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(report.expiry.expiresIn)}, from ${source[report.expiry.source]}).`);
     }
+    if (report.status === 'rotated' && report.expiry && report.expiry.source !== 'stored') {
+        const rotatedAt = new Date(report.expiry.expiresAt.getTime() - report.expiry.expiresIn * 1000);
+        notes.push(`Last rotation: this run, at ${rotatedAt.toISOString()}.`);
+    }
     if (report.attempts && report.attempts > 1) {
         notes.push(`The token request succeeded on attempt ${report.attempts}, after transient failures.`);
     }

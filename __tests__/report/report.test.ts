@@ -133,6 +133,10 @@ describe('the headline a person reads first', () => {
     expect(summaryFor(report).headline).toMatch(headline)
   })
 
+  it('says when the last rotation was', () => {
+    expect(summaryFor(rotated).notes).toContain('Last rotation: this run, at 2026-11-24T10:00:00.000Z.')
+  })
+
   it('carries the writer token expiry and the warnings into the notes', () => {
     const notes = summaryFor({
       ...rotated,

@@ -96,6 +96,10 @@ export function summaryFor(report: RunReport): Summary {
       `${which} access token expires at ${report.expiry.expiresAt.toISOString()} (in ${formatDuration(report.expiry.expiresIn)}, from ${source[report.expiry.source]}).`
     )
   }
+  if (report.status === 'rotated' && report.expiry && report.expiry.source !== 'stored') {
+    const rotatedAt = new Date(report.expiry.expiresAt.getTime() - report.expiry.expiresIn * 1000)
+    notes.push(`Last rotation: this run, at ${rotatedAt.toISOString()}.`)
+  }
   if (report.attempts && report.attempts > 1) {
     notes.push(`The token request succeeded on attempt ${report.attempts}, after transient failures.`)
   }
