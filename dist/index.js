@@ -36709,11 +36709,11 @@ async function preflight(api, config, sealer, options) {
     const cannotUseVariables = (what) => (error) => {
         throw preflightError(error, config, `cannot ${what} on ${config.target.repository}`, 'Variables: read and write');
     };
-    // Settled together, so no request is still retrying (and warning) after the run has failed.
     const acquiring = lockName
         ? acquireLock(api, lockName, lockValue(options.holder, options.now(), options.lockHoldMs, options.nonce), config.refreshToken, options.now)
         : Promise.resolve(undefined);
     options.onLockAttempt?.(acquiring.catch(() => undefined));
+    // Settled together, so no request is still retrying (and warning) after the run has failed.
     const [key, taken] = await Promise.allSettled([
         api.readPublicKey().catch(cannotWrite),
         acquiring.catch(cannotUseVariables(`take the lock variable ${lockName}`))
@@ -37039,21 +37039,19 @@ const ANSWER_WAIT_FACTOR = 10;
  */
 async function run(deps) {
     const { core, cancellation } = deps;
-    const log = { ...core, debug: (message) => core.debug((0,redact/* redact */.E$)(message)) };
+    const log = { ...core, debug: redactedDebug(core) };
     const inputs = readInputs(core, deps.context);
     for (const name of schema/* SECRET_INPUT_NAMES */.f1) {
         const value = inputs[name];
         if (value)
             core.setSecret(value);
     }
-    let config;
     const written = [];
     let exchanged;
     const state = { giveBackLock: async () => undefined, warnings: [], tokenExpiration: undefined };
     try {
-        const parsed = (0,schema/* parseInputs */.TL)(inputs, { workflowRef: deps.context.workflowRef });
-        config = parsed;
-        state.config = parsed;
+        const config = (0,schema/* parseInputs */.TL)(inputs, { workflowRef: deps.context.workflowRef });
+        state.config = config;
         if (inputs.zone === '' && !config.explicitTokenUrl) {
             // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
             log.warning(`The zone input is empty (an unset variable?), so this run uses zone ${config.zone}. Set it to ` +
@@ -37065,18 +37063,9 @@ async function run(deps) {
             maxDelayMs: MAX_RETRY_DELAY_MS
         };
         const connect = () => createGitHubApi(deps.createOctokit({
-            token: parsed.githubToken,
-            baseUrl: parsed.githubApiUrl,
-            userAgent: USER_AGENT,
-            maxAttempts: parsed.maxAttempts,
-            retryDelayMs: parsed.retryDelayMs,
-            requestTimeoutMs: parsed.requestTimeoutMs,
-            maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
-            debug: log.debug,
-            warning: log.warning,
-            now: deps.now,
+            ...octokitOptions(deps, config, config.githubToken, config.githubApiUrl),
             onTokenExpiration: (value) => (state.tokenExpiration = value)
-        }), parsed.target);
+        }), config.target);
         if (config.checkValidForMs !== undefined) {
             return await finish(deps, state, await checkExpiry(connect, config, config.checkValidForMs, deps.now));
         }
@@ -37097,13 +37086,13 @@ async function run(deps) {
             now: deps.now,
             onLockAttempt: (attempt) => (acquiring = attempt)
         });
-        noteWriterTokenExpiry(state, parsed, deps.now(), log);
+        noteWriterTokenExpiry(state, config, deps.now(), log);
         if (checked.lock?.acquired) {
             const lock = checked.lock;
             let done;
             const unlessFailed = (what) => (error) => log.warning(`Could not ${what} (${describeGitHubError(error)}); it lapses by itself at ${lock.value.until}.`);
             state.giveBackLock = () => (done ??= releaseLock(api, lock, deps.now()).then(() => undefined, unlessFailed(`give back the lock ${lock.name}`)));
-            state.leaveLockSpent = () => (done ??= leaveSpent(api, lock, config?.refreshToken ?? '', deps.now()).then(() => log.warning(`The lock ${lock.name} stays, marked with this spent refresh token: the runs after this one fail instead ` +
+            state.leaveLockSpent = () => (done ??= leaveSpent(api, lock, config.refreshToken, deps.now()).then(() => log.warning(`The lock ${lock.name} stays, marked with this spent refresh token: the runs after this one fail instead ` +
                 'of presenting it (which would revoke the family), until a new refresh token is stored.'), unlessFailed(`mark the lock ${lock.name}`)));
             if (lock.tookOverFrom) {
                 log.warning(lock.tookOverFrom.spent
@@ -37119,7 +37108,7 @@ async function run(deps) {
                 'refresh token could not be stored. Presenting it again would revoke the whole family (and with it a token ' +
                 'you may still recover), so it was not presented. Store a new refresh token (the recovery line that run ' +
                 `printed, or a new sign-in); the next run then takes the lock ${checked.lock.name} over by itself.\n` +
-                rebootstrapAdvice(parsed));
+                rebootstrapAdvice(config));
         }
         if (checked.lock && !checked.lock.acquired) {
             const holder = checked.lock.heldBy;
@@ -37185,7 +37174,7 @@ async function run(deps) {
             api,
             publicKey: checked.publicKey,
             sealer: deps.sealer,
-            config: parsed,
+            config,
             variableExists: variable?.exists ?? false,
             warn: log.warning,
             rotatedAt,
@@ -37198,11 +37187,11 @@ async function run(deps) {
         };
         let rotatedAt = deps.now();
         let pendingRefreshToken;
-        cancellation.onLastChance(() => sealForRecovery(deps, parsed, pendingRefreshToken, state, log));
+        cancellation.onLastChance(() => sealForRecovery(deps, config, pendingRefreshToken, state, log));
         // The old token is spent and the new one could not be stored: hand the new one to its owner (when a
         // recovery key was given), and leave the lock over the spent one so no later run presents it.
         const refreshTokenLost = async () => {
-            await sealForRecovery(deps, parsed, pendingRefreshToken, state, log).catch((error) => log.warning(`Could not seal the new refresh token for recovery: ${String(error)}`));
+            await sealForRecovery(deps, config, pendingRefreshToken, state, log).catch((error) => log.warning(`Could not seal the new refresh token for recovery: ${String(error)}`));
             if (state.leaveLockSpent)
                 state.giveBackLock = state.leaveLockSpent;
         };
@@ -37269,7 +37258,7 @@ async function run(deps) {
             : new errors/* ActionError */.l('transient', `Unexpected failure: ${String(error)}`);
         return await finish(deps, state, {
             status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
-            target: config?.target,
+            target: state.config?.target,
             written,
             expiry: exchanged?.expiry,
             refreshTokenRotated: written.some((w) => w.what === 'refresh token'),
@@ -37277,6 +37266,25 @@ async function run(deps) {
             message: failure.message
         }, exchanged?.tokens.access_token);
     }
+}
+/** Debug lines pass through `redact` first: defence in depth behind the runner's masking. */
+function redactedDebug(core) {
+    return (message) => core.debug((0,redact/* redact */.E$)(message));
+}
+/** The same retry, timeout and logging settings for every Octokit a run makes, whatever its token. */
+function octokitOptions(deps, config, token, baseUrl) {
+    return {
+        token,
+        baseUrl,
+        userAgent: USER_AGENT,
+        maxAttempts: config.maxAttempts,
+        retryDelayMs: config.retryDelayMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+        maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+        debug: redactedDebug(deps.core),
+        warning: deps.core.warning,
+        now: deps.now
+    };
 }
 /** What a rotation would write, in order, from the same plan a rotation follows: for a dry run. */
 function wouldWrite(config, variable) {
@@ -37338,18 +37346,7 @@ async function tellPeople(deps, config, report, state) {
         return;
     const home = config.workflow?.repository ?? deps.context.repository ?? config.target.repository;
     const [owner = '', repo = ''] = home.split('/');
-    const octokit = deps.createOctokit({
-        token: config.workflowToken,
-        baseUrl: deps.context.apiUrl || config.githubApiUrl,
-        userAgent: USER_AGENT,
-        maxAttempts: config.maxAttempts,
-        retryDelayMs: config.retryDelayMs,
-        requestTimeoutMs: config.requestTimeoutMs,
-        maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
-        debug: (message) => deps.core.debug((0,redact/* redact */.E$)(message)),
-        warning: deps.core.warning,
-        now: deps.now
-    });
+    const octokit = deps.createOctokit(octokitOptions(deps, config, config.workflowToken, deps.context.apiUrl || config.githubApiUrl));
     const tasks = [];
     if (config.alertIssue) {
         const target = `${(0,schema/* describeTarget */.ff)(config.target)} ${config.secretNames.refreshToken}`;

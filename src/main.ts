@@ -97,20 +97,18 @@ export const ANSWER_WAIT_FACTOR = 10
  */
 export async function run(deps: Dependencies): Promise<RunReport> {
   const { core, cancellation } = deps
-  const log = { ...core, debug: (message: string) => core.debug(redact(message)) }
+  const log = { ...core, debug: redactedDebug(core) }
   const inputs = readInputs(core, deps.context)
   for (const name of SECRET_INPUT_NAMES) {
     const value = inputs[name]
     if (value) core.setSecret(value)
   }
-  let config: Config | undefined
   const written: Written[] = []
   let exchanged: Exchanged | undefined
   const state: RunState = { giveBackLock: async () => undefined, warnings: [], tokenExpiration: undefined }
   try {
-    const parsed = parseInputs(inputs, { workflowRef: deps.context.workflowRef })
-    config = parsed
-    state.config = parsed
+    const config = parseInputs(inputs, { workflowRef: deps.context.workflowRef })
+    state.config = config
     if (inputs.zone === '' && !config.explicitTokenUrl) {
       // The shipped workflow passes `${{ vars.WIZARD_ZONE }}`: empty when the variable was never set.
       log.warning(
@@ -126,19 +124,10 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     const connect = () =>
       createGitHubApi(
         deps.createOctokit({
-          token: parsed.githubToken,
-          baseUrl: parsed.githubApiUrl,
-          userAgent: USER_AGENT,
-          maxAttempts: parsed.maxAttempts,
-          retryDelayMs: parsed.retryDelayMs,
-          requestTimeoutMs: parsed.requestTimeoutMs,
-          maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
-          debug: log.debug,
-          warning: log.warning,
-          now: deps.now,
+          ...octokitOptions(deps, config, config.githubToken, config.githubApiUrl),
           onTokenExpiration: (value) => (state.tokenExpiration = value)
         }),
-        parsed.target
+        config.target
       )
     if (config.checkValidForMs !== undefined) {
       return await finish(deps, state, await checkExpiry(connect, config, config.checkValidForMs, deps.now))
@@ -159,7 +148,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       now: deps.now,
       onLockAttempt: (attempt) => (acquiring = attempt)
     })
-    noteWriterTokenExpiry(state, parsed, deps.now(), log)
+    noteWriterTokenExpiry(state, config, deps.now(), log)
     if (checked.lock?.acquired) {
       const lock = checked.lock
       let done: Promise<void> | undefined
@@ -173,7 +162,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
           unlessFailed(`give back the lock ${lock.name}`)
         ))
       state.leaveLockSpent = () =>
-        (done ??= leaveSpent(api, lock, config?.refreshToken ?? '', deps.now()).then(
+        (done ??= leaveSpent(api, lock, config.refreshToken, deps.now()).then(
           () =>
             log.warning(
               `The lock ${lock.name} stays, marked with this spent refresh token: the runs after this one fail instead ` +
@@ -199,7 +188,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
           'refresh token could not be stored. Presenting it again would revoke the whole family (and with it a token ' +
           'you may still recover), so it was not presented. Store a new refresh token (the recovery line that run ' +
           `printed, or a new sign-in); the next run then takes the lock ${checked.lock.name} over by itself.\n` +
-          rebootstrapAdvice(parsed)
+          rebootstrapAdvice(config)
       )
     }
     if (checked.lock && !checked.lock.acquired) {
@@ -270,7 +259,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       api,
       publicKey: checked.publicKey,
       sealer: deps.sealer,
-      config: parsed,
+      config,
       variableExists: variable?.exists ?? false,
       warn: log.warning,
       rotatedAt,
@@ -283,11 +272,11 @@ export async function run(deps: Dependencies): Promise<RunReport> {
     }
     let rotatedAt = deps.now()
     let pendingRefreshToken: string | undefined
-    cancellation.onLastChance(() => sealForRecovery(deps, parsed, pendingRefreshToken, state, log))
+    cancellation.onLastChance(() => sealForRecovery(deps, config, pendingRefreshToken, state, log))
     // The old token is spent and the new one could not be stored: hand the new one to its owner (when a
     // recovery key was given), and leave the lock over the spent one so no later run presents it.
     const refreshTokenLost = async () => {
-      await sealForRecovery(deps, parsed, pendingRefreshToken, state, log).catch((error: unknown) =>
+      await sealForRecovery(deps, config, pendingRefreshToken, state, log).catch((error: unknown) =>
         log.warning(`Could not seal the new refresh token for recovery: ${String(error)}`)
       )
       if (state.leaveLockSpent) state.giveBackLock = state.leaveLockSpent
@@ -375,7 +364,7 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       state,
       {
         status: failure.kind === 'cancelled' ? 'cancelled' : 'failed',
-        target: config?.target,
+        target: state.config?.target,
         written,
         expiry: exchanged?.expiry,
         refreshTokenRotated: written.some((w) => w.what === 'refresh token'),
@@ -384,6 +373,27 @@ export async function run(deps: Dependencies): Promise<RunReport> {
       },
       exchanged?.tokens.access_token
     )
+  }
+}
+
+/** Debug lines pass through `redact` first: defence in depth behind the runner's masking. */
+function redactedDebug(core: Pick<ActionCore, 'debug'>): (message: string) => void {
+  return (message) => core.debug(redact(message))
+}
+
+/** The same retry, timeout and logging settings for every Octokit a run makes, whatever its token. */
+function octokitOptions(deps: Dependencies, config: Config, token: string, baseUrl: string): OctokitOptions {
+  return {
+    token,
+    baseUrl,
+    userAgent: USER_AGENT,
+    maxAttempts: config.maxAttempts,
+    retryDelayMs: config.retryDelayMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
+    debug: redactedDebug(deps.core),
+    warning: deps.core.warning,
+    now: deps.now
   }
 }
 
@@ -478,18 +488,9 @@ async function tellPeople(
   if (!config.workflowToken || (!config.alertIssue && !config.keepAlive)) return
   const home = config.workflow?.repository ?? deps.context.repository ?? config.target.repository
   const [owner = '', repo = ''] = home.split('/')
-  const octokit = deps.createOctokit({
-    token: config.workflowToken,
-    baseUrl: deps.context.apiUrl || config.githubApiUrl,
-    userAgent: USER_AGENT,
-    maxAttempts: config.maxAttempts,
-    retryDelayMs: config.retryDelayMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxRateLimitWaitMs: MAX_RETRY_DELAY_MS,
-    debug: (message) => deps.core.debug(redact(message)),
-    warning: deps.core.warning,
-    now: deps.now
-  })
+  const octokit = deps.createOctokit(
+    octokitOptions(deps, config, config.workflowToken, deps.context.apiUrl || config.githubApiUrl)
+  )
   const tasks: Promise<void>[] = []
   if (config.alertIssue) {
     const target = `${describeTarget(config.target)} ${config.secretNames.refreshToken}`

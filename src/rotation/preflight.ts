@@ -62,7 +62,6 @@ export async function preflight(
       'Variables: read and write'
     )
   }
-  // Settled together, so no request is still retrying (and warning) after the run has failed.
   const acquiring = lockName
     ? acquireLock(
         api,
@@ -73,6 +72,7 @@ export async function preflight(
       )
     : Promise.resolve(undefined)
   options.onLockAttempt?.(acquiring.catch(() => undefined))
+  // Settled together, so no request is still retrying (and warning) after the run has failed.
   const [key, taken] = await Promise.allSettled([
     api.readPublicKey().catch(cannotWrite),
     acquiring.catch(cannotUseVariables(`take the lock variable ${lockName}`))
