@@ -7,19 +7,33 @@
  * crypto_box_seal_open, as GitHub does, so a test sees the plaintext the action meant to store.
  *
  * Paths may carry the `/api/v3` prefix of GitHub Enterprise Server. Faults (a status, a reset connection, a
- * request that never gets an answer) are matched before routing, so a faulted write never changes state.
+ * request that never gets an answer) are matched before routing, so a faulted write never changes state;
+ * `lose-answer` is the exception on purpose: the write is applied, then the connection is cut.
+ *
+ * Beyond the published contract, it is as hostile as the real GitHub (each behaviour cites its source):
+ * - 409 for a variable that exists (docs.github.com, "Create a repository variable": 409 Conflict);
+ * - 422 for a secret not sealed to the current key (observed; the message is GitHub's own);
+ * - eventually consistent reads (`staleReadMs`): a variable or secret read returns what was there that long
+ *   ago, and a just-created variable 404s meanwhile (integrations/terraform-provider-github#2047, #2378;
+ *   PR #3502 sleeps after writes for this reason);
+ * - a write applied and its answer lost (`lose-answer`), and rate limits of minutes (a 403 or 429 with
+ *   `retry-after`, docs.github.com "Rate limits for the REST API").
+ * With a virtual clock, waits (latency, a hung request) are virtual: the clock parks the request.
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import sodium from 'libsodium-wrappers'
 import { listenOnLoopback } from './loopback.js'
+import { TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
 
 export type GitHubTarget = { repository: string; environment?: string } // repository 'owner/name'
 export type GitHubFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'reset' } // destroy socket, nothing applied
   | { kind: 'hang' } // never answer; must not keep close() from finishing
+  | { kind: 'lose-answer' } // apply the request, then cut the connection before the answer
+  | { kind: 'delay'; ms: number } // answer this much later (virtual with a clock)
 /**
  * `path` is matched against the path without the `/api/v3` prefix and without the query; `body` against the
  * raw request body (e.g. `/"name":"WIZARD_EXPIRES_AT"/` tells the expiry variable's create from the lock's).
@@ -44,6 +58,13 @@ export interface RequestRecord {
 export interface GitHubServerOptions {
   /** Delay added before answering each request (default 0). */
   latencyMs?: number
+  /** A virtual clock: waits are parked on it, and its `Date` stamps every write. */
+  clock?: VirtualClock
+  /**
+   * How stale a read of a variable or of a secret's metadata is: it returns the state of that many ms ago
+   * (a function is asked at each read). 0: reads are consistent.
+   */
+  staleReadMs?: number | (() => number)
   /**
    * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
    * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
@@ -96,6 +117,12 @@ export interface GitHubServer {
   clearFaults(): void
   /** Every request, in arrival order. */
   requests: RequestRecord[]
+  /** Issues turned off, as a fork has them by default: every issues call answers 410. */
+  disableIssues(repository: string): void
+  /** Every answer given, status and body as sent, for the contract test. */
+  answers: AnsweredRequest[]
+  /** Changes how stale reads are from now on. */
+  setStaleReads(ms: number | (() => number)): void
   close(): Promise<void>
 }
 
@@ -120,9 +147,12 @@ interface Entry {
   createdAt: number
   updatedAt: number
 }
+/** Every version a name had, oldest first; `undefined` marks a delete. For stale reads. */
+type History = Map<string, { at: number; entry: Entry | undefined }[]>
 interface SecretStore {
   key: KeyPair
   secrets: Map<string, Entry>
+  history: History
 }
 interface Repository {
   id: number
@@ -131,15 +161,27 @@ interface Repository {
   store: SecretStore
   environments: Map<string, { name: string; store: SecretStore }>
   variables: Map<string, Entry>
+  variableHistory: History
   issues: StandInIssue[]
   enabled: string[]
+  issuesDisabled: boolean
 }
 export interface StandInIssue {
   number: number
   title: string
   body: string
   state: 'open' | 'closed'
+  labels: string[]
   comments: string[]
+}
+
+/** What the stand-in answered, for checking against GitHub's published contract. */
+export interface AnsweredRequest {
+  method: string
+  /** The path as routed: without `/api/v3` and the query. */
+  path: string
+  status: number
+  body: unknown
 }
 interface Access {
   repositories: Set<string> | '*'
@@ -176,6 +218,9 @@ class HttpError extends Error {
 export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
   await sodium.ready
   const latencyMs = options.latencyMs ?? 0
+  const clock = options.clock
+  let staleReadMs = options.staleReadMs ?? 0
+  const answers: AnsweredRequest[] = []
   const repositories = new Map<string, Repository>()
   const tokens = new Map<string, Access>()
   const faults: PendingFault[] = []
@@ -185,11 +230,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   let lastWrite = 0
   let served = 0
   let closed = false
+  /** The path of the request being routed, as sent: for the Link header of a paginated answer. */
+  let currentPath = ''
+  let url = ''
 
   /** Write times strictly increase, so a test can tell two writes within one millisecond apart. */
   const writeTime = () => (lastWrite = Math.max(Date.now(), lastWrite + 1))
 
-  const newStore = (): SecretStore => ({ key: newKeyPair(), secrets: new Map() })
+  const newStore = (): SecretStore => ({ key: newKeyPair(), secrets: new Map(), history: new Map() })
 
   function findRepository(repository: string): Repository | undefined {
     return repositories.get(repository.toLowerCase())
@@ -210,7 +258,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   // ── Routing ────────────────────────────────────────────────────────────────────────────────────────
 
-  function route(method: string, path: string, auth: string | undefined, rawBody: string): Answer {
+  function route(method: string, path: string, query: URLSearchParams, auth: string | undefined, rawBody: string): Answer {
     const match = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth ?? '')
     if (!match) throw new HttpError(401, 'Requires authentication')
     const access = tokens.get(match[1] ?? '')
@@ -260,33 +308,41 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       repository.enabled.push(rest[1] ?? '')
       return { status: 204 }
     }
-    if (section === 'issues') return issuesRoute(method, rest, repository, access, refuse, body)
+    if (section === 'issues') return issuesRoute(method, rest, query, repository, access, refuse, body)
     throw notFound()
   }
 
-  /** The few issue calls an alert makes: list open ones, open one, comment, close. */
+  /** The few issue calls an alert makes: list open ones (by label, paginated), open one, comment, close. */
   function issuesRoute(
     method: string,
     rest: string[],
+    query: URLSearchParams,
     repository: Repository,
     access: Access,
     refuse: (permission: string) => never,
     body: () => Record<string, unknown>
   ): Answer {
-    const json = (issue: StandInIssue) => ({ ...issue, comments: issue.comments.length })
+    if (repository.issuesDisabled) throw new HttpError(410, 'Issues are disabled for this repo', `${DOCS}/issues/issues`)
+    const json = (issue: StandInIssue) => issueJson(repository, issue)
     const [number, extra] = rest
     if (number === undefined) {
       if (method === 'GET') {
-        return { status: 200, body: repository.issues.filter((issue) => issue.state === 'open').map(json) }
+        const state = query.get('state') ?? 'open'
+        const labels = (query.get('labels') ?? '').split(',').filter(Boolean)
+        const matching = repository.issues.filter(
+          (issue) => (state === 'all' || issue.state === state) && labels.every((label) => issue.labels.includes(label))
+        )
+        return paginated(matching.map(json), query)
       }
       if (method !== 'POST') throw notFound()
       if (!access.canWriteIssues) refuse('issues=write')
-      const { title, body: text } = body()
+      const { title, body: text, labels } = body()
       const issue: StandInIssue = {
         number: repository.issues.length + 1,
         title: String(title ?? ''),
         body: String(text ?? ''),
         state: 'open',
+        labels: Array.isArray(labels) ? labels.map(String) : [],
         comments: []
       }
       repository.issues.push(issue)
@@ -296,8 +352,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (!issue) throw notFound()
     if (!access.canWriteIssues) refuse('issues=write')
     if (extra === 'comments' && method === 'POST') {
-      issue.comments.push(String(body().body ?? ''))
-      return { status: 201, body: { id: issue.comments.length } }
+      const text = String(body().body ?? '')
+      issue.comments.push(text)
+      return { status: 201, body: commentJson(repository, issue, issue.comments.length, text) }
     }
     if (extra === undefined && method === 'PATCH') {
       const { state } = body()
@@ -305,6 +362,20 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return { status: 200, body: json(issue) }
     }
     throw notFound()
+  }
+
+  /** One page of a list, and GitHub's Link header to the next. */
+  function paginated(items: unknown[], query: URLSearchParams): Answer {
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30))
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1)
+    const slice = items.slice((page - 1) * perPage, page * perPage)
+    const headers: Record<string, string> = {}
+    if (page * perPage < items.length) {
+      const next = new URLSearchParams(query)
+      next.set('page', String(page + 1))
+      headers.link = `<${url}${currentPath}?${next.toString()}>; rel="next"`
+    }
+    return { status: 200, body: slice, headers }
   }
 
   function secretsRoute(
@@ -328,13 +399,13 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     }
     const key = name.toUpperCase()
     if (method === 'GET') {
-      const secret = store.secrets.get(key)
+      const secret = readAsOf(store.secrets, store.history, key)
       if (!secret) throw notFound(docs('get'))
       return { status: 200, body: secretJson(secret) }
     }
     if (method === 'DELETE') {
       write(docs('delete'))
-      if (!store.secrets.delete(key)) throw notFound(docs('delete'))
+      if (!removeEntry(store.secrets, store.history, key)) throw notFound(docs('delete'))
       return { status: 204 }
     }
     if (method !== 'PUT') throw notFound()
@@ -360,7 +431,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (opened.length > MAX_VALUE_BYTES)
       throw new HttpError(422, 'Secret value is too large (48 KB at most)', url)
     const created = !store.secrets.has(key)
-    putEntry(store.secrets, key, Buffer.from(opened).toString('utf8'))
+    putEntry(store.secrets, store.history, key, Buffer.from(opened).toString('utf8'))
     return created ? { status: 201, body: {} } : { status: 204 }
   }
 
@@ -372,6 +443,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     body: () => Record<string, unknown>
   ): Answer {
     const variables = repository.variables
+    const history = repository.variableHistory
     if (rest.length === 0) {
       if (method === 'GET') {
         const list = [...variables.values()].sort((a, b) => a.name.localeCompare(b.name)).map(variableJson)
@@ -387,21 +459,21 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       checkValue(value, url)
       if (variables.has(name.toUpperCase()))
         throw new HttpError(409, 'Already exists - Variable already exists', url)
-      putEntry(variables, name.toUpperCase(), value)
+      putEntry(variables, history, name.toUpperCase(), value)
       return { status: 201, body: {} }
     }
     const [name, ...extra] = rest
     if (name === undefined || extra.length > 0) throw notFound()
     const key = name.toUpperCase()
     if (method === 'GET') {
-      const variable = variables.get(key)
+      const variable = readAsOf(variables, history, key)
       if (!variable) throw notFound(`${VARIABLES_DOCS}#get-a-repository-variable`)
       return { status: 200, body: variableJson(variable) }
     }
     if (method === 'DELETE') {
       const url = `${VARIABLES_DOCS}#delete-a-repository-variable`
       write(url)
-      if (!variables.delete(key)) throw notFound(url)
+      if (!removeEntry(variables, history, key)) throw notFound(url)
       return { status: 204 }
     }
     if (method !== 'PATCH') throw notFound()
@@ -417,29 +489,59 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     const newKey = newName.toUpperCase()
     if (newKey !== key && variables.has(newKey))
       throw new HttpError(409, 'Already exists - Variable already exists', url)
-    variables.delete(key)
-    variables.set(newKey, { name: newKey, value, createdAt: existing.createdAt, updatedAt: writeTime() })
+    if (newKey !== key) removeEntry(variables, history, key)
+    putEntry(variables, history, newKey, value, existing.createdAt)
     return { status: 204 }
   }
 
-  function putEntry(entries: Map<string, Entry>, key: string, value: string): void {
+  function putEntry(entries: Map<string, Entry>, history: History, key: string, value: string, createdAt?: number): void {
     const now = writeTime()
     const existing = entries.get(key)
-    entries.set(key, { name: key, value, createdAt: existing?.createdAt ?? now, updatedAt: now })
+    const entry = { name: key, value, createdAt: createdAt ?? existing?.createdAt ?? now, updatedAt: now }
+    entries.set(key, entry)
+    remember(history, key, now, entry)
+  }
+
+  function removeEntry(entries: Map<string, Entry>, history: History, key: string): boolean {
+    if (!entries.delete(key)) return false
+    remember(history, key, writeTime(), undefined)
+    return true
+  }
+
+  function remember(history: History, key: string, at: number, entry: Entry | undefined): void {
+    const versions = history.get(key) ?? []
+    versions.push({ at, entry: entry && { ...entry } })
+    history.set(key, versions)
+  }
+
+  /** What a read returns: the state `staleReadMs` ago, as GitHub's eventually consistent reads may. */
+  function readAsOf(entries: Map<string, Entry>, history: History, key: string): Entry | undefined {
+    const stale = typeof staleReadMs === 'function' ? staleReadMs() : staleReadMs
+    if (stale <= 0) return entries.get(key)
+    const asOf = Date.now() - stale
+    const versions = history.get(key) ?? []
+    let seen: Entry | undefined
+    for (const version of versions) {
+      if (version.at > asOf) break
+      seen = version.entry
+    }
+    // A name that existed before any recorded version (set up by a test) reads as it is now.
+    return versions.length === 0 ? entries.get(key) : seen
   }
 
   // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res)
+    void (clock ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park)) : handle(req, res, sleep))
   }
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
     : createServer(listener)
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
     const path = normalizePath(req.url ?? '/')
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')
     const record: RequestRecord = { method, path, status: 0, startedAt: Date.now(), endedAt: 0 }
     requests.push(record)
     const ended = () => {
@@ -455,15 +557,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return
     }
     const fault = takeFault(method, path, rawBody)
-    if (latencyMs > 0) await sleep(latencyMs)
+    if (latencyMs > 0) await wait(latencyMs)
+    if (fault?.kind === 'delay') await wait(fault.ms)
     if (closed) return
 
-    if (fault?.kind === 'hang') return
+    if (fault?.kind === 'hang') return wait(Infinity)
     if (fault?.kind === 'reset') {
       ended()
-      const socket = req.socket
-      if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-      else socket.destroy()
+      cut(req)
       return
     }
     let answer: Answer
@@ -475,7 +576,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
     } else {
       try {
-        answer = route(method, path, header(req, 'authorization'), rawBody)
+        currentPath = (req.url ?? '/').split('?')[0] ?? '/'
+        answer = route(method, path, query, header(req, 'authorization'), rawBody)
       } catch (error) {
         answer =
           error instanceof HttpError
@@ -487,13 +589,26 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
             : { status: 500, body: errorBody(500, `Server Error: ${String(error)}`) }
       }
     }
+    if (fault?.kind === 'lose-answer') {
+      // Applied above; the answer never arrives.
+      ended()
+      cut(req)
+      return
+    }
     const expiresAt = tokenOf(header(req, 'authorization'))?.expiresAt
     if (expiresAt) {
       // GitHub's format: `2026-12-31 12:00:00 UTC`.
       const text = `${expiresAt.toISOString().slice(0, 19).replace('T', ' ')} UTC`
       answer = { ...answer, headers: { ...answer.headers, 'github-authentication-token-expiration': text } }
     }
+    answers.push({ method, path, status: answer.status, body: answer.body })
     send(res, record, answer)
+  }
+
+  function cut(req: IncomingMessage): void {
+    const socket = req.socket
+    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+    else socket.destroy()
   }
 
   function tokenOf(auth: string | undefined): Access | undefined {
@@ -556,6 +671,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   }
 
   function sleep(ms: number): Promise<void> {
+    if (!Number.isFinite(ms)) return new Promise(() => undefined)
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         timers.delete(timer)
@@ -567,9 +683,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   const { port, close: stopListening } = await listenOnLoopback(server)
 
+  url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`
   return {
-    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url,
     requests,
+    answers,
+
+    setStaleReads(ms) {
+      staleReadMs = ms
+    },
+
+    disableIssues(repository) {
+      repositoryOf(repository).issuesDisabled = true
+    },
 
     addRepository(repository, { environments = [] } = {}) {
       const [owner, name, ...extra] = repository.split('/')
@@ -585,8 +711,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           store: newStore(),
           environments: new Map(),
           variables: new Map(),
+          variableHistory: new Map(),
           issues: [],
-          enabled: []
+          enabled: [],
+          issuesDisabled: false
         }
         repositories.set(key, entry)
       }
@@ -622,7 +750,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     },
 
     setSecret(target, name, plaintext) {
-      putEntry(storeOf(target).secrets, name.toUpperCase(), plaintext)
+      const store = storeOf(target)
+      putEntry(store.secrets, store.history, name.toUpperCase(), plaintext)
     },
 
     issues(repository) {
@@ -640,7 +769,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     },
 
     setVariable(repository, name, value) {
-      putEntry(repositoryOf(repository).variables, name.toUpperCase(), value)
+      const found = repositoryOf(repository)
+      putEntry(found.variables, found.variableHistory, name.toUpperCase(), value)
     },
 
     publicKey(target) {
@@ -711,6 +841,85 @@ function repositoryJson(repository: Repository) {
     owner: { login: repository.owner, type: 'Organization' },
     private: true,
     visibility: 'private'
+  }
+}
+
+const STAND_IN_USER = {
+  login: 'github-actions[bot]',
+  id: 41898282,
+  node_id: 'MDM6Qm90NDE4OTgyODI=',
+  avatar_url: 'https://avatars.githubusercontent.com/in/15368?v=4',
+  gravatar_id: '',
+  url: 'https://api.github.com/users/github-actions%5Bbot%5D',
+  html_url: 'https://github.com/apps/github-actions',
+  followers_url: 'https://api.github.com/users/github-actions%5Bbot%5D/followers',
+  following_url: 'https://api.github.com/users/github-actions%5Bbot%5D/following{/other_user}',
+  gists_url: 'https://api.github.com/users/github-actions%5Bbot%5D/gists{/gist_id}',
+  starred_url: 'https://api.github.com/users/github-actions%5Bbot%5D/starred{/owner}{/repo}',
+  subscriptions_url: 'https://api.github.com/users/github-actions%5Bbot%5D/subscriptions',
+  organizations_url: 'https://api.github.com/users/github-actions%5Bbot%5D/orgs',
+  repos_url: 'https://api.github.com/users/github-actions%5Bbot%5D/repos',
+  events_url: 'https://api.github.com/users/github-actions%5Bbot%5D/events{/privacy}',
+  received_events_url: 'https://api.github.com/users/github-actions%5Bbot%5D/received_events',
+  type: 'Bot',
+  site_admin: false
+}
+
+function issueJson(repository: Repository, issue: StandInIssue) {
+  const api = `https://api.github.com/repos/${repository.owner}/${repository.name}`
+  const id = repository.id * 1000 + issue.number
+  const stamp = githubTime(Date.now())
+  return {
+    id,
+    node_id: Buffer.from(`I_${id}`).toString('base64'),
+    url: `${api}/issues/${issue.number}`,
+    repository_url: api,
+    labels_url: `${api}/issues/${issue.number}/labels{/name}`,
+    comments_url: `${api}/issues/${issue.number}/comments`,
+    events_url: `${api}/issues/${issue.number}/events`,
+    html_url: `https://github.com/${repository.owner}/${repository.name}/issues/${issue.number}`,
+    number: issue.number,
+    state: issue.state,
+    title: issue.title,
+    body: issue.body,
+    user: STAND_IN_USER,
+    labels: issue.labels.map((name, i) => ({
+      id: id * 10 + i,
+      node_id: Buffer.from(`LA_${id}_${i}`).toString('base64'),
+      url: `${api}/labels/${encodeURIComponent(name)}`,
+      name,
+      description: null,
+      color: 'ededed',
+      default: false
+    })),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments: issue.comments.length,
+    closed_at: issue.state === 'closed' ? stamp : null,
+    created_at: stamp,
+    updated_at: stamp,
+    author_association: 'NONE'
+  }
+}
+
+function commentJson(repository: Repository, issue: StandInIssue, number: number, body: string) {
+  const api = `https://api.github.com/repos/${repository.owner}/${repository.name}`
+  const id = (repository.id * 1000 + issue.number) * 1000 + number
+  const stamp = githubTime(Date.now())
+  return {
+    id,
+    node_id: Buffer.from(`IC_${id}`).toString('base64'),
+    url: `${api}/issues/comments/${id}`,
+    html_url: `https://github.com/${repository.owner}/${repository.name}/issues/${issue.number}#issuecomment-${id}`,
+    issue_url: `${api}/issues/${issue.number}`,
+    body,
+    user: STAND_IN_USER,
+    created_at: stamp,
+    updated_at: stamp,
+    author_association: 'NONE'
   }
 }
 

@@ -4,21 +4,31 @@
  * every client, and reuse of a spent refresh token answered with invalid_grant and the whole grant revoked.
  *
  * A small proxy stands in front of it on 127.0.0.1, so that latency and faults can be injected into
- * token requests: answers that never come, connections reset before the server saw anything, answers lost
- * after the server rotated, and answers rewritten on their way back.
+ * token requests, as hostile as a real deployment behind a gateway: answers that never come, connections
+ * reset before the server saw anything, a grant processed and then answered with a 5xx, cut short, grown
+ * past 1 MiB or dropped; a request queued past the client's answer window and processed later; and Hydra's
+ * own answer to a concurrent refresh of one token (fosite: `invalid_request`, "Failed to refresh token
+ * because of multiple concurrent requests using the same token which is not allowed.").
+ *
+ * With a virtual clock, every wait is virtual (the clock parks the request), and `Date`, which oidc-provider
+ * reads for token lifetimes, follows the clock.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type ProviderType from 'oidc-provider'
 import { listenOnLoopback } from './loopback.js'
+import { TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
 
 export type OAuthFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'reset' }
   | { kind: 'hang' }
   | { kind: 'malformed' }
+  /** The server rotates, then the answer is lost: the connection is cut, a 5xx replaces it, or it is cut short or grown past 1 MiB. */
   | { kind: 'drop-response' }
+  | { kind: 'rotate-then'; then: 'status'; status: number }
+  | { kind: 'rotate-then'; then: 'cut' | 'oversize' }
   /** The request waits this long before the server takes it up (queued), then is processed and answered. */
   | { kind: 'queue'; delayMs: number }
   /** The server processes the request at once and answers this much later. */
@@ -40,7 +50,26 @@ export interface OAuthServerOptions {
    * HTTP; `url` and `tokenUrl` are then https://. The provider behind it stays on plain loopback HTTP.
    */
   tls?: { key: string; cert: string }
+  clock?: VirtualClock
 }
+
+/** Hydra's answers when another request is refreshing the same token (in the description, or in `error_hint`). */
+export const CONCURRENT_REFRESH = {
+  description: {
+    error: 'invalid_request',
+    error_description:
+      'The request is missing a required parameter, includes an invalid parameter value, includes a parameter ' +
+      'more than once, or is otherwise malformed. Failed to refresh token because of multiple concurrent ' +
+      'requests using the same token which is not allowed.'
+  },
+  hint: {
+    error: 'invalid_request',
+    error_description:
+      'The request is missing a required parameter, includes an invalid parameter value, includes a parameter ' +
+      'more than once, or is otherwise malformed.',
+    error_hint: 'Failed to refresh token. Please retry the request.'
+  }
+} as const
 
 export interface OAuthServer {
   /** `http://127.0.0.1:PORT` (`https://` with the `tls` option): the issuer. */
@@ -59,6 +88,8 @@ export interface OAuthServer {
    */
   onTokenRequest(listener: () => void | Promise<void>): void
   readonly tokenRequests: number
+  /** Every refresh token presented at the token route, in arrival order (as sent, before any fault). */
+  readonly presented: readonly string[]
   /**
    * Each token request as the server saw it, in arrival order: when its body had arrived and when its answer
    * was sent or its connection ended (epoch ms; `endedAt` 0 while it is still open), and the status (0 when
@@ -194,14 +225,21 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const tokenRequestLog: TokenRequestRecord[] = []
   let tokenRequests = 0
   let grantsReachedProvider = 0
+  const presented: string[] = []
+  const clock = options.clock
 
   // A request still queued or answering when the server closes must not end the test process.
   front.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch(() => res.destroy())
+    const work = (wait: (ms: number) => Promise<void>) => handle(req, res, wait).catch(() => void res.destroy())
+    void (clock ? clock.serve(req.headers[TICKET_HEADER], work) : work(realWait))
   })
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
     const body = await readAll(req)
     const isToken = new URL(req.url ?? '/', url).pathname === TOKEN_PATH
+    if (isToken) {
+      const token = new URLSearchParams(body.toString('utf8')).get('refresh_token')
+      if (token) presented.push(token)
+    }
     if (isToken) {
       const record: TokenRequestRecord = { startedAt: Date.now(), endedAt: 0, status: 0 }
       tokenRequestLog.push(record)
@@ -210,7 +248,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         if (res.headersSent) record.status = res.statusCode
       })
     }
-    if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs))
+    if (latencyMs) await wait(latencyMs)
     if (isToken) for (const listener of listeners) await listener()
     const fault = isToken ? faults.shift() : undefined
     if (isToken) tokenRequests++
@@ -224,17 +262,32 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         req.socket.destroy()
         return
       case 'hang':
-        return
+        return wait(Infinity)
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token": "trunc')
         return
     }
-    if (fault?.kind === 'queue') await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (fault?.kind === 'queue') await wait(fault.delayMs)
     if (isToken) grantsReachedProvider++
     const answer = await forward(innerPort, req, body)
-    if (fault?.kind === 'slow-answer') await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (fault?.kind === 'slow-answer') await wait(fault.delayMs)
     if (fault?.kind === 'drop-response') {
       req.socket.destroy()
+      return
+    }
+    if (fault?.kind === 'rotate-then') {
+      if (fault.then === 'status') {
+        res.writeHead(fault.status, { 'content-type': 'text/html' }).end('<html><body>Bad Gateway</body></html>')
+      } else if (fault.then === 'cut') {
+        // The headers promise the whole answer; half of it arrives, then the connection ends.
+        res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(answer.body.length) })
+        res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
+        await new Promise((resolve) => setImmediate(resolve))
+        req.socket.destroy()
+      } else {
+        const padded = Buffer.concat([answer.body.subarray(0, answer.body.length - 1), Buffer.from(`,"padding":"${'x'.repeat(1100 * 1024)}"}`)])
+        res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(padded.length) }).end(padded)
+      }
       return
     }
     let payload = answer.body
@@ -298,6 +351,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     get tokenRequestLog() {
       return tokenRequestLog
     },
+    get presented() {
+      return presented
+    },
     get grantsReachedProvider() {
       return grantsReachedProvider
     },
@@ -307,6 +363,10 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       await Promise.all([frontListening.close(), innerListening.close()])
     }
   }
+}
+
+function realWait(ms: number): Promise<void> {
+  return Number.isFinite(ms) ? new Promise((resolve) => setTimeout(resolve, ms)) : new Promise(() => undefined)
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {

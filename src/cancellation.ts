@@ -1,76 +1,59 @@
-import { ActionError } from './errors.js'
+import type { Clock } from './clock.js'
+import { say } from './messages.js'
+import type { Phase } from './phase.js'
+import { CANCEL_RELEASE_MS } from './timing.js'
 
-/** Where the run is, as far as a cancel is concerned. */
-export type Phase = 'before-grant' | 'grant-sent' | 'refresh-token-stored'
-
-const CANCELLED_BEFORE_GRANT =
-  'The run was cancelled before the grant was sent: nothing was spent or written.'
+/** What the pipeline lends the cancel handler while it runs. */
+export interface CancelHooks {
+  phase(): Phase
+  /** Before the grant, at the last signal: give the claim back (bounded) and end the process. */
+  stopNow(): Promise<void>
+  /** With the grant out, at the last signal: what must be said or recorded before a SIGKILL. */
+  lastWords(): Promise<void>
+}
 
 /**
- * What a cancel does depends on one thing: whether the grant has been sent. The runner cancels a step with
- * SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that. Before the grant, the run stops at once
- * (giving back its lock on the way out) and the refresh token stays unspent. Once the grant is out, the new
- * refresh token exists only in this run: the run keeps going until it is stored, says so, and ends as soon
- * as the writes are done.
+ * What a cancel does depends on the phase alone. The runner cancels a step with SIGINT, then SIGTERM about
+ * 7.5 s later, then SIGKILL 2.5 s after that. Before the grant, the run stops at its next step (nothing is
+ * sent after a cancel), and at SIGTERM at the latest it gives its claim back and ends. Once the grant is
+ * out, the new refresh token exists only in this run: the run keeps going until it is stored, and at
+ * SIGTERM it records what it knows and, with a recovery key, prints the token sealed.
  */
 export class Cancellation {
   signal: string | undefined
-  phase: Phase = 'before-grant'
-  private cleanup: () => Promise<void> = async () => undefined
-  private lastWords: () => Promise<void> = async () => undefined
+  private hooks: CancelHooks | undefined
   private spoke = false
 
   constructor(
     private readonly warning: (message: string) => void,
-    /** Ends the run now, before the grant: fails the step and exits. */
-    private readonly stopNow: (message: string) => void
+    private readonly clock: Clock,
+    /** Ends the process once the claim is given back (or the bound passed): outputs say cancelled, exit 1. */
+    private readonly end: () => void
   ) {}
 
-  /** What to undo when a cancel stops the run before the grant (the lock it took). */
-  onStopBeforeGrant(cleanup: () => Promise<void>): void {
-    this.cleanup = cleanup
+  attach(hooks: CancelHooks): void {
+    this.hooks = hooks
   }
 
-  /**
-   * What to say when the run may be killed before the refresh token is stored (the runner's SIGTERM comes
-   * 2.5 s before its SIGKILL): the recovery seal of the new refresh token, when there is one.
-   */
-  onLastChance(lastWords: () => Promise<void>): void {
-    this.lastWords = lastWords
+  get requested(): boolean {
+    return this.signal !== undefined
   }
 
-  /** Called from the process's signal handlers. */
+  /** From the process's signal handlers (or a test). */
   request(signal: string): void {
     const first = this.signal === undefined
     this.signal = signal
-    if (this.phase === 'before-grant') {
-      if (!first) return
-      this.warning(`${signal} received before the grant was sent: stopping.`)
-      const bounded = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())
-      void Promise.race([this.cleanup().catch(() => undefined), bounded]).then(() =>
-        this.stopNow(CANCELLED_BEFORE_GRANT)
-      )
-      return
-    }
-    this.warning(
-      this.phase === 'grant-sent'
-        ? `${signal} received after the grant was sent: finishing the one write that cannot be redone, the new ` +
-            'refresh token, before stopping.'
-        : `${signal} received: the new refresh token is stored; finishing the last writes.`
-    )
+    const phase = this.hooks?.phase() ?? 'before-grant'
+    if (first || signal === 'SIGTERM') this.warning(say.cancel.received(signal, phase))
     // SIGTERM is the last signal before SIGKILL (and the only one some orchestrators send).
-    if (this.phase === 'grant-sent' && (signal === 'SIGTERM' || !first) && !this.spoke) {
-      this.spoke = true
-      void this.lastWords().catch(() => undefined)
+    const last = signal === 'SIGTERM' || !first
+    if (!last || this.spoke || !this.hooks) return
+    this.spoke = true
+    const hooks = this.hooks
+    if (phase === 'before-grant' || phase === 'not-rotated') {
+      void Promise.race([hooks.stopNow().catch(() => undefined), this.clock.sleep(CANCEL_RELEASE_MS)]).then(this.end)
+    } else {
+      void hooks.lastWords().catch(() => undefined)
     }
-  }
-
-  /**
-   * Before each send of the grant: a cancelled run sends nothing more, unless an earlier attempt may have
-   * reached the server (then only finishing can save the token it may have rotated).
-   */
-  beforeSend(mayHaveReachedServer: boolean): void {
-    if (this.signal && !mayHaveReachedServer) throw new ActionError('cancelled', CANCELLED_BEFORE_GRANT)
-    this.phase = 'grant-sent'
   }
 }

@@ -1,34 +1,53 @@
+import { mayHaveSpent, type Phase } from './phase.js'
+
 /**
  * How a run failed, as the `error-kind` output and the exit message report it:
- * - input: a bad input, caught before any network call;
- * - preflight: the PAT cannot write the target's secrets; nothing was touched, the refresh token is unspent;
- * - terminal: the OAuth server no longer accepts the refresh token or client; a person must re-bootstrap;
- * - transient: the server or network failed; the stored refresh token is untouched;
- * - concurrent: another run is spending the same refresh token right now and owns the rotation;
- * - store: the exchange succeeded but a secret could not be written (the message says what is at risk);
- * - response: the server answered the grant with something unusable after it may have rotated;
- * - unknown: the grant was sent and no answer came within the wait: whether the token was spent is unknown;
- * - cancelled: the runner cancelled the run before the grant was sent; nothing was spent;
- * - check: in check mode, the stored access token has less life left than asked for.
+ * - `input`: a bad input, caught before any network call;
+ * - `preflight`: the writer token cannot do what the rotation needs; nothing was spent;
+ * - `guard`: state the guard cannot read (a claim or the spent record edited by hand); nothing was spent;
+ * - `transient`: GitHub or the token endpoint failed before the grant went out; nothing was spent;
+ * - `terminal`: the OAuth server refused the token or the client; a person must act;
+ * - `concurrent`: another request refreshed the same token at the same moment;
+ * - `unknown`: the grant went out and no readable answer came: whether the token was spent is unknown;
+ * - `lost`: a successor of the token was received and never stored;
+ * - `store`: the new refresh token was stored, but a later write failed;
+ * - `response`: the server rotated but answered with something unusable; its refresh token was kept;
+ * - `cancelled`: the runner cancelled the run before the grant; nothing was spent.
  */
-export type ErrorKind =
-  | 'input'
-  | 'preflight'
-  | 'terminal'
-  | 'transient'
-  | 'concurrent'
-  | 'store'
-  | 'response'
-  | 'unknown'
-  | 'cancelled'
-  | 'check'
+export const ERROR_KINDS = [
+  'input',
+  'preflight',
+  'guard',
+  'transient',
+  'terminal',
+  'concurrent',
+  'unknown',
+  'lost',
+  'store',
+  'response',
+  'cancelled'
+] as const
+export type ErrorKind = (typeof ERROR_KINDS)[number]
 
-export class ActionError extends Error {
+/** A failure a stage reports on purpose, with the sentence a person reads. Never carries a token. */
+export class RunError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string
   ) {
     super(message)
-    this.name = 'ActionError'
+    this.name = 'RunError'
   }
+}
+
+/**
+ * What a failure means is the phase's call, not the catch site's: once the old token may have been spent,
+ * nothing is `transient` (a retry would not be harmless), and before the grant nothing is `lost`.
+ */
+export function kindInPhase(kind: ErrorKind, phase: Phase): ErrorKind {
+  if (!mayHaveSpent(phase)) return kind
+  if (kind !== 'transient' && kind !== 'preflight' && kind !== 'cancelled') return kind
+  if (phase === 'grant-out') return 'unknown'
+  if (phase === 'successor-received') return 'lost'
+  return 'store'
 }

@@ -1,62 +1,50 @@
-/** The entry point the runner starts: the real collaborators, wired into the pipeline in main.ts. */
+/** The entry point the runner starts: the real collaborators, wired into main(). */
 import * as core from '@actions/core'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Cancellation } from './cancellation.js'
-import { createOctokit } from './github/octokit.js'
-import { run } from './main.js'
-import { createTokenPoster } from './oauth/post-token.js'
+import { systemClock } from './clock.js'
+import { main } from './main.js'
+import { say } from './messages.js'
+import { createTokenPoster } from './oauth/post.js'
 import { proxyCredentials } from './report/redact.js'
-import { outputsFor, type RunReport } from './report/report.js'
-import { createSodiumSealer } from './rotation/sealed-box.js'
+import { createSodiumSealer } from './store/seal.js'
 
-// The runner cancels with SIGINT, then SIGTERM; a handler keeps Node from dying mid-write.
-const cancellation = new Cancellation(core.warning, (message) => {
-  const report: RunReport = {
-    status: 'cancelled',
-    errorKind: 'cancelled',
-    written: [],
-    refreshTokenRotated: false
-  }
-  for (const [name, value] of Object.entries(outputsFor(report))) core.setOutput(name, value)
-  core.setFailed(`[cancelled] ${message}`)
+const env = process.env
+
+// The runner cancels with SIGINT, then SIGTERM, then SIGKILL: handlers keep Node from dying mid-write. Before
+// the grant, the last signal ends the run once its claim is given back.
+const cancellation = new Cancellation(core.warning, systemClock, () => {
+  core.setOutput('status', 'cancelled')
+  core.setOutput('error-kind', 'cancelled')
+  core.setFailed(`[cancelled] ${say.cancel.beforeGrant}`)
   process.exit(1)
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.request(signal))
 
-const {
-  GITHUB_REPOSITORY,
-  GITHUB_API_URL,
-  GITHUB_WORKFLOW,
-  GITHUB_WORKFLOW_REF,
-  GITHUB_SERVER_URL,
-  GITHUB_RUN_ID,
-  GITHUB_RUN_ATTEMPT
-} = process.env
-
 try {
-  for (const credential of proxyCredentials(process.env)) core.setSecret(credential)
-  await run({
+  const outcome = await main({
     core,
     context: {
-      repository: GITHUB_REPOSITORY,
-      apiUrl: GITHUB_API_URL,
-      workflowRef: GITHUB_WORKFLOW_REF,
+      repository: env.GITHUB_REPOSITORY,
+      apiUrl: env.GITHUB_API_URL,
+      workflowRef: env.GITHUB_WORKFLOW_REF,
       runUrl:
-        GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID
-          ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}`
+        env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+          ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
           : undefined,
-      runLabel: GITHUB_RUN_ID
-        ? `workflow "${GITHUB_WORKFLOW ?? ''}" run ${GITHUB_RUN_ID} attempt ${GITHUB_RUN_ATTEMPT ?? '1'}`
+      runLabel: env.GITHUB_RUN_ID
+        ? `workflow "${env.GITHUB_WORKFLOW ?? ''}" run ${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? '1'}`
         : undefined
     },
-    createOctokit,
-    createTokenPoster,
-    cancellation,
+    clock: systemClock,
+    random: Math.random,
+    post: createTokenPoster('refresh-oauth-secrets'),
     sealer: createSodiumSealer(),
-    now: () => new Date(),
-    sleep: (ms) => sleep(ms)
+    cancellation,
+    secrets: proxyCredentials(env)
   })
+  // A cancelled run ends now: the runner is about to kill it anyway.
+  if (outcome.status === 'cancelled') process.exit(1)
 } catch (error) {
-  // run() reports every failure itself; this is the last line of defence against a stack trace.
-  core.setFailed(`[transient] Unexpected failure: ${error instanceof Error ? error.message : String(error)}`)
+  // main() reports every failure itself; this is the last line of defence against a stack trace.
+  core.setFailed(say.unexpected(error))
 }

@@ -1,113 +1,117 @@
 import type { ErrorKind } from '../errors.js'
+import { GitHubError, toGitHubError } from '../github/errors.js'
 import type { Octokit } from '../github/octokit.js'
-import { redact } from './redact.js'
-import type { RunReport } from './report.js'
+import { say } from '../messages.js'
+import type { Outcome } from '../outcome.js'
 
-/** Failures that wait for a person: retrying, or the next run, will not fix them. */
+/**
+ * Failures that wait for a person: the next run will not fix them. An `unknown` grant is not one (the run
+ * after the hold presents the token once more); the guard's refusal after two unknown outcomes is.
+ */
+function needsAPerson(outcome: Outcome): boolean {
+  const kind = outcome.errorKind
+  if (outcome.status !== 'failed' || !kind) return false
+  if (kind === 'unknown') return outcome.phase === 'before-grant'
+  return NEEDS_A_PERSON.has(kind)
+}
+
 const NEEDS_A_PERSON: ReadonlySet<ErrorKind> = new Set([
   'input',
   'preflight',
+  'guard',
   'terminal',
-  'store',
-  'response',
-  'unknown'
+  'concurrent',
+  'lost',
+  'response'
 ])
 
+/** The label every alert issue carries: how the action finds its issues (a search by label, paginated). */
+export const ALERT_LABEL = 'refresh-oauth-secrets'
+
 /**
- * Marks the one issue this action keeps for a target (repository, environment and refresh-token secret),
- * so it finds it again without relying on labels, and one target's rotation never closes another's alert.
+ * Marks the one issue kept per target (repository, environment and refresh-token secret), so one target's
+ * rotation never closes another's alert.
  */
 export function alertMarker(target: string): string {
   return `<!-- refresh-oauth-secrets:alert ${target.replace(/--/g, '')} -->`
 }
 
-export type AlertAction =
+export type AlertPlan =
   | { action: 'open'; title: string; body: string; marker: string }
   | { action: 'close'; comment: string; marker: string }
   | { action: 'none' }
 
 /**
- * What the alert issue should become after this run. GitHub mails a failed scheduled run only to whoever
- * last edited its cron line, so a failure that needs a person opens one issue (or adds to the open one);
- * the next rotation closes it. A writer token in its last days opens it too, before anything fails.
+ * What the alert issue should become after this run: open exactly while a person is needed. GitHub mails a
+ * failed scheduled run only to whoever last edited its cron line, so a failure that needs a person opens one
+ * issue (or adds to the open one), and so does a writer token in its last days; the next rotation closes it.
+ * An `unknown` outcome opens none: the next run after the hold settles it, and opens one if it must.
  */
-export function planAlert(
-  report: RunReport,
-  target: string,
-  writerTokenUrgent: string | undefined,
-  runUrl: string | undefined
-): AlertAction {
+export function planAlert(outcome: Outcome, target: string, writerTokenUrgent: string | undefined, runUrl: string | undefined): AlertPlan {
   const marker = alertMarker(target)
-  const link = runUrl ? `\n\nThe run: ${runUrl}` : ''
-  if (report.status === 'failed' && report.errorKind && NEEDS_A_PERSON.has(report.errorKind)) {
+  if (needsAPerson(outcome)) {
     return {
       action: 'open',
-      title: `OAuth token rotation needs a person: ${target} (${report.errorKind})`,
+      title: say.alert.title(target, outcome.errorKind ?? 'failed'),
       marker,
-      body: redact(
-        `${marker}\n**The rotation of the OAuth secrets failed, and the next run will fail the same way.**\n\n` +
-          `${fence(report.message ?? '')}${link}\n\nThis issue closes itself on the next successful rotation.`
-      )
+      body: `${marker}\n${say.alert.body(say.alert.failedLead, outcome.message ?? '', runUrl)}`
     }
   }
   if (writerTokenUrgent) {
     return {
       action: 'open',
-      title: `OAuth token rotation needs a person: ${target} (the writer token expires)`,
+      title: say.alert.title(target, say.alert.writerTokenKind),
       marker,
-      body: redact(`${marker}\n${fence(writerTokenUrgent)}${link}`)
+      body: `${marker}\n${say.alert.body(say.alert.writerTokenLead, writerTokenUrgent, runUrl)}`
     }
   }
-  if (report.status === 'rotated') {
-    return {
-      action: 'close',
-      marker,
-      comment: `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`
-    }
-  }
+  if (outcome.status === 'rotated') return { action: 'close', marker, comment: say.alert.closing(runUrl) }
   return { action: 'none' }
-}
-
-/** A message with recovery commands: the prose, then the commands in a block a person can copy. */
-function fence(message: string): string {
-  const [prose = '', ...commands] = message.split('\n')
-  return commands.length ? `${prose}\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`` : prose
 }
 
 /**
  * Carries out the plan on the workflow's own repository with the job's token (`issues: write`): one open
- * issue at most, found by its marker; a new failure is added as a comment rather than a second issue.
+ * issue at most, found by its label and marker across every page; a new failure is added as a comment.
+ * Texts pass `redact` before they leave. A 410 (issues turned off, as in a fork) is its own answer.
  */
 export async function applyAlert(
   octokit: Octokit,
   repository: { owner: string; repo: string },
-  plan: AlertAction
+  plan: AlertPlan,
+  redact: (text: string) => string
 ): Promise<string> {
   if (plan.action === 'none') return 'nothing to do'
-  const { data: open } = await octokit.rest.issues.listForRepo({
-    ...repository,
-    state: 'open',
-    per_page: 100
-  })
-  const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
-  if (plan.action === 'close') {
-    if (!current) return 'no open alert'
-    await octokit.rest.issues.createComment({
+  try {
+    const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
       ...repository,
-      issue_number: current.number,
-      body: plan.comment
+      state: 'open',
+      labels: ALERT_LABEL,
+      per_page: 100
     })
-    await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' })
-    return `closed #${current.number}`
+    const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
+    if (plan.action === 'close') {
+      if (!current) return 'no open alert'
+      await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.comment) })
+      await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' })
+      return `closed #${current.number}`
+    }
+    if (current) {
+      await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.body) })
+      return `updated #${current.number}`
+    }
+    const { data } = await octokit.rest.issues.create({
+      ...repository,
+      title: redact(plan.title),
+      body: redact(plan.body),
+      labels: [ALERT_LABEL]
+    })
+    return `opened #${data.number}`
+  } catch (error) {
+    throw toGitHubError(error)
   }
-  if (current) {
-    await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: plan.body })
-    return `updated #${current.number}`
-  }
-  const { data: created } = await octokit.rest.issues.create({
-    ...repository,
-    title: plan.title,
-    body: plan.body
-  })
-  return `opened #${created.number}`
+}
+
+/** Issues are turned off on the repository: GitHub answers 410 Gone. */
+export function issuesDisabled(error: unknown): boolean {
+  return error instanceof GitHubError && error.status === 410
 }

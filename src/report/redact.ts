@@ -1,82 +1,89 @@
 /**
- * Debug output, safe to print: JWTs, known token prefixes and long opaque strings are replaced.
- * This is defence in depth behind `core.setSecret`, which only the runner applies: a local run, or a
- * token the action never saw whole, is still covered.
+ * No secret in any output, in any form. Every secret value the run knows (the inputs' refresh token, client
+ * secret, writer token and job token, and every token the server answers with) is registered here the moment
+ * it is known: masked with the runner (`setSecret`), and cut out of every text that leaves the process, as
+ * it is and as it looks HTML-escaped, URL-encoded or JSON-escaped, forms the runner's exact-value masking
+ * cannot catch (a job summary is HTML, an issue body is Markdown).
+ */
+export class Redactor {
+  private readonly forms = new Set<string>()
+  private pattern: RegExp | undefined
+
+  add(value: string, mask?: (value: string) => void): void {
+    if (value.length < 4) return // masking a tiny value would blank out ordinary words
+    for (const form of transformedForms(value)) {
+      if (this.forms.has(form)) continue
+      this.forms.add(form)
+      mask?.(form)
+    }
+    this.pattern = undefined
+  }
+
+  redact(text: string): string {
+    if (this.forms.size === 0) return text
+    this.pattern ??= new RegExp(
+      [...this.forms]
+        .sort((a, b) => b.length - a.length)
+        .map((form) => form.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g'
+    )
+    return text.replace(this.pattern, '***')
+  }
+}
+
+const HTML_NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+/** The value, and how it reads HTML-escaped (named and numeric), URL-encoded (both ways) and JSON-escaped. */
+export function transformedForms(value: string): string[] {
+  return [
+    value,
+    value.replace(/[&<>"']/g, (c) => HTML_NAMED[c] ?? c),
+    value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+    JSON.stringify(value).slice(1, -1)
+  ]
+}
+
+/**
+ * Debug lines get one more pass, for what the run never saw whole (a token in a server's text): JWTs, known
+ * token prefixes and the values of secret form fields. Defence in depth behind the exact values above.
  */
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
 const PREFIXED = /\b(ory_(?:at|rt|ac)_|gh[opsur]_|github_pat_)[A-Za-z0-9_.~+/=-]+/g
-const OPAQUE = /[A-Za-z0-9_~-]{32,}(?:\.[A-Za-z0-9_~-]+)*=*/g
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const SECRET_PARAMS = /((?:access_token|refresh_token|id_token|client_secret|code|password)=)[^&\s"]+/gi
+const SECRET_PARAMS = /((?:access_token|refresh_token|id_token|client_secret|password)=)[^&\s"]+/gi
 
-export function redact(text: string): string {
-  return (
-    text
-      .replace(SECRET_PARAMS, '$1***')
-      .replace(JWT, '***')
-      .replace(PREFIXED, '$1***')
-      // A long run with both letters and digits looks like a token; a UUID (a public client id) or a
-      // long NAME_IN_CAPITALS does not.
-      .replace(OPAQUE, (run) => (UUID.test(run) || !/\d/.test(run) || !/[A-Za-z]/.test(run) ? run : '***'))
-  )
+export function redactPatterns(text: string): string {
+  return text.replace(SECRET_PARAMS, '$1***').replace(JWT, '***').replace(PREFIXED, '$1***')
 }
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']
 
-/** `user:password@` in a URL, as a proxy variable may carry it. */
-const USERINFO = /(\/\/)[^/@\s]+@/g
-
-/**
- * The same error with any URL credentials cut out of its message: proxy errors may quote the proxy's URL
- * as it was given. The code (ECONNREFUSED and the like) is kept, since the decisions read it.
- */
-export function withoutCredentials(error: unknown): Error {
-  const original = error instanceof Error ? error : new Error(String(error))
-  const message = original.message.replace(USERINFO, '$1***@')
-  if (message === original.message) return original
-  const cleaned = new Error(message)
-  cleaned.name = original.name
-  return Object.assign(cleaned, { code: (original as NodeJS.ErrnoException).code })
-}
-
-/** The passwords (and user names) in the proxy variables: masked at start, so no log line can show them. */
+/** The passwords (and user names) in the proxy variables, as written and percent-decoded. */
 export function proxyCredentials(env: NodeJS.ProcessEnv): string[] {
   const found = new Set<string>()
   for (const name of PROXY_VARIABLES) {
     const value = env[name]
     if (!value) continue
-    for (const url of proxyReadings(value)) {
+    // `user:pw@host:port` without a scheme parses as a URL whose scheme is `user:`: read it both ways.
+    for (const text of /^https?:\/\//i.test(value) ? [value] : [value, `http://${value}`]) {
+      let url: URL
+      try {
+        url = new URL(text)
+      } catch {
+        continue
+      }
       for (const part of [url.password, url.username]) {
-        if (part) found.add(part).add(decoded(part))
+        if (!part) continue
+        found.add(part)
+        try {
+          found.add(decodeURIComponent(part))
+        } catch {
+          // not valid percent-encoding: as written only
+        }
       }
     }
   }
   return [...found]
-}
-
-/** Percent-decoded, or as it is when it is not valid percent-encoding (`50%off`). */
-function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part)
-  } catch {
-    return part
-  }
-}
-
-/**
- * Every URL a proxy variable may be read as: as written, and with `http://` in front when it has no http(s)
- * scheme (`user:pw@host:port` parses as a URL whose scheme is `user:`). Masking both readings covers
- * whichever one an HTTP stack takes.
- */
-function proxyReadings(value: string): URL[] {
-  const readings: URL[] = []
-  for (const text of [value, `http://${value}`]) {
-    try {
-      readings.push(new URL(text))
-    } catch {
-      // not a URL this way
-    }
-    if (/^https?:\/\//i.test(value)) break
-  }
-  return readings
 }

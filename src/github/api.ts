@@ -1,0 +1,180 @@
+import type { Clock } from '../clock.js'
+import { retrying, type RetryPolicy } from '../retry.js'
+import { CALL_BUDGET_MS, GITHUB_ATTEMPT_TIMEOUT_MS, GITHUB_ATTEMPTS } from '../timing.js'
+import { classifyGitHubFailure, GitHubError, toGitHubError } from './errors.js'
+import type { Octokit } from './octokit.js'
+
+export interface PublicKey {
+  key_id: string
+  key: string
+}
+
+/** Where the secrets go: a repository, or one of its environments. Variables always live on the repository. */
+export interface Target {
+  owner: string
+  repo: string
+  environment?: string
+}
+
+/** How hard a call tries: `ordinary` (a few attempts within a bounded time), or until a deadline. */
+export type Patience = { until: number } | undefined
+
+export interface CallDeps {
+  clock: Clock
+  random: () => number
+  /** Told before each retry: which call, why, and the pause. */
+  onRetry: (call: string, waitMs: number, why: string) => void
+}
+
+/**
+ * The GitHub calls a rotation makes, through Octokit's typed `rest.actions` methods, each sent through the
+ * one retry engine with its own deadline per attempt. Every failure comes out as a `GitHubError`.
+ */
+export class GitHubApi {
+  private readonly repo: { owner: string; repo: string }
+
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly target: Target,
+    private readonly deps: CallDeps
+  ) {
+    this.repo = { owner: target.owner, repo: target.repo }
+  }
+
+  /** One call with retries: the attempt gets a signal that ends it at its deadline. */
+  private async call<T extends { status: number }>(
+    label: string,
+    send: (request: { signal: AbortSignal }) => Promise<T>,
+    patience: Patience
+  ): Promise<T> {
+    const now = this.deps.clock.now().getTime()
+    const policy: RetryPolicy = patience
+      ? { attempts: Infinity, deadline: patience.until }
+      : { attempts: GITHUB_ATTEMPTS, deadline: now + CALL_BUDGET_MS }
+    return retrying(
+      async () => {
+        let response: T
+        try {
+          response = await send({ signal: this.deps.clock.timeout(GITHUB_ATTEMPT_TIMEOUT_MS) })
+        } catch (error) {
+          throw toGitHubError(error)
+        }
+        // Octokit is told not to follow redirects: a 3xx is a failure here, reported as such.
+        if (response.status >= 300) throw toGitHubError({ response })
+        return response
+      },
+      (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()),
+      policy,
+      { ...this.deps, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) }
+    )
+  }
+
+  private environmentName(): { environment_name: string } | undefined {
+    return this.target.environment === undefined ? undefined : { environment_name: this.target.environment }
+  }
+
+  async publicKey(): Promise<PublicKey> {
+    const environment = this.environmentName()
+    const actions = this.octokit.rest.actions
+    const { data } = await this.call(
+      'read the public key',
+      (request) =>
+        environment
+          ? actions.getEnvironmentPublicKey({ ...this.repo, ...environment, request })
+          : actions.getRepoPublicKey({ ...this.repo, request }),
+      undefined
+    )
+    if (typeof data?.key_id !== 'string' || typeof data?.key !== 'string')
+      throw new GitHubError(200, 'the public key answer has no key_id and key')
+    return { key_id: data.key_id, key: data.key }
+  }
+
+  async putSecret(name: string, encrypted: string, keyId: string, patience?: Patience): Promise<'created' | 'updated'> {
+    const environment = this.environmentName()
+    const actions = this.octokit.rest.actions
+    const secret = { ...this.repo, secret_name: name, encrypted_value: encrypted, key_id: keyId }
+    const { status } = await this.call(
+      `write the secret ${name}`,
+      (request) =>
+        environment
+          ? actions.createOrUpdateEnvironmentSecret({ ...secret, ...environment, request })
+          : actions.createOrUpdateRepoSecret({ ...secret, request }),
+      patience
+    )
+    return status === 201 ? 'created' : 'updated'
+  }
+
+  /** When the secret was last written (epoch ms, to the second as GitHub gives it); 0 when it does not exist. */
+  async secretWrittenAt(name: string): Promise<number> {
+    const environment = this.environmentName()
+    const actions = this.octokit.rest.actions
+    const found = await this.call(
+      `read when ${name} was written`,
+      (request) =>
+        environment
+          ? actions.getEnvironmentSecret({ ...this.repo, ...environment, secret_name: name, request })
+          : actions.getRepoSecret({ ...this.repo, secret_name: name, request }),
+      undefined
+    ).catch(absentOn(404))
+    if (!found) return 0
+    const at = Date.parse(found.data.updated_at)
+    if (Number.isNaN(at)) throw new GitHubError(200, 'the secret answer has no updated_at')
+    return at
+  }
+
+  /** Creates the variable only if none of that name exists: the one compare-and-set GitHub offers (201 or 409). */
+  async createVariable(name: string, value: string, patience?: Patience): Promise<'created' | 'exists'> {
+    const created = await this.call(
+      `create the variable ${name}`,
+      (request) => this.octokit.rest.actions.createRepoVariable({ ...this.repo, name, value, request }),
+      patience
+    ).catch(absentOn(409))
+    return created ? 'created' : 'exists'
+  }
+
+  /** Undefined when the variable does not exist, or does not exist yet for this read (reads lag behind writes). */
+  async readVariable(name: string): Promise<string | undefined> {
+    const found = await this.call(
+      `read the variable ${name}`,
+      (request) => this.octokit.rest.actions.getRepoVariable({ ...this.repo, name, request }),
+      undefined
+    ).catch(absentOn(404))
+    if (!found) return undefined
+    if (typeof found.data?.value !== 'string') throw new GitHubError(200, 'the variable answer has no value')
+    return found.data.value
+  }
+
+  async updateVariable(name: string, value: string, patience?: Patience): Promise<'updated' | 'absent'> {
+    const updated = await this.call(
+      `update the variable ${name}`,
+      (request) => this.octokit.rest.actions.updateRepoVariable({ ...this.repo, name, value, request }),
+      patience
+    ).catch(absentOn(404))
+    return updated ? 'updated' : 'absent'
+  }
+
+  /** Update, or create when there is none; `exists` says which to try first (a read may have told). */
+  async writeVariable(name: string, value: string, exists: boolean, patience?: Patience): Promise<'created' | 'updated'> {
+    if (exists && (await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
+    if ((await this.createVariable(name, value, patience)) === 'created') return 'created'
+    if ((await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
+    throw new GitHubError(404, `the variable ${name} was removed while it was being written`)
+  }
+
+  async deleteVariable(name: string): Promise<'deleted' | 'absent'> {
+    const deleted = await this.call(
+      `delete the variable ${name}`,
+      (request) => this.octokit.rest.actions.deleteRepoVariable({ ...this.repo, name, request }),
+      undefined
+    ).catch(absentOn(404))
+    return deleted ? 'deleted' : 'absent'
+  }
+}
+
+/** A refusal with one of these statuses means "not there": undefined instead of a failure. */
+function absentOn(...statuses: number[]) {
+  return (error: unknown): undefined => {
+    if (error instanceof GitHubError && statuses.includes(error.status ?? 0)) return undefined
+    throw error
+  }
+}

@@ -1,0 +1,48 @@
+import type { Config } from './config.js'
+import type { ErrorKind } from './errors.js'
+import type { FailReason, SkipReason } from './lease/decide.js'
+import type { LeaseDecision } from './lease/lease.js'
+import { say } from './messages.js'
+import type { Status } from './outcome.js'
+import type { StoredExpiry } from './run.js'
+
+export type SkipStatus = Extract<Status, `skipped-${string}`>
+
+export type Verdict =
+  | { action: 'present'; note?: string }
+  | { action: 'skip'; status: SkipStatus; message: string }
+  | { action: 'fail'; kind: ErrorKind; message: string }
+
+/** What each refusal to present means for the run: a red of which kind. */
+const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
+  lost: 'lost',
+  'presented-twice': 'unknown',
+  'foreign-claim': 'guard',
+  'unreadable-record': 'guard'
+}
+
+const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {
+  spent: 'skipped-spent',
+  outdated: 'skipped-spent',
+  'in-flight': 'skipped-claimed',
+  held: 'skipped-claimed',
+  unreadable: 'skipped-claimed'
+}
+
+/**
+ * Whether this run presents the token, from the lease's decision and the stored expiry: the lease says
+ * whether presenting is safe; skip-if-valid-for says whether it is needed. Pure.
+ */
+export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Config, now: Date): Verdict {
+  if (decision.kind === 'fail')
+    return { action: 'fail', kind: FAIL_KIND[decision.reason.why], message: say.guard.fail(decision.reason, config) }
+  if (decision.kind === 'skip')
+    return { action: 'skip', status: SKIP_STATUS[decision.reason.why], message: say.guard.skip(decision.reason) }
+  const { expiry } = stored
+  const left = expiry ? expiry.expiresAt.getTime() - now.getTime() : undefined
+  if (expiry && config.skipIfValidForMs !== undefined && left !== undefined && left > config.skipIfValidForMs)
+    return { action: 'skip', status: 'skipped-valid', message: say.guard.valid(expiry, config.skipIfValidForMs) }
+  if (decision.takeoverFrom) return { action: 'present', note: say.guard.secondPresentation(decision.takeoverFrom) }
+  if (expiry && left !== undefined && left <= 0) return { action: 'present', note: say.guard.missed(expiry, now) }
+  return { action: 'present' }
+}

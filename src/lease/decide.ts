@@ -1,0 +1,139 @@
+import { CONSISTENCY_HORIZON_MS } from '../timing.js'
+import { MAX_GENERATIONS, type ClaimValue } from './claim.js'
+import { findSpent, type ReadRecord } from './record.js'
+
+/**
+ * What one step of the lease saw. `claim` is the answer to this run's create of generation `generation`
+ * (201: `created`), or, after a 409, what reading that claim gave.
+ */
+export interface Observation {
+  fingerprint: string
+  nonce: string
+  generation: number
+  /** Earlier presentations of this token whose outcome was unknown, as the claims so far say (0 or 1). */
+  presentations: number
+  claim:
+    | { kind: 'created' }
+    | { kind: 'found'; value: ClaimValue }
+    | { kind: 'not-found' }
+    | { kind: 'foreign'; text: string }
+  record: ReadRecord
+  /** When the refresh-token secret was last written, when a step asked for it (epoch ms; 0: never written). */
+  secretWrittenAt?: number
+  now: number
+}
+
+export type SkipReason =
+  /** The successor of this run's token was stored by an earlier run: this run holds an old token. */
+  | { why: 'spent'; since: number; by?: string }
+  /** A newer token was stored after this token's claim: this run's token is outdated. */
+  | { why: 'outdated'; claimedAt: number; by: string }
+  /** Another run may be presenting the token right now. */
+  | { why: 'in-flight'; by: string; until: number }
+  /** An earlier presentation's outcome is unknown and it may still be processed: held until `until`. */
+  | { why: 'held'; by: string; sentAt: number; until: number }
+  /** The claim exists (409) but no read shows it yet: GitHub's reads lag. */
+  | { why: 'unreadable' }
+
+export type FailReason =
+  /** The successor was received and never stored: presenting the token again would revoke it too. */
+  | { why: 'lost'; since: number; by?: string }
+  /** Presented twice already with unknown outcomes: a third would be guessing. */
+  | { why: 'presented-twice'; by: string; sentAt?: number }
+  /** A variable of the claim's name holds something this action did not write. */
+  | { why: 'foreign-claim'; generation: number }
+  /** The spent record is not one this action wrote: it cannot tell whether the token was spent long ago. */
+  | { why: 'unreadable-record'; reason: string }
+
+export type Step =
+  | { next: 'present'; generation: number; presentations: number; takeoverFrom?: ClaimValue }
+  | { next: 'skip'; reason: SkipReason; release: boolean }
+  | { next: 'fail'; reason: FailReason; release: boolean }
+  /** The claim's holder can no longer be acting: whether a newer token was stored since decides. */
+  | { next: 'read-secret-time' }
+  /** The earlier presentation's outcome is unknown and can no longer be in flight: one more, by a new create. */
+  | { next: 'take-over'; generation: number; presentations: number; from: ClaimValue }
+  /** 409 then 404: read again (or create again, if it was released meanwhile). */
+  | { next: 'read-again' }
+
+/**
+ * The lease's decision, one step at a time: plain data in, the next step out. A token is presented only by
+ * the run whose create of its claim answered 201, and only when neither the spent record nor the claim's
+ * own value says its successor was received. Values other runs wrote moments ago decide only between ways
+ * of not presenting (skip, or fail red); the one path that presents after a 409 (`take-over`) rests on a
+ * claim old enough for every read of it to be consistent, and on a second create that only one run wins.
+ */
+export function decide(seen: Observation): Step {
+  const created = seen.claim.kind === 'created'
+  const spent = findSpent(seen.record, seen.fingerprint)
+  if (spent) {
+    return spent.stored
+      ? { next: 'skip', reason: { why: 'spent', since: spent.addedAt }, release: created }
+      : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created }
+  }
+  if (seen.record.kind === 'unreadable') {
+    return { next: 'fail', reason: { why: 'unreadable-record', reason: seen.record.reason }, release: created }
+  }
+  switch (seen.claim.kind) {
+    case 'created':
+      return { next: 'present', generation: seen.generation, presentations: seen.presentations }
+    case 'not-found':
+      return { next: 'read-again' }
+    case 'foreign':
+      return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false }
+    case 'found':
+      return decideOnClaim(seen, seen.claim.value)
+  }
+}
+
+function decideOnClaim(seen: Observation, claim: ClaimValue): Step {
+  if (claim.nonce === seen.nonce) {
+    // This run's own create landed and its answer was lost.
+    return { next: 'present', generation: seen.generation, presentations: claim.presentations }
+  }
+  const at = Date.parse(claim.at)
+  const until = Date.parse(claim.until)
+  const by = claim.holder
+  const stillActing = seen.now < until + CONSISTENCY_HORIZON_MS
+  switch (claim.state) {
+    case 'stored':
+      return { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
+    case 'received':
+      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
+      return seen.secretWrittenAt >= Math.floor(at / 1000) * 1000
+        ? { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
+        : { next: 'fail', reason: { why: 'lost', since: at, by }, release: false }
+    case 'claimed':
+      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      return afterUnknown(seen, claim, at)
+    case 'unknown': {
+      const sentAt = Date.parse(claim.sentAt ?? claim.at)
+      if (seen.now < until) return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false }
+      return afterUnknown(seen, claim, sentAt)
+    }
+  }
+}
+
+/**
+ * The claim's holder is gone and never said the successor was received (killed, or its outcome was unknown).
+ * A refresh-token secret written after the claim means a newer token is stored: this one is outdated. Else
+ * the token is presented once more, unless it already was.
+ */
+function afterUnknown(seen: Observation, claim: ClaimValue, since: number): Step {
+  if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
+  // GitHub gives the secret's time to the second: a write within the claim's own second counts as after it,
+  // which can only mean not presenting.
+  if (seen.secretWrittenAt >= Math.floor(Date.parse(claim.at) / 1000) * 1000) {
+    return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false }
+  }
+  const presentations = claim.presentations + 1
+  if (presentations > 1 || seen.generation >= MAX_GENERATIONS) {
+    return {
+      next: 'fail',
+      reason: { why: 'presented-twice', by: claim.holder, sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined },
+      release: false
+    }
+  }
+  return { next: 'take-over', generation: seen.generation + 1, presentations, from: claim }
+}

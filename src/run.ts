@@ -1,0 +1,241 @@
+import type { Cancellation } from './cancellation.js'
+import type { Clock } from './clock.js'
+import { INPUT_NAMES, parseConfig, SECRET_INPUTS, type Config, type RawInputs } from './config.js'
+import { kindInPhase, RunError } from './errors.js'
+import { GitHubApi, type PublicKey } from './github/api.js'
+import { createOctokit } from './github/octokit.js'
+import { guard, type Verdict } from './guard.js'
+import { Lease } from './lease/lease.js'
+import { say } from './messages.js'
+import { parseStoredExpiry, type Expiry } from './oauth/expiry.js'
+import { presentToken, type GrantDeps, type GrantResult } from './oauth/grant.js'
+import type { PostToken } from './oauth/post.js'
+import { buildTokenRequest } from './oauth/request.js'
+import type { Outcome } from './outcome.js'
+import { holdsUnstoredSuccessor, type Phase } from './phase.js'
+import { preflightFailure } from './preflight.js'
+import { sealForRecovery } from './recovery.js'
+import type { Redactor } from './report/redact.js'
+import type { ActionCore, RunContext } from './runner.js'
+import { storeRotation } from './store/rotation.js'
+import type { Sealer } from './store/seal.js'
+import { SecretWriter } from './store/store.js'
+import { PREFLIGHT_BUDGET_MS } from './timing.js'
+
+/** What the pipeline needs: the runner (already redacting), time, the two transports, the sealed box. */
+export interface Dependencies {
+  core: ActionCore
+  context: RunContext
+  clock: Clock
+  random: () => number
+  fetch?: typeof fetch
+  post: PostToken
+  sealer: Sealer
+  cancellation: Cancellation
+  redactor: Redactor
+}
+
+/** The expiry variable consumers read, as it stood before this run. */
+export interface StoredExpiry {
+  exists: boolean
+  expiry: Expiry | undefined
+}
+
+/**
+ * parse → lease (claim ∥ spent record ∥ key ∥ stored expiry) → guard → prove the write → grant → store.
+ * Never throws. The lease owns the claim; its one `finally` records what the phase says became of the token.
+ */
+export async function rotate(deps: Dependencies): Promise<Outcome> {
+  const run = new RunState(deps)
+  let lease: Lease | undefined
+  try {
+    const config = run.parse(readInputs(deps))
+    const github = connect(deps, config, run)
+    lease = new Lease(github, leaseNames(config), config.refreshToken, deps.context.runLabel ?? say.localRun, deps.clock)
+    deps.cancellation.attach(run.cancelHooks(lease, config))
+    deps.sealer.warmUp()
+    const [decision, key, stored] = await run.beforeGrant(
+      Promise.all([lease.acquire(), github.publicKey(), readStoredExpiry(github, config, deps.clock)])
+    )
+    const verdict = guard(decision, stored, config, deps.clock.now())
+    if (verdict.action !== 'present') return run.end(verdictOutcome(verdict, stored))
+    await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock))
+    if (config.dryRun) return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
+    if (verdict.note) run.note(verdict.note)
+    const writer = new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) =>
+      deps.core.warning(say.store.rekey(name, error))
+    )
+    const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
+    return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }))
+  } catch (error) {
+    return run.end(run.failure(error))
+  } finally {
+    await lease?.settle(run.phase, run.sentAt)
+    run.noteLease(lease)
+  }
+}
+
+/** Every input as the runner gives it (trimmed, '' when not set), with the run's context as the fallback. */
+export function readInputs(deps: Pick<Dependencies, 'core' | 'context'>): RawInputs {
+  const inputs: RawInputs = {}
+  for (const name of INPUT_NAMES) inputs[name] = deps.core.getInput(name)
+  inputs.repository ||= deps.context.repository
+  inputs['github-api-url'] ||= deps.context.apiUrl
+  return inputs
+}
+
+function connect(deps: Dependencies, config: Config, run: RunState): GitHubApi {
+  const octokit = createOctokit({
+    token: config.writerToken,
+    baseUrl: config.apiUrl,
+    userAgent: 'refresh-oauth-secrets',
+    fetch: deps.fetch,
+    debug: (message) => deps.core.debug(message),
+    onTokenExpiration: (value) => (run.writerTokenHeader = value)
+  })
+  return new GitHubApi(octokit, config.target, {
+    clock: deps.clock,
+    random: deps.random,
+    onRetry: (call, waitMs, why) => deps.core.warning(say.github.retrying(call, why, waitMs))
+  })
+}
+
+function leaseNames(config: Config) {
+  return { prefix: config.names.claimPrefix, record: config.names.record, refreshTokenSecret: config.names.refreshToken }
+}
+
+async function readStoredExpiry(github: GitHubApi, config: Config, clock: Clock): Promise<StoredExpiry> {
+  const text = await github.readVariable(config.names.expiresAtVariable)
+  return { exists: text !== undefined, expiry: parseStoredExpiry(text, clock.now()) }
+}
+
+/** A sealed write with the key the run will use: proves the permission, and that GitHub opens what this run seals. */
+async function proveWrite(github: GitHubApi, key: PublicKey, sealer: Sealer, config: Config, clock: Clock): Promise<void> {
+  const sealed = await sealer.seal(say.writeCheckValue(clock.now()), key.key).catch((error: unknown) => {
+    throw new RunError('preflight', say.preflight.seal(config, error))
+  })
+  await github.putSecret(config.names.writeCheck, sealed, key.key_id)
+}
+
+function verdictOutcome(verdict: Exclude<Verdict, { action: 'present' }>, stored: StoredExpiry): Partial<Outcome> {
+  return verdict.action === 'fail'
+    ? { status: 'failed', errorKind: verdict.kind, message: verdict.message, expiry: stored.expiry }
+    : { status: verdict.status, message: verdict.message, expiry: stored.expiry }
+}
+
+/**
+ * The run's phase and what it learned on the way: read by the cancel handler, the lease's `finally` and the
+ * outcome. The phase moves only on the grant's events and the new refresh token's write.
+ */
+class RunState {
+  phase: Phase = 'before-grant'
+  sentAt: Date | undefined
+  writerTokenHeader: string | undefined
+  private config: Config | undefined
+  private successor: string | undefined
+  private recovered = false
+  private readonly notes: string[] = []
+  private readonly deadline: number
+
+  constructor(private readonly deps: Dependencies) {
+    this.deadline = deps.clock.now().getTime() + PREFLIGHT_BUDGET_MS
+  }
+
+  /** Every input at once, before any request; the secret ones are masked first. */
+  parse(inputs: RawInputs): Config {
+    for (const name of SECRET_INPUTS) {
+      const value = inputs[name]
+      if (value) this.deps.redactor.add(value, this.deps.core.setSecret)
+    }
+    this.config = parseConfig(inputs, { workflowRef: this.deps.context.workflowRef })
+    if (!this.config.zoneGiven && !this.config.explicitTokenUrl) this.deps.core.warning(say.input.zoneEmpty(this.config.zone))
+    return this.config
+  }
+
+  note(message: string): void {
+    this.deps.core.warning(message)
+    this.notes.push(message)
+  }
+
+  /** A stage before the grant: its failure read as a preflight's; a cancel, or the budget running out, stops the run after it. */
+  async beforeGrant<T>(stage: Promise<T>): Promise<T> {
+    const result = await stage.catch((error: unknown) => {
+      throw preflightFailure(error, this.config)
+    })
+    if (this.deps.cancellation.requested) throw new RunError('cancelled', say.cancel.beforeGrant)
+    if (this.deps.clock.now().getTime() > this.deadline) throw new RunError('transient', say.preflight.tooSlow)
+    return result
+  }
+
+  grantDeps(): GrantDeps {
+    const { deps } = this
+    return {
+      post: deps.post,
+      clock: deps.clock,
+      random: deps.random,
+      mask: (value) => deps.redactor.add(value, deps.core.setSecret),
+      mayStart: () => !deps.cancellation.requested,
+      onSend: (sentAt) => {
+        this.phase = 'grant-out'
+        this.sentAt = sentAt
+      },
+      onNeverSent: () => void (this.phase = 'before-grant'),
+      onRetry: (attempt, waitMs, why) => deps.core.warning(say.grant.retrying(attempt, why, waitMs)),
+      debug: (message) => deps.core.debug(message)
+    }
+  }
+
+  /** The grant came back: the phase follows what it says of the old token. */
+  granted(grant: GrantResult): void {
+    if (grant.kind === 'rotated' || grant.kind === 'salvaged') {
+      this.successor = grant.kind === 'rotated' ? grant.tokens.refresh_token : grant.refreshToken
+      this.phase = this.successor ? 'successor-received' : 'not-rotated'
+    } else if (grant.kind === 'refused' || grant.kind === 'not-sent' || grant.kind === 'cancelled') {
+      this.phase = 'not-rotated'
+    }
+  }
+
+  /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */
+  async recover(token: string): Promise<void> {
+    if (this.recovered || !this.config) return
+    this.recovered = true
+    await sealForRecovery(this.deps, this.config, token, (line) => this.note(line)).catch((error: unknown) =>
+      this.note(say.recovery.failed(error))
+    )
+  }
+
+  cancelHooks(lease: Lease, config: Config) {
+    return {
+      phase: () => this.phase,
+      stopNow: () => lease.settle(this.phase, this.sentAt),
+      lastWords: async () => {
+        if (this.phase === 'grant-out') await lease.unknown(this.sentAt ?? this.deps.clock.now())
+        if (holdsUnstoredSuccessor(this.phase) && this.successor && config.recoveryPublicKey) await this.recover(this.successor)
+      }
+    }
+  }
+
+  /** A failure, as the phase it happened in says it must be read. */
+  failure(error: unknown): Partial<Outcome> {
+    const failed = error instanceof RunError ? error : new RunError('transient', say.unexpected(error))
+    const kind = kindInPhase(failed.kind, this.phase)
+    return { status: kind === 'cancelled' ? 'cancelled' : 'failed', errorKind: kind, message: failed.message }
+  }
+
+  noteLease(lease: Lease | undefined): void {
+    if (lease) for (const line of say.lease.notes(lease.notes, this.config)) this.note(line)
+  }
+
+  end(outcome: Partial<Outcome>): Outcome {
+    return {
+      status: 'failed',
+      written: [],
+      refreshTokenRotated: false,
+      ...outcome,
+      phase: this.phase,
+      notes: this.notes,
+      config: this.config,
+      writerTokenHeader: this.writerTokenHeader
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import type { Clock } from '../clock.js'
+import type { Config } from '../config.js'
+import { RunError } from '../errors.js'
+import type { Lease } from '../lease/lease.js'
+import { say } from '../messages.js'
+import type { GrantResult } from '../oauth/grant.js'
+import type { Outcome } from '../outcome.js'
+import type { Phase } from '../phase.js'
+import { PATIENT_WRITE_MS } from '../timing.js'
+import { expiryWrites, planWrites, type PlannedWrite } from './plan.js'
+import type { SecretWriter } from './store.js'
+
+export interface RotationContext {
+  config: Config
+  writer: SecretWriter
+  lease: Lease
+  run: { phase: Phase; granted(grant: GrantResult): void; recover(token: string): Promise<void> }
+  clock: Clock
+}
+
+/**
+ * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
+ * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
+ * claim's "received"; then the rest at once, beside the claim's "stored" and the spent record. When the
+ * refresh token cannot be stored, it is handed to its owner sealed (the recovery line) and nothing else
+ * moves: the expiry never claims a token that is not stored.
+ */
+export async function storeRotation(grant: GrantResult, context: RotationContext): Promise<Partial<Outcome>> {
+  const { config, writer, lease, run } = context
+  run.granted(grant)
+  switch (grant.kind) {
+    case 'cancelled':
+      throw new RunError('cancelled', say.cancel.beforeGrant)
+    case 'not-sent':
+      throw new RunError('transient', say.grant.notSent(grant.reason, grant.attempts))
+    case 'refused':
+      throw new RunError('terminal', say.grant.refused(grant.reason, grant.oauthError, config))
+    case 'concurrent':
+      throw new RunError('concurrent', say.grant.concurrent(grant.reason, config))
+    case 'unknown':
+      throw new RunError('unknown', say.grant.unknown(grant.reason, config))
+    case 'salvaged':
+      await storeRefreshToken(grant.refreshToken, context)
+      throw new RunError('response', say.grant.salvaged(grant.reason))
+    case 'rotated':
+      break
+  }
+  const [first, rest] = planWrites(config.names, grant.tokens, grant.expiry)
+  const refresh = first?.[0]?.what === 'refresh token' ? first[0] : undefined
+  if (refresh) await storeRefreshToken(refresh.value, context)
+  const last = refresh ? rest : first
+  // A server that did not rotate leaves the old token live: the claim is given back (phase `not-rotated`).
+  const [failed] = await Promise.all([writer.writeAll(last ?? [], undefined), lease.settle(run.phase, grant.sentAt)])
+  if (failed.length > 0) {
+    const rolledBack = await rollBackExpiry(last ?? [], failed.map((f) => f.write), context, grant.sentAt)
+    throw new RunError('store', say.store.restFailed(failed, rolledBack, config))
+  }
+  run.phase = 'done'
+  if (!grant.expiry) throw new RunError('response', say.grant.noExpiry(writer.written))
+  return {
+    status: 'rotated',
+    written: writer.written,
+    expiry: grant.expiry,
+    refreshTokenRotated: Boolean(refresh),
+    accessToken: grant.tokens.access_token,
+    message: grant.attempts > 1 ? say.grant.afterRetries(grant.attempts) : undefined
+  }
+}
+
+/** The one write that cannot be redone: patient, beside the claim's "received"; on failure, the recovery line. */
+async function storeRefreshToken(token: string, context: RotationContext): Promise<void> {
+  const { config, writer, lease, run, clock } = context
+  const write: PlannedWrite = { name: config.names.refreshToken, value: token, what: 'refresh token', kind: 'secret' }
+  const [stored] = await Promise.allSettled([
+    writer.write(write, { until: clock.now().getTime() + PATIENT_WRITE_MS }),
+    lease.received(token)
+  ])
+  if (stored.status === 'fulfilled') {
+    run.phase = 'refresh-token-stored'
+    return
+  }
+  await run.recover(token)
+  throw new RunError('lost', say.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)))
+}
+
+/**
+ * The access token did not land while the expiry did: the expiry is pointed back at the rotation time (when
+ * the old access token was revoked), so no consumer takes the stale access token for a fresh one.
+ */
+async function rollBackExpiry(
+  sent: PlannedWrite[],
+  failed: PlannedWrite[],
+  context: RotationContext,
+  rotatedAt: Date
+): Promise<{ undone: PlannedWrite[]; stuck: PlannedWrite[] }> {
+  if (!failed.some((write) => write.what === 'access token')) return { undone: [], stuck: [] }
+  const landed = sent.filter((write) => !failed.includes(write) && (write.what === 'expiry' || write.what === 'expiry variable'))
+  const redo = expiryWrites(context.config.names, rotatedAt.toISOString()).filter((write) =>
+    landed.some((done) => done.what === write.what)
+  )
+  const results = await Promise.allSettled(redo.map((write) => context.writer.write(write, undefined)))
+  const undone = redo.filter((_, i) => results[i]?.status === 'fulfilled')
+  for (const write of undone) {
+    context.writer.undo(write)
+    context.writer.undo(write) // the fresh expiry it replaced, and the rollback's own entry
+  }
+  return { undone, stuck: redo.filter((_, i) => results[i]?.status === 'rejected') }
+}

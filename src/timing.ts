@@ -1,0 +1,106 @@
+/**
+ * Every duration the action waits, holds or gives up after, in one place, each with its reason. None is an
+ * input: these follow from GitHub's and Hydra's behaviour, not from a user's preference, and the worst-case
+ * run they add up to (`WORST_CASE_RUN_MS`) must fit the shipped workflows' `timeout-minutes`.
+ */
+
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+/**
+ * How long the grant's answer is awaited from the moment it is sent. Hydra answers in well under a second;
+ * a minute covers a slow gateway. Past it the outcome is unknown and the grant is never sent again by this run.
+ */
+export const ANSWER_WINDOW_MS = MINUTE
+
+/**
+ * After an ambiguous grant (no readable answer: timeout, reset, 5xx, a cut or oversized body) the token is
+ * held this long from that send before any run presents it again: at least two answer windows (the spec's
+ * floor), and long enough for a request queued in a gateway to have been processed or dropped.
+ */
+export const UNKNOWN_HOLD_MS = 10 * MINUTE
+
+/** One GitHub request attempt, connect to last byte. */
+export const GITHUB_ATTEMPT_TIMEOUT_MS = 30 * SECOND
+
+/** Attempts in all for a GitHub call that fails transiently before the grant (nothing is at stake yet). */
+export const GITHUB_ATTEMPTS = 4
+
+/** Exponential backoff between attempts: the first wait, and the longest one. */
+export const BACKOFF_BASE_MS = SECOND
+export const BACKOFF_MAX_MS = 30 * SECOND
+
+/**
+ * One GitHub call before the grant, its retries and a rate limit's wait included, ends within this: a longer
+ * outage is better met by the next scheduled run, since nothing has been spent.
+ */
+export const CALL_BUDGET_MS = 2 * MINUTE
+
+/** Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops unspent. */
+export const PREFLIGHT_BUDGET_MS = 5 * MINUTE
+
+/**
+ * After the grant, the writes that cannot be redone (the new refresh token, and beside it the claim's
+ * "successor received") keep trying this long: through outages and rate limits of minutes (Retry-After).
+ */
+export const PATIENT_WRITE_MS = 10 * MINUTE
+
+/** Connection failures that prove the grant never left: retried within this, from the first send. */
+export const NEVER_SENT_BUDGET_MS = 2 * MINUTE
+
+/**
+ * How stale a variable read can be. GitHub's variable reads are eventually consistent: just after a create
+ * or update a GET can return the old value or 404 (integrations/terraform-provider-github#2047, #2378; PR
+ * #3502 sleeps after writes for it). Observed lags are seconds; five minutes is the margin the guard assumes.
+ */
+export const CONSISTENCY_HORIZON_MS = 5 * MINUTE
+
+/**
+ * A 409 followed by a 404 means the claim exists but the read lags behind (or it was just released): the
+ * read is tried again for this long before the run gives up and skips without presenting.
+ */
+export const CLAIM_READ_PATIENCE_MS = 30 * SECOND
+
+/**
+ * The longest a run can take from its claim to its last write that matters: the preflight, the exchange
+ * (retries of a grant that never left, then one answer window), the patient writes, then the last stage of
+ * ordinary writes. Every one of them is bounded above, so the run stops acting by then, whatever the job's
+ * timeout; the shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
+ */
+export const WORST_CASE_RUN_MS =
+  PREFLIGHT_BUDGET_MS + NEVER_SENT_BUDGET_MS + ANSWER_WINDOW_MS + PATIENT_WRITE_MS + CALL_BUDGET_MS
+
+/**
+ * A claim that still says "claimed" this long after it was made belongs to a run that can no longer be
+ * acting: it was killed before it could record anything. Its reads are consistent by then too.
+ */
+export const CLAIM_HOLD_MS = WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
+
+/**
+ * A spent token's claim is removed once the spent record has shown its fingerprint this long: far beyond
+ * the consistency horizon, so every run that could present the token reads it in the record instead.
+ */
+export const CLAIM_CLEANUP_AFTER_MS = DAY
+
+/** Claims removed per run at most: the cleanup after a long outage is spread over several runs. */
+export const CLAIM_CLEANUPS_PER_RUN = 8
+
+/** The spent record keeps the newest entries that fit here (GitHub's limit for a variable is 48 KB). */
+export const RECORD_MAX_BYTES = 44 * 1024
+
+/** Entries older than this leave the record even when there is room: beyond any refresh token's life. */
+export const RECORD_RETENTION_MS = 180 * DAY
+
+/** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
+export const WRITER_TOKEN_WARN_DAYS = 14
+export const WRITER_TOKEN_URGENT_DAYS = 3
+
+/** A cancel before the grant gives back the claim within this, then the process ends. */
+export const CANCEL_RELEASE_MS = 2 * SECOND
+
+/** The grant's answer is read to at most this many bytes: a token answer is a few kilobytes. */
+export const MAX_ANSWER_BYTES = 1024 * 1024
+
+export const DURATION = { SECOND, MINUTE, HOUR, DAY } as const
