@@ -161,7 +161,8 @@ const ACCOUNT = 'ci-bot'
 
 export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<OAuthServer> {
   const accessTokenTtl = options.accessTokenTtlSeconds ?? 3600
-  const refreshTokenTtl = options.refreshTokenTtlSeconds ?? 14 * 24 * 3600
+  // Hydra's default: refresh tokens live 720 h each; the grant (the family) lives as long as it is refreshed.
+  const refreshTokenTtl = options.refreshTokenTtlSeconds ?? 720 * 3600
   const latencyMs = options.latencyMs ?? 0
 
   const front = options.tls
@@ -208,7 +209,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     ttl: {
       AccessToken: accessTokenTtl,
       RefreshToken: refreshTokenTtl,
-      Grant: refreshTokenTtl,
+      Grant: 10 * 365 * 24 * 3600,
       IdToken: 3600
     },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),

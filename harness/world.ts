@@ -114,8 +114,10 @@ let nextRun = 1
 export async function startWorld(
   options: { start?: Date; github?: GitHubServerOptions; oauth?: OAuthServerOptions } = {}
 ): Promise<World> {
-  const clock = new VirtualClock(options.start ?? new Date('2026-11-30T07:23:00Z'))
+  const clock = new VirtualClock(options.start ?? new Date('2026-11-30T07:22:00Z'))
   const fx = await startFixture({ clock, github: options.github, oauth: options.oauth })
+  // The person seeded the token a while before the first run, as in life.
+  await clock.advance(60_000)
   const realSealer = createSodiumSealer()
   const realPost = createTokenPoster('refresh-oauth-secrets')
 

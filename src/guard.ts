@@ -18,7 +18,8 @@ const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
   lost: 'lost',
   'presented-twice': 'unknown',
   'foreign-claim': 'guard',
-  'unreadable-record': 'guard'
+  'unreadable-record': 'guard',
+  'same-second': 'guard'
 }
 
 const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {

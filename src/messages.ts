@@ -195,6 +195,15 @@ export const say = {
             'rotation is running, delete it: gh variable list --repo ' +
             `${config.target.repository} shows it, gh variable delete NAME --repo ${config.target.repository} removes it.`
           )
+        case 'same-second':
+          return (
+            `The refresh-token secret ${config.names.refreshToken} was written within the very second ${reason.by} ` +
+            `claimed the token this job holds (${iso(reason.claimedAt)}), and that run never said what became of ` +
+            'it. Whether the secret holds this token (stored by a person just before) or its successor (stored by ' +
+            'that run just after) cannot be told, so nothing was presented. If you stored this token by hand then, ' +
+            `delete the claim: gh variable delete ${config.names.claimPrefix}_CLAIM_… --repo ${config.target.repository} ` +
+            '(gh variable list shows it); otherwise run the workflow again: the next run holds the new token.'
+          )
         case 'unreadable-record':
           return (
             `The variable ${config.names.record} (the spent record) is not one this action wrote (${reason.reason}), ` +

@@ -44,6 +44,11 @@ export type FailReason =
   | { why: 'foreign-claim'; generation: number }
   /** The spent record is not one this action wrote: it cannot tell whether the token was spent long ago. */
   | { why: 'unreadable-record'; reason: string }
+  /**
+   * The refresh-token secret was written within the very second of the silent claim: a person's seed just
+   * before it, or the holder's successor just after, cannot be told apart (GitHub gives the time to the second).
+   */
+  | { why: 'same-second'; claimedAt: number; by: string }
 
 export type Step =
   | { next: 'present'; generation: number; presentations: number; takeoverFrom?: ClaimValue }
@@ -101,7 +106,8 @@ function decideOnClaim(seen: Observation, claim: ClaimValue): Step {
     case 'received':
       if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
       if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
-      return seen.secretWrittenAt >= Math.floor(at / 1000) * 1000
+      // Only a write in a later second proves the successor stored; anything less is red, never green.
+      return compareSeconds(seen.secretWrittenAt, at) === 'after'
         ? { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
         : { next: 'fail', reason: { why: 'lost', since: at, by }, release: false }
     case 'claimed':
@@ -122,10 +128,14 @@ function decideOnClaim(seen: Observation, claim: ClaimValue): Step {
  */
 function afterUnknown(seen: Observation, claim: ClaimValue, since: number): Step {
   if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
-  // GitHub gives the secret's time to the second: a write within the claim's own second counts as after it,
-  // which can only mean not presenting.
-  if (seen.secretWrittenAt >= Math.floor(Date.parse(claim.at) / 1000) * 1000) {
-    return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false }
+  const claimedAt = Date.parse(claim.at)
+  switch (compareSeconds(seen.secretWrittenAt, claimedAt)) {
+    case 'after':
+      return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false }
+    case 'same':
+      return { next: 'fail', reason: { why: 'same-second', claimedAt, by: claim.holder }, release: false }
+    case 'before':
+      break
   }
   const presentations = claim.presentations + 1
   if (presentations > 1 || seen.generation >= MAX_GENERATIONS) {
@@ -136,4 +146,11 @@ function afterUnknown(seen: Observation, claim: ClaimValue, since: number): Step
     }
   }
   return { next: 'take-over', generation: seen.generation + 1, presentations, from: claim }
+}
+
+/** GitHub gives a secret's time to the second: whether it was written in a later second than `at`, the same, or before. */
+function compareSeconds(secretWrittenAt: number, at: number): 'after' | 'same' | 'before' {
+  const written = Math.floor(secretWrittenAt / 1000)
+  const claimed = Math.floor(at / 1000)
+  return written > claimed ? 'after' : written === claimed ? 'same' : 'before'
 }

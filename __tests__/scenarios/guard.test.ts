@@ -1,0 +1,158 @@
+/**
+ * The one promise under the world's hostility: two runs at once, GitHub's reads lagging behind its writes,
+ * re-runs holding old secrets, a claim whose create landed and whose answer was lost. Each test states what
+ * is left behind: which secrets changed, whether the stored refresh token is live, how often the server saw
+ * each token.
+ */
+import { fingerprint } from '../../src/lease/fingerprint.js'
+import { CLAIM_HOLD_MS } from '../../src/timing.js'
+import { DAY, expectChainAlive, expectOnePresentationPerToken, HOUR, MINUTE, presentationsOf, useWorld } from '../support/world.js'
+
+describe('two runs at once', () => {
+  const world = useWorld()
+
+  it('started together with the same token: one rotates, the other skips without presenting; one presentation, chain alive', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    const [a, b] = await Promise.all([w.run({ inputs: { 'refresh-token': held } }), w.run({ inputs: { 'refresh-token': held } })])
+    const statuses = [a.outcome.status, b.outcome.status].sort()
+    expect(statuses).toEqual(['rotated', 'skipped-claimed'])
+    expect(w.fx.oauth.presented).toEqual([held])
+    await expectChainAlive(w)
+  })
+
+  it('five at once, on a GitHub whose reads lag a minute: still one presentation, and the skipped ones exit green', async () => {
+    const w = world()
+    w.fx.github.setStaleReads(MINUTE)
+    const held = w.fx.storedRefreshToken()
+    const runs = await Promise.all(Array.from({ length: 5 }, () => w.run({ inputs: { 'refresh-token': held } })))
+    expect(runs.filter((run) => run.outcome.status === 'rotated')).toHaveLength(1)
+    expect(runs.filter((run) => run.failed)).toEqual([])
+    expect(w.fx.oauth.presented).toEqual([held])
+    await expectChainAlive(w)
+  })
+})
+
+describe('GitHub reads that lag behind its writes', () => {
+  const world = useWorld({ github: { staleReadMs: 2 * MINUTE } })
+
+  it('a run queued behind a rotation, starting a second after it with the old token, reads nothing new, and still never presents it', async () => {
+    const w = world()
+    const old = w.fx.storedRefreshToken()
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await w.clock.advance(1000)
+    // The variables it reads are a minute stale: no record, no expiry; only the create's 409 tells.
+    const queued = await w.run({ inputs: { 'refresh-token': old } })
+    expect(queued.outcome.status).toMatch(/^skipped-/)
+    expect(queued.failed).toBeUndefined()
+    expectOnePresentationPerToken(w)
+    await expectChainAlive(w)
+  })
+
+  it('rotations a minute apart with reads two minutes stale: each presents the token the last stored, once, and the record keeps every entry it can', async () => {
+    const w = world()
+    for (let i = 0; i < 6; i++) {
+      expect((await w.run()).outcome.status).toBe('rotated')
+      await w.clock.advance(MINUTE)
+    }
+    expectOnePresentationPerToken(w)
+    await expectChainAlive(w)
+  })
+})
+
+describe('re-runs holding old secrets', () => {
+  const world = useWorld()
+
+  it('an hour later, two rotations on: the claim says stored; skipped green, not presented', async () => {
+    const w = world()
+    const first = w.fx.storedRefreshToken()
+    for (let i = 0; i < 3; i++) {
+      await w.run()
+      await w.clock.advance(20 * MINUTE)
+    }
+    const rerun = await w.run({ inputs: { 'refresh-token': first } })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(rerun.failed).toBeUndefined()
+    expect(presentationsOf(w).get(first)).toBe(1)
+    await expectChainAlive(w)
+  })
+
+  it('days later, once the claim is gone: the spent record says so; the fresh claim the re-run made is given back', async () => {
+    const w = world()
+    const first = w.fx.storedRefreshToken()
+    for (let i = 0; i < 30; i++) {
+      await w.run()
+      await w.clock.advance(HOUR)
+    }
+    await w.clock.advance(2 * DAY)
+    await w.run()
+    expect(Object.keys(w.variables())).not.toContain(`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(first)}`)
+    const rerun = await w.run({ inputs: { 'refresh-token': first } })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(first)).toBe(1)
+    expect(Object.keys(w.variables())).not.toContain(`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(first)}`)
+    await expectChainAlive(w)
+  })
+
+  it('a freshly seeded token always rotates at the next run, whatever the state left behind', async () => {
+    const w = world()
+    await w.run()
+    const seeded = await w.fx.oauth.mintRefreshToken()
+    w.fx.github.setSecret(w.fx.repo, 'WIZARD_REFRESH_TOKEN', seeded)
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(presentationsOf(w).get(seeded)).toBe(1)
+  })
+})
+
+describe('a claim whose create landed and whose answer was lost', () => {
+  const world = useWorld({ github: { staleReadMs: 5000 } })
+
+  it('is known as this run’s own by its nonce, once the read shows it: presented once', async () => {
+    const w = world()
+    w.fx.github.injectFault({ method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ }, { kind: 'lose-answer' })
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expectOnePresentationPerToken(w)
+    await expectChainAlive(w)
+  })
+
+  it('when the read lags longer than the run will wait: skipped, nothing presented; the next run after the hold takes it over', async () => {
+    const w = world()
+    w.fx.github.setStaleReads(10 * MINUTE)
+    w.fx.github.injectFault({ method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ }, { kind: 'lose-answer' })
+    const run = await w.run()
+    expect(run.outcome.status).toBe('skipped-claimed')
+    expect(w.fx.oauth.presented).toEqual([])
+    w.fx.github.setStaleReads(0)
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const next = await w.run()
+    expect(next.outcome.status).toBe('rotated')
+    expect(next.log).toMatch(/presents it once more/)
+    expectOnePresentationPerToken(w)
+    await expectChainAlive(w)
+  })
+})
+
+describe('state that must never block for ever', () => {
+  const world = useWorld()
+
+  it('a claim of its name holding something else: red, naming the variable and the command', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    w.fx.github.setVariable(w.fx.repo.repository, `WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(held)}`, 'hello')
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
+    expect(run.failed).toMatch(/gh variable delete/)
+    expect(w.fx.oauth.presented).toEqual([])
+  })
+
+  it('a spent record edited by hand: red with the command, and a person’s delete clears it', async () => {
+    const w = world()
+    w.fx.github.setVariable(w.fx.repo.repository, 'WIZARD_REFRESH_TOKEN_SPENT', 'edited')
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
+    expect(run.failed).toContain('gh variable delete WIZARD_REFRESH_TOKEN_SPENT --repo octo/widgets')
+    expect(w.fx.oauth.presented).toEqual([])
+  })
+})

@@ -1,0 +1,158 @@
+import { fingerprint } from '../../src/lease/fingerprint.js'
+import { parseRecord } from '../../src/lease/record.js'
+import { ENVIRONMENT, JOB_TOKEN, PAT } from '../../harness/fixture.js'
+import { DAY, expectChainAlive, expectOnePresentationPerToken, HOUR, useWorld } from '../support/world.js'
+
+const world = useWorld()
+
+describe('a rotation', () => {
+  it('stores the new refresh token, access token and real expiry; the claim says stored, the record lists the spent token; nothing leaks', async () => {
+    const w = world()
+    const seeded = w.fx.storedRefreshToken()
+    const sentAt = w.clock.ms
+    const run = await w.run({ inputs: { 'client-secret': '' } })
+
+    expect(run.outcome.status).toBe('rotated')
+    const stored = w.stored()
+    expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(seeded)
+    await expectChainAlive(w)
+    expect(await w.fx.oauth.isAccessTokenLive(stored.WIZARD_OAUTH_TOKEN ?? '')).toBe(true)
+    expect(await w.fx.oauth.isRefreshTokenLive(seeded)).toBe(false)
+    // Real expiry: the server's expires_in (3600 s) counted from the send.
+    expect(stored.WIZARD_EXPIRES_AT).toBe(new Date(sentAt + 3600_000).toISOString())
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(stored.WIZARD_EXPIRES_AT)
+    expect(w.fx.oauth.presented).toEqual([seeded])
+
+    const claim = JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(seeded)}`] ?? '{}')
+    expect(claim).toMatchObject({ state: 'stored', next: fingerprint(stored.WIZARD_REFRESH_TOKEN ?? '') })
+    const record = parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)
+    expect(record).toMatchObject({ kind: 'read', entries: [{ fingerprint: fingerprint(seeded), stored: true }] })
+
+    expect(run.outputs).toMatchObject({
+      status: 'rotated',
+      healthy: 'true',
+      'expires-at': stored.WIZARD_EXPIRES_AT,
+      'expires-in': '3600',
+      'refresh-token-rotated': 'true',
+      'secrets-written': 'WIZARD_REFRESH_TOKEN,WIZARD_OAUTH_TOKEN,WIZARD_EXPIRES_AT',
+      'error-kind': ''
+    })
+    expect(run.outputs['access-token']).toBe(stored.WIZARD_OAUTH_TOKEN)
+    // Every value masked with the runner the moment it was known, none shown anywhere.
+    for (const value of [seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])
+      expect(run.masked).toContain(value)
+    expect(run.leaks([seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])).toEqual([])
+    expect(run.summary).toContain('Healthy: the stored access token is valid until')
+    expect(run.failed).toBeUndefined()
+  })
+
+  it('goes in order: one round trip for the claim, the record, the key and the expiry; the write proof; the grant; the refresh token alone beside the claim; then the rest at once', async () => {
+    const w = world()
+    await w.run()
+    const calls = w.fx.github.requests.map((r) => `${r.method} ${r.path.replace(/CLAIM_[0-9A-F]+/, 'CLAIM_*')}`)
+    expect(calls.slice(0, 4).sort()).toEqual(
+      [
+        'GET /repos/octo/widgets/actions/secrets/public-key',
+        'GET /repos/octo/widgets/actions/variables/WIZARD_EXPIRES_AT',
+        'GET /repos/octo/widgets/actions/variables/WIZARD_REFRESH_TOKEN_SPENT',
+        'POST /repos/octo/widgets/actions/variables'
+      ].sort()
+    )
+    expect(calls[4]).toBe('PUT /repos/octo/widgets/actions/secrets/WIZARD_WRITE_CHECK')
+    expect(calls.slice(5, 7).sort()).toEqual(
+      ['PATCH /repos/octo/widgets/actions/variables/WIZARD_REFRESH_TOKEN_CLAIM_*', 'PUT /repos/octo/widgets/actions/secrets/WIZARD_REFRESH_TOKEN'].sort()
+    )
+    // The refresh token landed before anything else of the rotation went out.
+    const refreshAt = w.fx.github.requests.find((r) => r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))?.endedAt ?? 0
+    const later = w.fx.github.requests.slice(7)
+    expect(later.map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        '/repos/octo/widgets/actions/secrets/WIZARD_OAUTH_TOKEN',
+        '/repos/octo/widgets/actions/secrets/WIZARD_EXPIRES_AT'
+      ])
+    )
+    for (const request of later) expect(request.startedAt).toBeGreaterThanOrEqual(refreshAt)
+  })
+
+  it('chains hourly: each run presents what the last stored, once; a day later the spent claims are removed, the record keeps them', async () => {
+    const w = world()
+    for (let hour = 0; hour < 26; hour++) {
+      const run = await w.run()
+      expect(run.outcome.status).toBe('rotated')
+      await w.clock.advance(HOUR)
+    }
+    expectOnePresentationPerToken(w)
+    await expectChainAlive(w)
+    const claims = Object.keys(w.variables()).filter((name) => name.includes('_CLAIM_'))
+    // Claims of the last day stay (the record's reads may still lag behind them); older ones are gone.
+    expect(claims.length).toBeLessThanOrEqual(25)
+    expect(claims.length).toBeGreaterThanOrEqual(23)
+    const record = parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)
+    expect(record.kind === 'read' && record.entries).toHaveLength(26)
+    const first = w.fx.oauth.presented[0] ?? ''
+    expect(Object.keys(w.variables())).not.toContain(`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(first)}`)
+  })
+
+  it("an environment's secrets, with the names that must differ per environment suffixed by it", async () => {
+    const w = world()
+    const target = { repository: w.fx.repo.repository, environment: ENVIRONMENT }
+    const seeded = await w.fx.oauth.mintRefreshToken()
+    w.fx.github.setSecret(target, 'WIZARD_REFRESH_TOKEN', seeded)
+    const run = await w.run({ inputs: { environment: ENVIRONMENT, 'refresh-token': seeded } })
+    expect(run.outcome.status).toBe('rotated')
+    const stored = w.fx.github.secrets(target)
+    expect(stored.WIZARD_REFRESH_TOKEN).not.toBe(seeded)
+    expect(await w.fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
+    const names = Object.keys(w.variables())
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'WIZARD_EXPIRES_AT_PRODUCTION',
+        'WIZARD_REFRESH_TOKEN_PRODUCTION_SPENT',
+        `WIZARD_REFRESH_TOKEN_PRODUCTION_CLAIM_${fingerprint(seeded)}`
+      ])
+    )
+    // The repository's own secrets are untouched.
+    expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(w.fx.initialRefreshToken)
+  })
+
+  it('a dry run claims, proves the write and gives the claim back: nothing spent, nothing rotated', async () => {
+    const w = world()
+    const run = await w.run({ inputs: { 'dry-run': 'true' } })
+    expect(run.outcome.status).toBe('dry-run')
+    expect(w.fx.oauth.presented).toEqual([])
+    expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(w.fx.initialRefreshToken)
+    expect(w.stored().WIZARD_WRITE_CHECK).toMatch(/proves? the writer token can write secrets/)
+    expect(Object.keys(w.variables()).filter((name) => name.includes('_CLAIM_'))).toEqual([])
+    expect(run.log).toContain('Dry run')
+    // The real run after it rotates.
+    expect((await w.run()).outcome.status).toBe('rotated')
+  })
+
+  it('skip-if-valid-for skips while the stored token lives longer, and gives the claim back; an expired stored token is never "Healthy"', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(10 * 60_000)
+    const skipped = await w.run({ inputs: { 'skip-if-valid-for': '15m' } })
+    expect(skipped.outcome.status).toBe('skipped-valid')
+    expect(skipped.outputs.healthy).toBe('true')
+    expect(Object.values(w.variables()).filter((v) => v.includes('"state":"claimed"'))).toEqual([])
+    expect(w.fx.oauth.presented).toHaveLength(1)
+
+    // A stored expiry in the past: the skip says so, as a warning, and healthy is false.
+    w.fx.github.setVariable(w.fx.repo.repository, 'WIZARD_EXPIRES_AT', new Date(w.clock.ms - 60_000).toISOString())
+    const rotated = await w.run({ inputs: { 'skip-if-valid-for': '15m' } })
+    expect(rotated.outcome.status).toBe('rotated')
+    expect(rotated.log).toMatch(/warning: The stored access token expired at .* ago: the run before this one was missed/)
+  })
+
+  it('a year of days: the record stays inside GitHub’s limit and the claims stay few', async () => {
+    const w = world()
+    for (let day = 0; day < 40; day++) {
+      expect((await w.run()).outcome.status).toBe('rotated')
+      await w.clock.advance(DAY)
+    }
+    const claims = Object.keys(w.variables()).filter((name) => name.includes('_CLAIM_'))
+    expect(claims.length).toBeLessThanOrEqual(2)
+    expect((w.variables().WIZARD_REFRESH_TOKEN_SPENT ?? '').length).toBeLessThan(48 * 1024)
+  })
+})

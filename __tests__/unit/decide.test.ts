@@ -1,0 +1,171 @@
+import { encodeClaim, decodeClaim, type ClaimValue } from '../../src/lease/claim.js'
+import { decide, type Observation } from '../../src/lease/decide.js'
+import type { ReadRecord } from '../../src/lease/record.js'
+import { CLAIM_HOLD_MS, CONSISTENCY_HORIZON_MS, UNKNOWN_HOLD_MS, WORST_CASE_RUN_MS } from '../../src/timing.js'
+
+const T0 = Date.parse('2026-11-30T07:23:00Z')
+const FP = '1A2B3C4D5E6F7A8B'
+
+function claim(overrides: Partial<ClaimValue> = {}): ClaimValue {
+  return {
+    v: 1,
+    state: 'claimed',
+    holder: 'run 1',
+    nonce: 'other',
+    at: new Date(T0).toISOString(),
+    until: new Date(T0 + WORST_CASE_RUN_MS).toISOString(),
+    presentations: 0,
+    ...overrides
+  }
+}
+
+function seen(overrides: Partial<Observation> = {}): Observation {
+  return {
+    fingerprint: FP,
+    nonce: 'mine',
+    generation: 1,
+    presentations: 0,
+    claim: { kind: 'created' },
+    record: { kind: 'absent' },
+    now: T0,
+    ...overrides
+  }
+}
+
+const found = (value: ClaimValue): Observation['claim'] => ({ kind: 'found', value })
+const recordWith = (stored: boolean, addedAt = T0 - 86_400_000 * 2): ReadRecord => ({
+  kind: 'read',
+  entries: [{ fingerprint: FP, addedAt, stored, claimsRemoved: true, generations: 1 }]
+})
+
+describe('the lease decision', () => {
+  it('presents when this run created the claim and no record lists the token', () => {
+    expect(decide(seen())).toEqual({ next: 'present', generation: 1, presentations: 0 })
+  })
+
+  it('never presents a token the spent record lists, even with a fresh claim of its own (a re-run days later)', () => {
+    expect(decide(seen({ record: recordWith(true) }))).toMatchObject({ next: 'skip', reason: { why: 'spent' }, release: true })
+    expect(decide(seen({ record: recordWith(false) }))).toMatchObject({ next: 'fail', reason: { why: 'lost' }, release: true })
+  })
+
+  it('the record wins over any claim value, even one that looks takeable', () => {
+    const stale = claim({ state: 'unknown', sentAt: new Date(T0).toISOString(), until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString() })
+    expect(decide(seen({ claim: found(stale), record: recordWith(true), now: T0 + 86_400_000 }))).toMatchObject({ next: 'skip', release: false })
+  })
+
+  it('fails red on a record it cannot read, rather than guess whether the token was spent long ago', () => {
+    expect(decide(seen({ record: { kind: 'unreadable', reason: 'not v1' } }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'unreadable-record' },
+      release: true
+    })
+  })
+
+  it('knows its own claim when the answer to its create was lost (same nonce)', () => {
+    expect(decide(seen({ claim: found(claim({ nonce: 'mine', presentations: 1 })) }))).toEqual({
+      next: 'present',
+      generation: 1,
+      presentations: 1
+    })
+  })
+
+  it('skips while the holder may still be presenting, however old the value read may be', () => {
+    for (const now of [T0, T0 + WORST_CASE_RUN_MS, T0 + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS - 1]) {
+      expect(decide(seen({ claim: found(claim()), now }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+    }
+  })
+
+  it('skips a token whose successor is stored (a queued run, a re-run)', () => {
+    expect(decide(seen({ claim: found(claim({ state: 'stored' })) }))).toMatchObject({ next: 'skip', reason: { why: 'spent' } })
+  })
+
+  it('after the hold, asks when the refresh-token secret was last written before deciding anything', () => {
+    const now = T0 + CLAIM_HOLD_MS
+    expect(decide(seen({ claim: found(claim()), now }))).toEqual({ next: 'read-secret-time' })
+  })
+
+  it('a holder gone silent, with a newer token stored since its claim: the token held is outdated', () => {
+    const now = T0 + CLAIM_HOLD_MS
+    expect(decide(seen({ claim: found(claim()), now, secretWrittenAt: T0 + 5000 }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'outdated' }
+    })
+    // Within the claim's own second, a seed just before and a successor just after look the same: red, never a guess.
+    expect(decide(seen({ claim: found(claim({ at: new Date(T0 + 900).toISOString() })), now, secretWrittenAt: T0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'same-second' }
+    })
+  })
+
+  it('a holder gone silent and nothing stored since: one more presentation, by a second create', () => {
+    const now = T0 + CLAIM_HOLD_MS
+    const from = claim()
+    expect(decide(seen({ claim: found(from), now, secretWrittenAt: T0 - 3_600_000 }))).toEqual({
+      next: 'take-over',
+      generation: 2,
+      presentations: 1,
+      from
+    })
+  })
+
+  it('never a third presentation: after two unknown outcomes, red', () => {
+    const now = T0 + CLAIM_HOLD_MS
+    expect(decide(seen({ claim: found(claim({ presentations: 1 })), generation: 2, now, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'presented-twice' }
+    })
+  })
+
+  it('an unknown outcome holds the token for the hold from its send, then allows one more presentation', () => {
+    const sentAt = T0 + 10_000
+    const unknown = claim({
+      state: 'unknown',
+      sentAt: new Date(sentAt).toISOString(),
+      until: new Date(sentAt + UNKNOWN_HOLD_MS).toISOString()
+    })
+    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS - 1 }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'held', until: sentAt + UNKNOWN_HOLD_MS }
+    })
+    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS }))).toEqual({ next: 'read-secret-time' })
+    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'take-over',
+      generation: 2
+    })
+  })
+
+  it('a successor received and not stored is red once its holder is done; skipped while it may still be storing', () => {
+    const received = claim({ state: 'received', next: 'FFFF' })
+    expect(decide(seen({ claim: found(received), now: T0 + 1000 }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+    const later = T0 + CLAIM_HOLD_MS
+    expect(decide(seen({ claim: found(received), now: later }))).toEqual({ next: 'read-secret-time' })
+    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: 0 }))).toMatchObject({ next: 'fail', reason: { why: 'lost' } })
+    // Stored in the claim's own second cannot be told from never stored: red, never green.
+    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: T0 }))).toMatchObject({ next: 'fail' })
+    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: T0 + 2000 }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'spent' }
+    })
+  })
+
+  it('409 then 404: reads again (a lagging read, or a claim given back meanwhile)', () => {
+    expect(decide(seen({ claim: { kind: 'not-found' } }))).toEqual({ next: 'read-again' })
+  })
+
+  it('a claim variable this action did not write is red, naming the generation', () => {
+    expect(decide(seen({ claim: { kind: 'foreign', text: 'hello' }, generation: 2 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'foreign-claim', generation: 2 }
+    })
+  })
+})
+
+describe('the claim value', () => {
+  it('round-trips, and anything else is not a claim', () => {
+    const value = claim({ state: 'unknown', sentAt: new Date(T0).toISOString(), next: 'ABCD' })
+    expect(decodeClaim(encodeClaim(value))).toEqual(value)
+    expect(decodeClaim('{"v":2}')).toBeUndefined()
+    expect(decodeClaim('not json')).toBeUndefined()
+    expect(decodeClaim(JSON.stringify({ ...value, presentations: 2 }))).toBeUndefined()
+  })
+})
