@@ -19,7 +19,8 @@ const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
   'presented-twice': 'unknown',
   'foreign-claim': 'guard',
   'unreadable-record': 'guard',
-  'same-second': 'guard'
+  'same-second': 'guard',
+  'refused-after-unknown': 'terminal'
 }
 
 const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {

@@ -195,6 +195,12 @@ export const say = {
             'rotation is running, delete it: gh variable list --repo ' +
             `${config.target.repository} shows it, gh variable delete NAME --repo ${config.target.repository} removes it.`
           )
+        case 'refused-after-unknown':
+          return (
+            `This refresh token was presented once more after an unknown outcome, by ${reason.by} at ` +
+            `${iso(reason.at)}, and the server refused it: the first presentation had rotated it, and its ` +
+            `successor was lost. It is never presented again.\n${resignIn(config)}`
+          )
         case 'same-second':
           return (
             `The refresh-token secret ${config.names.refreshToken} was written within the very second ${reason.by} ` +

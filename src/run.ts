@@ -62,8 +62,8 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
     await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock))
     if (config.dryRun) return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
     if (verdict.note) run.note(verdict.note)
-    const writer = new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) =>
-      deps.core.warning(say.store.rekey(name, error))
+    const writer = run.track(
+      new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(say.store.rekey(name, error)))
     )
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
     return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }))
@@ -134,6 +134,7 @@ class RunState {
   private config: Config | undefined
   private successor: string | undefined
   private recovered = false
+  private writer: SecretWriter | undefined
   private readonly notes: string[] = []
   private readonly deadline: number
 
@@ -215,11 +216,24 @@ class RunState {
     }
   }
 
+  /** The writes of this run, so a failure still says what landed. */
+  track(writer: SecretWriter): SecretWriter {
+    this.writer = writer
+    return writer
+  }
+
   /** A failure, as the phase it happened in says it must be read. */
   failure(error: unknown): Partial<Outcome> {
     const failed = error instanceof RunError ? error : new RunError('transient', say.unexpected(error))
     const kind = kindInPhase(failed.kind, this.phase)
-    return { status: kind === 'cancelled' ? 'cancelled' : 'failed', errorKind: kind, message: failed.message }
+    const written = this.writer?.written ?? []
+    return {
+      status: kind === 'cancelled' ? 'cancelled' : 'failed',
+      errorKind: kind,
+      message: failed.message,
+      written,
+      refreshTokenRotated: written.some((write) => write.what === 'refresh token')
+    }
   }
 
   noteLease(lease: Lease | undefined): void {

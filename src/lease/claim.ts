@@ -7,11 +7,12 @@ import { z } from 'zod'
  * - `claimed`: the holder may be presenting it, until `until` (it stops acting by then, whatever happens);
  * - `unknown`: the grant was sent at `sentAt` and no readable answer came: held until `until`;
  * - `received`: the holder received the successor (`next`) and is storing it, or could not;
- * - `stored`: the successor was stored in the refresh-token secret.
+ * - `stored`: the successor was stored in the refresh-token secret;
+ * - `refused`: presented once more after an unknown outcome, and refused: the first had rotated it.
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */
-export const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored'] as const
+export const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored', 'refused'] as const
 export type ClaimState = (typeof CLAIM_STATES)[number]
 
 const instant = z.iso.datetime({ offset: true })

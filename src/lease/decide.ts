@@ -40,6 +40,8 @@ export type FailReason =
   | { why: 'lost'; since: number; by?: string }
   /** Presented twice already with unknown outcomes: a third would be guessing. */
   | { why: 'presented-twice'; by: string; sentAt?: number }
+  /** Presented once more after an unknown outcome, and refused: the first presentation had rotated it. */
+  | { why: 'refused-after-unknown'; by: string; at: number }
   /** A variable of the claim's name holds something this action did not write. */
   | { why: 'foreign-claim'; generation: number }
   /** The spent record is not one this action wrote: it cannot tell whether the token was spent long ago. */
@@ -103,6 +105,8 @@ function decideOnClaim(seen: Observation, claim: ClaimValue): Step {
   switch (claim.state) {
     case 'stored':
       return { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
+    case 'refused':
+      return { next: 'fail', reason: { why: 'refused-after-unknown', by, at }, release: false }
     case 'received':
       if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
       if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }

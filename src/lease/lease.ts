@@ -55,6 +55,7 @@ export class Lease {
   private record: ReadRecord = { kind: 'absent' }
   private pending: Promise<void> = Promise.resolve()
   private settled = false
+  private refusedAgain = false
   private successor: string | undefined
   readonly notes: LeaseNotes = { leftClaims: [], unrecorded: [] }
 
@@ -212,6 +213,19 @@ export class Lease {
   }
 
   /**
+   * The server refused the token (a readable answer: it did not rotate it). On a first presentation the claim
+   * is given back with the rest of the phase; on the one more presentation after an unknown outcome it says
+   * refused, for good: the first presentation had rotated the token, and no run may try a third time.
+   */
+  refused(): Promise<void> {
+    if (!this.owned || this.owned.value.presentations === 0) return Promise.resolve()
+    this.refusedAgain = true
+    return this.write('refused', {}, undefined).catch((error: unknown) => {
+      this.notes.unrecorded.push({ name: this.claim, reason: String(error) })
+    })
+  }
+
+  /**
    * The outcome the phase says, once: before the grant (or when the server answered without rotating) the
    * claim is given back; with the grant out and no answer, it says unknown; with the successor in hand it says
    * received (and the record lists the token as lost), or stored (and the record lists it as spent, and the
@@ -227,7 +241,7 @@ export class Lease {
       case 'before-grant':
       case 'not-rotated':
         await this.pending
-        await this.api.deleteVariable(owned.name).catch(note(owned.name))
+        if (!this.refusedAgain) await this.api.deleteVariable(owned.name).catch(note(owned.name))
         return
       case 'grant-out':
         await this.unknown(sentAt ?? this.clock.now())

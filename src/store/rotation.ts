@@ -34,6 +34,7 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
     case 'not-sent':
       throw new RunError('transient', say.grant.notSent(grant.reason, grant.attempts))
     case 'refused':
+      await lease.refused()
       throw new RunError('terminal', say.grant.refused(grant.reason, grant.oauthError, config))
     case 'concurrent':
       throw new RunError('concurrent', say.grant.concurrent(grant.reason, config))

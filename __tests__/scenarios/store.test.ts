@@ -1,0 +1,130 @@
+/**
+ * After the grant: the new refresh token is stored first and patiently, or handed to its owner; the expiry
+ * never moves ahead of it; nothing after the grant ends `transient`.
+ */
+import { fingerprint } from '../../src/lease/fingerprint.js'
+import { parseRecord } from '../../src/lease/record.js'
+import { PATIENT_WRITE_MS, CLAIM_HOLD_MS } from '../../src/timing.js'
+import { expectChainAlive, expectOnePresentationPerToken, MINUTE, presentationsOf, useWorld } from '../support/world.js'
+import { withRecoveryKey } from '../support/recovery-key.js'
+
+const world = useWorld()
+const REFRESH_PUT = { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }
+
+describe('the refresh-token write', () => {
+  it('rides out a rate limit of minutes (403, Retry-After 300) and an outage of minutes: it lands; rotated', async () => {
+    const w = world()
+    w.fx.github.injectFault(REFRESH_PUT, {
+      kind: 'status',
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit.', documentation_url: 'https://docs.github.com' },
+      headers: { 'retry-after': '300' }
+    })
+    w.fx.github.injectFault(REFRESH_PUT, { kind: 'status', status: 503 }, 6)
+    const started = w.clock.ms
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(w.clock.ms - started).toBeGreaterThanOrEqual(5 * MINUTE)
+    expect(run.log).toMatch(/rate limited for 300 s\); trying again in 5m/)
+    await expectChainAlive(w)
+  })
+
+  it('whose answer is lost after it landed: sent again (a PUT is the same twice); rotated', async () => {
+    const w = world()
+    w.fx.github.injectFault(REFRESH_PUT, { kind: 'lose-answer' })
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await expectChainAlive(w)
+  })
+
+  it('refused because the repository’s key changed while the grant was out: the key is read again, sealed again; rotated', async () => {
+    const w = world()
+    w.fx.oauth.onTokenRequest(() => w.fx.github.rotateKey(w.fx.repo))
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log).toMatch(/the repository's key changed; reading it again/)
+    await expectChainAlive(w)
+  })
+
+  it('failing for longer than it may try: lost, the recovery line printed and openable, the claim says received, the record lists the token as lost, the expiry untouched', async () => {
+    await withRecoveryKey(async (keys) => {
+      const w = world()
+      const held = w.fx.storedRefreshToken()
+      w.fx.github.injectFault(REFRESH_PUT, { kind: 'status', status: 502 }, 1000)
+      const run = await w.run({ inputs: { 'recovery-public-key': keys.publicKey } })
+      expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'lost', phase: 'successor-received' })
+      expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
+      expect(w.stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
+      expect(w.variables().WIZARD_EXPIRES_AT).toBeUndefined()
+      const claim = JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(held)}`] ?? '{}')
+      expect(claim).toMatchObject({ state: 'received' })
+      expect(parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)).toMatchObject({
+        kind: 'read',
+        entries: [{ fingerprint: fingerprint(held), stored: false }]
+      })
+
+      // The recovery line opens, with the private key, to the live successor.
+      const sealed = /sealed to recovery-public-key: (\S+)/.exec(run.log)?.[1] ?? ''
+      const opened = await keys.open(sealed)
+      expect(fingerprint(opened)).toBe(claim.next)
+      expect(await w.fx.oauth.isRefreshTokenLive(opened)).toBe(true)
+      expect(run.leaks([opened, held])).toEqual([])
+
+      // Every later run holding the spent token never presents it: red, since the record says it is lost.
+      w.fx.github.clearFaults()
+      const soon = await w.run({ inputs: { 'refresh-token': held } })
+      expect(soon.outcome).toMatchObject({ status: 'failed', errorKind: 'lost' })
+      await w.clock.advance(CLAIM_HOLD_MS)
+      const later = await w.run({ inputs: { 'refresh-token': held } })
+      expect(later.outcome).toMatchObject({ status: 'failed', errorKind: 'lost' })
+      expect(presentationsOf(w).get(held)).toBe(1)
+      // The person stores the recovered token: the chain goes on from it.
+      w.fx.github.setSecret(w.fx.repo, 'WIZARD_REFRESH_TOKEN', opened)
+      expect((await w.run()).outcome.status).toBe('rotated')
+      expectOnePresentationPerToken(w)
+      await expectChainAlive(w)
+    })
+  })
+
+  it('failing with no recovery key: lost, with the sign-in steps; nothing claims a fresh token', async () => {
+    const w = world()
+    w.fx.github.injectFault(REFRESH_PUT, { kind: 'status', status: 500 }, 1000)
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'lost' })
+    expect(run.failed).toMatch(/existed only in this run and is lost/)
+    expect(run.failed).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
+    expect(run.outputs.healthy).toBe('false')
+    expect(PATIENT_WRITE_MS).toBeGreaterThan(0)
+  })
+})
+
+describe('the writes after the refresh token', () => {
+  it('an access-token write that fails: the expiry points back at the rotation time; store, chain safe, never transient', async () => {
+    const w = world()
+    w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ }, { kind: 'status', status: 500 }, 100)
+    const sentAt = w.clock.ms
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'store' })
+    await expectChainAlive(w)
+    expect(w.stored().WIZARD_EXPIRES_AT).toBe(new Date(sentAt).toISOString())
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(sentAt).toISOString())
+    expect(run.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
+    expect(run.failed).toMatch(/now say the rotation time/)
+    w.fx.github.clearFaults()
+    expect((await w.run()).outcome.status).toBe('rotated')
+  })
+
+  it('the claim and the record could not be written: rotated all the same, with a note; the next rotation catches up', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    w.fx.github.injectFault({ method: 'PATCH', path: /_CLAIM_/ }, { kind: 'status', status: 500 }, 1000)
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log).toMatch(/Could not write the variable WIZARD_REFRESH_TOKEN_CLAIM_/)
+    w.fx.github.clearFaults()
+    // A re-run holding the spent token, after the hold: the secret was written after the claim, so it is outdated.
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const rerun = await w.run({ inputs: { 'refresh-token': held } })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(held)).toBe(1)
+  })
+})
