@@ -54,8 +54,10 @@ export class Lease {
   private owned: { name: string; generation: number; value: ClaimValue } | undefined
   private record: ReadRecord = { kind: 'absent' }
   private pending: Promise<void> = Promise.resolve()
-  private settled = false
+  private settling: Promise<void> | undefined
   private refusedAgain = false
+  /** The create in flight, if any: a cancel waits for it, since it may make this run the owner. */
+  private creating: Promise<unknown> = Promise.resolve()
   private successor: string | undefined
   readonly notes: LeaseNotes = { leftClaims: [], unrecorded: [] }
 
@@ -99,12 +101,9 @@ export class Lease {
     const first = this.value('claimed', 0)
     const firstName = claimName(this.names.prefix, this.fingerprint, 1)
     const [created, recordText] = await Promise.allSettled([
-      this.api.createVariable(firstName, encodeClaim(first)),
+      this.create(firstName, generation, first),
       this.api.readVariable(this.names.record)
     ])
-    // A claim this run created is owned (and given back in the finally) even when the record read failed.
-    if (created.status === 'fulfilled' && created.value === 'created')
-      this.owned = { name: firstName, generation, value: first }
     if (created.status === 'rejected') throw created.reason
     if (recordText.status === 'rejected') throw recordText.reason
     this.record = parseRecord(recordText.value)
@@ -139,20 +138,14 @@ export class Lease {
           presentations = step.presentations
           takeoverFrom = step.from
           const next = claimName(this.names.prefix, this.fingerprint, generation)
-          const value = this.value('claimed', presentations)
-          if ((await this.api.createVariable(next, encodeClaim(value))) === 'created') {
-            this.owned = { name: next, generation, value }
-            claim = { kind: 'created' }
-          } else {
-            claim = await this.read(generation)
-          }
+          claim = (await this.create(next, generation, this.value('claimed', presentations)))
+            ? { kind: 'created' }
+            : await this.read(generation)
           continue
         }
         case 'read-again': {
           // 409, then 404: the read lags behind the create, or the holder gave the claim back meanwhile.
-          const value = this.value('claimed', presentations)
-          if ((await this.api.createVariable(name, encodeClaim(value))) === 'created') {
-            this.owned = { name, generation, value }
+          if (await this.create(name, generation, this.value('claimed', presentations))) {
             claim = { kind: 'created' }
             continue
           }
@@ -164,6 +157,16 @@ export class Lease {
         }
       }
     }
+  }
+
+  /** One create of a claim: a 201 makes this run its owner, from that moment on (a cancel may be waiting for it). */
+  private create(name: string, generation: number, value: ClaimValue): Promise<boolean> {
+    const creating = this.api.createVariable(name, encodeClaim(value)).then((result) => {
+      if (result === 'created') this.owned = { name, generation, value }
+      return result === 'created'
+    })
+    this.creating = creating.catch(() => undefined)
+    return creating
   }
 
   private async read(generation: number): Promise<Observation['claim']> {
@@ -231,9 +234,12 @@ export class Lease {
    * received (and the record lists the token as lost), or stored (and the record lists it as spent, and the
    * claims of long-spent tokens are removed). Never throws: what it cannot do becomes a note.
    */
-  async settle(phase: Phase, sentAt: Date | undefined): Promise<void> {
-    if (this.settled) return
-    this.settled = true
+  settle(phase: Phase, sentAt: Date | undefined): Promise<void> {
+    this.settling ??= this.creating.then(() => this.recordOutcome(phase, sentAt))
+    return this.settling
+  }
+
+  private async recordOutcome(phase: Phase, sentAt: Date | undefined): Promise<void> {
     const owned = this.owned
     if (!owned) return
     const note = (name: string) => (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
