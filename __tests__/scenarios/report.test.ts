@@ -1,0 +1,95 @@
+/** Telling people: the alert issue open exactly while a person is needed, the writer token's expiry, keep-alive. */
+import { JOB_TOKEN, PAT } from '../../harness/fixture.js'
+import { DAY, useWorld } from '../support/world.js'
+
+const world = useWorld()
+const alerting = { 'alert-issue': 'true', 'keep-alive': 'true' }
+
+describe('the alert issue', () => {
+  it('opens on a failure that needs a person, with the steps in a code block; the next rotation closes it', async () => {
+    const w = world()
+    const repository = w.fx.repo.repository
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    const failed = await w.run({ inputs: alerting })
+    expect(failed.outcome.errorKind).toBe('terminal')
+    const [issue] = w.fx.github.issues(repository)
+    expect(issue).toMatchObject({ state: 'open', labels: ['refresh-oauth-secrets'] })
+    expect(issue?.title).toMatch(/needs a person: octo\/widgets WIZARD_REFRESH_TOKEN \(terminal\)/)
+    expect(failed.log).toMatch(/Alert issue: opened #1/)
+
+    // The same failure again: one issue, with a comment, not a second issue.
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    await w.run({ inputs: alerting })
+    expect(w.fx.github.issues(repository)).toHaveLength(1)
+    expect(w.fx.github.issues(repository)[0]?.comments).toHaveLength(1)
+
+    const rotated = await w.run({ inputs: alerting })
+    expect(rotated.outcome.status).toBe('rotated')
+    expect(w.fx.github.issues(repository)[0]?.state).toBe('closed')
+    expect(w.fx.github.workflowsEnabled(repository)).toEqual(['refresh-oauth-token.yml', 'refresh-oauth-token.yml', 'refresh-oauth-token.yml'])
+  })
+
+  it('is found among more than a hundred open issues, by its label', async () => {
+    const w = world()
+    const repository = w.fx.repo.repository
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    await w.run({ inputs: alerting })
+    for (let i = 0; i < 120; i++) await createIssue(w.fx.github.url, `unrelated ${i}`)
+    expect((await w.run({ inputs: alerting })).outcome.status).toBe('rotated')
+    expect(w.fx.github.issues(repository)[0]?.state).toBe('closed')
+  })
+
+  it('an unknown grant opens none (the run after the hold settles it)', async () => {
+    const w = world()
+    w.fx.oauth.injectFault({ kind: 'drop-response' })
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.errorKind).toBe('unknown')
+    expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
+  })
+
+  it('issues turned off (410, as in a fork): one clear warning; the run’s outcome is unchanged', async () => {
+    const w = world()
+    w.fx.github.disableIssues(w.fx.repo.repository)
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log.match(/Issues are turned off on octo\/widgets/g)).toHaveLength(1)
+    expect(run.failed).toBeUndefined()
+  })
+
+  it('without issues: write on the job token: a warning naming the permission; the run’s outcome is unchanged', async () => {
+    const w = world()
+    w.fx.github.addToken(JOB_TOKEN, { canWriteSecrets: false, canWriteVariables: false, canWriteIssues: false, canWriteActions: false })
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.errorKind).toBe('terminal')
+    expect(run.log).toMatch(/permissions: issues: write/)
+    expect(run.log).toMatch(/permissions: actions: write/)
+  })
+})
+
+describe('the writer token’s expiry', () => {
+  it('a warning two weeks ahead, an error and the alert issue in its last three days; the output says when', async () => {
+    const w = world()
+    w.fx.github.addToken(PAT, { expiresAt: new Date(w.clock.ms + 10 * DAY) })
+    const warned = await w.run({ inputs: alerting })
+    expect(warned.outcome.status).toBe('rotated')
+    expect(warned.log).toMatch(/warning: The writer token \(the secret WIZARD_SECRET_REFRESH_PAT\) expires at/)
+    expect(warned.outputs['writer-token-expires-at']).toBe(new Date(w.clock.ms + 10 * DAY).toISOString().replace(/\.\d{3}Z$/, '.000Z'))
+    expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
+
+    await w.clock.advance(8 * DAY)
+    const urgent = await w.run({ inputs: alerting })
+    expect(urgent.outcome.status).toBe('rotated')
+    expect(urgent.log).toMatch(/error: The writer token/)
+    expect(w.fx.github.issues(w.fx.repo.repository)[0]?.title).toMatch(/the writer token expires/)
+  })
+})
+
+async function createIssue(api: string, title: string): Promise<void> {
+  const response = await fetch(`${api}/repos/octo/widgets/issues`, {
+    method: 'POST',
+    headers: { authorization: `token ${JOB_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title, body: 'x' })
+  })
+  expect(response.status).toBe(201)
+}
