@@ -117,6 +117,8 @@ export interface GitHubServer {
   clearFaults(): void
   /** Every request, in arrival order. */
   requests: RequestRecord[]
+  /** Told of each request as it arrives (its body read), before any fault or latency: to act at that moment. */
+  onRequest(listener: (request: RequestRecord, body: string) => void): void
   /** Issues turned off, as a fork has them by default: every issues call answers 410. */
   disableIssues(repository: string): void
   /** Every answer given, status and body as sent, for the contract test. */
@@ -221,6 +223,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const clock = options.clock
   let staleReadMs = options.staleReadMs ?? 0
   const answers: AnsweredRequest[] = []
+  const arrivals: ((request: RequestRecord, body: string) => void)[] = []
   const repositories = new Map<string, Repository>()
   const tokens = new Map<string, Access>()
   const faults: PendingFault[] = []
@@ -556,6 +559,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       ended()
       return
     }
+    for (const listener of arrivals) listener(record, rawBody)
     const fault = takeFault(method, path, rawBody)
     if (latencyMs > 0) await wait(latencyMs)
     if (fault?.kind === 'delay') await wait(fault.ms)
@@ -691,6 +695,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
     setStaleReads(ms) {
       staleReadMs = ms
+    },
+
+    onRequest(listener) {
+      arrivals.push(listener)
     },
 
     disableIssues(repository) {

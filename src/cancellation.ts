@@ -21,6 +21,8 @@ export interface CancelHooks {
  */
 export class Cancellation {
   signal: string | undefined
+  /** The last signal before SIGKILL has come (SIGTERM, or a second signal): what must be said is said now. */
+  final = false
   private hooks: CancelHooks | undefined
   private spoke = false
 
@@ -47,6 +49,7 @@ export class Cancellation {
     if (first || signal === 'SIGTERM') this.warning(say.cancel.received(signal, phase))
     // SIGTERM is the last signal before SIGKILL (and the only one some orchestrators send).
     const last = signal === 'SIGTERM' || !first
+    if (last) this.final = true
     if (!last || this.spoke || !this.hooks) return
     this.spoke = true
     const hooks = this.hooks

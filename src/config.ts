@@ -116,9 +116,9 @@ const configSchema = inputSchema
     const zone = input.zone ?? 'us'
     const [owner = '', repo = ''] = input.repository.split('/')
     const suffix = environmentSuffix(input.environment)
-    // The claims and the record are named after the secret they guard, so two rotations in one repository
-    // (two environments, or two tokens) never share them.
-    const statePrefix = `${input['refresh-token-secret'].toUpperCase()}${suffix}`
+    // The record is named after the secret it guards, so two rotations in one repository (two environments,
+    // or two secret names) never write over each other's. Claims are named after the token alone.
+    const record = `${input['refresh-token-secret'].toUpperCase()}${suffix}_SPENT`
     return {
       refreshToken: input['refresh-token'],
       writerToken: input['writer-token'],
@@ -138,8 +138,7 @@ const configSchema = inputSchema
         expiresAtVariable: input['expires-at-variable'] ?? `WIZARD_EXPIRES_AT${suffix}`,
         writerToken: input['writer-token-secret'],
         writeCheck: 'WIZARD_WRITE_CHECK',
-        claimPrefix: statePrefix,
-        record: `${statePrefix}_SPENT`
+        record
       },
       skipIfValidForMs: input['skip-if-valid-for'],
       dryRun: input['dry-run'],

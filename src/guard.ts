@@ -20,7 +20,8 @@ const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
   'foreign-claim': 'guard',
   'unreadable-record': 'guard',
   'same-second': 'guard',
-  'refused-after-unknown': 'terminal'
+  'refused-after-unknown': 'terminal',
+  'silent-with-recovery': 'lost'
 }
 
 const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {

@@ -126,6 +126,10 @@ export const say = {
     unreachable: (error: unknown) =>
       `GitHub could not be reached before the grant (${gitHubFailure(error)}). ${say.preflight.untouched} The next ` +
       'scheduled run tries again.',
+    rateLimitLow: (remaining: number, resetAt: Date) =>
+      `The writer token has only ${remaining} GitHub calls left in this rate-limit window (it resets at ` +
+      `${resetAt.toISOString()}): too few for the writes after the grant, so the refresh token was not presented. ` +
+      'Nothing was changed. The next scheduled run tries again; a writer token shared with other jobs is the usual cause.',
     tooSlow:
       'GitHub was too slow to answer before the grant (the preflight ran out of time). Nothing was changed and the ' +
       'refresh token was not presented. The next scheduled run tries again.',
@@ -190,7 +194,7 @@ export const say = {
           )
         case 'foreign-claim':
           return (
-            `The variable ${config.names.claimPrefix}_CLAIM_… for this token (generation ${reason.generation}) holds ` +
+            `The variable WIZARD_CLAIM_… for this token (generation ${reason.generation}) holds ` +
             'something this action did not write, so it cannot tell whether the token is being presented. If no ' +
             'rotation is running, delete it: gh variable list --repo ' +
             `${config.target.repository} shows it, gh variable delete NAME --repo ${config.target.repository} removes it.`
@@ -201,20 +205,30 @@ export const say = {
             `${iso(reason.at)}, and the server refused it: the first presentation had rotated it, and its ` +
             `successor was lost. It is never presented again.\n${resignIn(config)}`
           )
+        case 'silent-with-recovery':
+          return (
+            `${capitalize(reason.by)} claimed the refresh token this job holds at ${iso(reason.claimedAt)} and went ` +
+            'silent (killed, most likely), and it had a recovery key: it may have printed the new refresh token, ' +
+            'sealed, before it died. Presenting the old token again would revoke that one too, so nothing was ' +
+            'presented. Look at that run’s log: if it printed a "Recovery:" line, open it and store the token ' +
+            `(see "Recovering without signing in"). If it printed none, delete the claim so the next run presents ` +
+            `the token once more: gh variable delete WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it).`
+          )
         case 'same-second':
           return (
             `The refresh-token secret ${config.names.refreshToken} was written within the very second ${reason.by} ` +
             `claimed the token this job holds (${iso(reason.claimedAt)}), and that run never said what became of ` +
             'it. Whether the secret holds this token (stored by a person just before) or its successor (stored by ' +
             'that run just after) cannot be told, so nothing was presented. If you stored this token by hand then, ' +
-            `delete the claim: gh variable delete ${config.names.claimPrefix}_CLAIM_… --repo ${config.target.repository} ` +
+            `delete the claim: gh variable delete WIZARD_CLAIM_… --repo ${config.target.repository} ` +
             '(gh variable list shows it); otherwise run the workflow again: the next run holds the new token.'
           )
         case 'unreadable-record':
           return (
             `The variable ${config.names.record} (the spent record) is not one this action wrote (${reason.reason}), ` +
-            'so it cannot tell whether this token was spent long ago. Nothing was presented. If you edited it, put ' +
-            `it back; to start the record afresh: gh variable delete ${config.names.record} --repo ${config.target.repository}`
+            'so it cannot tell whether this token was spent long ago. Nothing was presented. Put back the value it ' +
+            'had (the repository’s audit log shows the change), or fix the entry it names. Deleting it drops the ' +
+            'guard against re-runs of the last 30 days: do that only if no such run will ever be re-run.'
           )
       }
     },
@@ -279,10 +293,17 @@ export const say = {
       'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
       `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written ` +
       'rather than guessed.',
+    noRefreshToken: (config: Config) =>
+      'The token endpoint answered without a new refresh token. The access token and its expiry were stored, ' +
+      'but a server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor ' +
+      `was never sent: the claim holds it as unknown.\n${resignIn(config)}`,
     afterRetries: (attempts: number) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
   },
 
   store: {
+    expiryNotReset: (error: unknown) =>
+      `Could not point the stored expiry at the rotation time (${gitHubFailure(error)}): it may say the stored ` +
+      'access token is valid when it is not, until the next rotation.',
     rekey: (name: string, error: unknown) =>
       `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
     refreshTokenLost: (config: Config, error: unknown, recoveryLine: boolean) =>

@@ -1,6 +1,6 @@
 import type { Config } from './config.js'
 import { RunError } from './errors.js'
-import { GitHubError } from './github/errors.js'
+import { GitHubError, rateLimitWaitSeconds } from './github/errors.js'
 import { say } from './messages.js'
 
 /**
@@ -11,6 +11,9 @@ export function preflightFailure(error: unknown, config: Config | undefined): Ru
   if (error instanceof RunError) return error
   if (!config || !(error instanceof GitHubError)) return new RunError('transient', say.unexpected(error))
   const { status } = error
+  // A rate limit whose wait ran out is not a missing permission: the next run may well go through.
+  if (status !== undefined && rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined)
+    return new RunError('transient', say.preflight.unreachable(error))
   if (status === 401) return new RunError('preflight', say.preflight.writerTokenRejected(config, error))
   if (status === 403 || status === 404) {
     // GitHub names the permission a fine-grained token lacks in this header.

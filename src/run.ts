@@ -12,7 +12,7 @@ import { presentToken, type GrantDeps, type GrantResult } from './oauth/grant.js
 import type { PostToken } from './oauth/post.js'
 import { buildTokenRequest } from './oauth/request.js'
 import type { Outcome } from './outcome.js'
-import { holdsUnstoredSuccessor, type Phase } from './phase.js'
+import { holdsUnstoredSuccessor, mayHaveSpent, type Phase } from './phase.js'
 import { preflightFailure } from './preflight.js'
 import { sealForRecovery } from './recovery.js'
 import type { Redactor } from './report/redact.js'
@@ -20,7 +20,7 @@ import type { ActionCore, RunContext } from './runner.js'
 import { storeRotation } from './store/rotation.js'
 import type { Sealer } from './store/seal.js'
 import { SecretWriter } from './store/store.js'
-import { PREFLIGHT_BUDGET_MS } from './timing.js'
+import { PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM } from './timing.js'
 
 /** What the pipeline needs: the runner (already redacting), time, the two transports, the sealed box. */
 export interface Dependencies {
@@ -51,7 +51,7 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
   try {
     const config = run.parse(readInputs(deps))
     const github = connect(deps, config, run)
-    lease = new Lease(github, leaseNames(config), config.refreshToken, deps.context.runLabel ?? say.localRun, deps.clock)
+    lease = new Lease(github, leaseOptions(config, deps), config.refreshToken, deps.clock)
     deps.cancellation.attach(run.cancelHooks(lease, config))
     deps.sealer.warmUp()
     const [decision, key, stored] = await run.beforeGrant(
@@ -60,6 +60,7 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
     const verdict = guard(decision, stored, config, deps.clock.now())
     if (verdict.action !== 'present') return run.end(verdictOutcome(verdict, stored))
     await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock))
+    run.requireHeadroom(github)
     if (config.dryRun) return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
     if (verdict.note) run.note(verdict.note)
     const writer = run.track(
@@ -70,7 +71,7 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
   } catch (error) {
     return run.end(run.failure(error))
   } finally {
-    await lease?.settle(run.phase, run.sentAt)
+    await Promise.all([lease?.settle(run.phase, run.sentAt), run.expireUnlessFresh()])
     run.noteLease(lease)
   }
 }
@@ -100,13 +101,18 @@ function connect(deps: Dependencies, config: Config, run: RunState): GitHubApi {
   })
 }
 
-function leaseNames(config: Config) {
-  return { prefix: config.names.claimPrefix, record: config.names.record, refreshTokenSecret: config.names.refreshToken }
+function leaseOptions(config: Config, deps: Dependencies) {
+  return {
+    record: config.names.record,
+    refreshTokenSecret: config.names.refreshToken,
+    holder: deps.context.runLabel ?? say.localRun,
+    recovery: Boolean(config.recoveryPublicKey)
+  }
 }
 
 async function readStoredExpiry(github: GitHubApi, config: Config, clock: Clock): Promise<StoredExpiry> {
-  const text = await github.readVariable(config.names.expiresAtVariable)
-  return { exists: text !== undefined, expiry: parseStoredExpiry(text, clock.now()) }
+  const found = await github.readVariable(config.names.expiresAtVariable)
+  return { exists: found !== undefined, expiry: parseStoredExpiry(found?.value, clock.now()) }
 }
 
 /** A sealed write with the key the run will use: proves the permission, and that GitHub opens what this run seals. */
@@ -161,11 +167,23 @@ class RunState {
   /** A stage before the grant: its failure read as a preflight's; a cancel, or the budget running out, stops the run after it. */
   async beforeGrant<T>(stage: Promise<T>): Promise<T> {
     const result = await stage.catch((error: unknown) => {
+      if (this.deps.cancellation.requested) throw new RunError('cancelled', say.cancel.beforeGrant)
       throw preflightFailure(error, this.config)
     })
     if (this.deps.cancellation.requested) throw new RunError('cancelled', say.cancel.beforeGrant)
     if (this.deps.clock.now().getTime() > this.deadline) throw new RunError('transient', say.preflight.tooSlow)
     return result
+  }
+
+  /**
+   * The writes after the grant must not meet an exhausted rate limit (a primary limit resets only hourly):
+   * with too few calls left in the writer token's window, the grant is not sent.
+   */
+  requireHeadroom(github: GitHubApi): void {
+    const limit = github.rateLimit
+    const now = this.deps.clock.now().getTime()
+    if (limit && limit.remaining < RATE_LIMIT_HEADROOM && limit.resetAt > now)
+      throw new RunError('transient', say.preflight.rateLimitLow(limit.remaining, new Date(limit.resetAt)))
   }
 
   grantDeps(): GrantDeps {
@@ -186,14 +204,38 @@ class RunState {
     }
   }
 
-  /** The grant came back: the phase follows what it says of the old token. */
+  /**
+   * The grant came back: the phase follows what it says of the old token. A 2xx without a new refresh token
+   * leaves the grant's outcome as it was (`grant-out`): with a rotating server the old token is spent now.
+   * When the runner's last signal came while the grant was out, the recovery line goes out at once.
+   */
   granted(grant: GrantResult): void {
     if (grant.kind === 'rotated' || grant.kind === 'salvaged') {
       this.successor = grant.kind === 'rotated' ? grant.tokens.refresh_token : grant.refreshToken
-      this.phase = this.successor ? 'successor-received' : 'not-rotated'
+      if (this.successor) this.phase = 'successor-received'
+      if (this.successor && this.deps.cancellation.final) void this.recover(this.successor)
     } else if (grant.kind === 'refused' || grant.kind === 'not-sent' || grant.kind === 'cancelled') {
       this.phase = 'not-rotated'
     }
+  }
+
+  /** A fresh expiry was written (both the secret and the variable): nothing to point back. */
+  expiryFresh = false
+  private expireWrites: (() => Promise<void>) | undefined
+
+  /** How to point the stored expiry at the rotation time, once the writer exists. */
+  onExpire(expire: () => Promise<void>): void {
+    this.expireWrites = expire
+  }
+
+  /**
+   * Once the old token may have been spent and no fresh expiry was written, the stored one no longer tells
+   * the truth (Hydra revokes the old access token on a refresh): it is pointed at the send, so no consumer,
+   * and no skip-if-valid-for, takes the stale access token for a valid one. It only ever moves back.
+   */
+  async expireUnlessFresh(): Promise<void> {
+    if (!mayHaveSpent(this.phase) || this.expiryFresh || !this.expireWrites) return
+    await this.expireWrites().catch((error: unknown) => this.note(say.store.expiryNotReset(error)))
   }
 
   /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */
@@ -210,7 +252,7 @@ class RunState {
       phase: () => this.phase,
       stopNow: () => lease.settle(this.phase, this.sentAt),
       lastWords: async () => {
-        if (this.phase === 'grant-out') await lease.unknown(this.sentAt ?? this.deps.clock.now())
+        if (this.phase === 'grant-out') await lease.unknown(this.sentAt ?? this.deps.clock.now(), true)
         if (holdsUnstoredSuccessor(this.phase) && this.successor && config.recoveryPublicKey) await this.recover(this.successor)
       }
     }

@@ -87,11 +87,20 @@ export const CLAIM_CLEANUP_AFTER_MS = DAY
 /** Claims removed per run at most: the cleanup after a long outage is spread over several runs. */
 export const CLAIM_CLEANUPS_PER_RUN = 8
 
-/** The spent record keeps the newest entries that fit here (GitHub's limit for a variable is 48 KB). */
+/**
+ * The spent record keeps every entry of the last 31 days, whatever their size: GitHub lets a run be re-run
+ * for 30 days, with the secrets of its first attempt, so a token that old can still be presented. Older
+ * entries stay while they fit in this (GitHub's limit for a variable is 48 KB), for half a year at most.
+ */
+export const RECORD_MIN_RETENTION_MS = 31 * DAY
 export const RECORD_MAX_BYTES = 44 * 1024
-
-/** Entries older than this leave the record even when there is room: beyond any refresh token's life. */
 export const RECORD_RETENTION_MS = 180 * DAY
+
+/** Once a day, a run lists the claims and removes those the record has marked removed (a delete that failed). */
+export const SWEEP_EVERY_MS = DAY
+
+/** The grant is not sent while fewer GitHub calls than this are left in the writer token's rate-limit window. */
+export const RATE_LIMIT_HEADROOM = 25
 
 /** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
 export const WRITER_TOKEN_WARN_DAYS = 14

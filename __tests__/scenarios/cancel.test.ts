@@ -82,7 +82,7 @@ describe('a cancel once the grant is out', () => {
       w.clock.at(w.clock.ms + SIGTERM_AFTER_MS + 2500, () => {
         // What a SIGKILL now would leave behind.
         atKill = {
-          claim: JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(held)}`] ?? '{}'),
+          claim: JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}'),
           log: []
         }
       })
@@ -105,7 +105,7 @@ describe('a cancel once the grant is out', () => {
     w.fx.oauth.onTokenRequest(() => runnerCancels(w, cancellation!))
     let atKill: unknown
     w.clock.at(w.clock.ms + SIGTERM_AFTER_MS + 2500, () => {
-      atKill = JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(held)}`] ?? '{}')
+      atKill = JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}')
     })
     await w.run({ onStart: (c) => (cancellation = c) })
     expect(atKill).toMatchObject({ state: 'unknown' })

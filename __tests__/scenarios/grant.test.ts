@@ -11,7 +11,7 @@ import { expectChainAlive, expectOnePresentationPerToken, MINUTE, presentationsO
 const world = useWorld()
 
 const claimOf = (w: ReturnType<typeof world>, token: string) =>
-  JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(token)}`] ?? 'null') as Record<string, unknown> | null
+  JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(token)}`] ?? 'null') as Record<string, unknown> | null
 
 describe('an ambiguous answer: the server rotated, or may have, and the answer is lost', () => {
   it.each([
@@ -20,7 +20,7 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
     ['cut its answer short after it rotated', { kind: 'rotate-then', then: 'cut' }],
     ['grew its answer past 1 MiB after it rotated', { kind: 'rotate-then', then: 'oversize' }],
     ['dropped the connection after it rotated', { kind: 'drop-response' }]
-  ] as const)('%s: unknown, not sent again, nothing written, the token held; the run after the hold presents it once more', async (_, fault) => {
+  ] as const)('%s: unknown, not sent again, the token held, the expiry pointed at the send; the run after the hold presents it once more', async (_, fault) => {
     const w = world()
     const held = w.fx.storedRefreshToken()
     w.fx.oauth.injectFault(fault)
@@ -29,7 +29,11 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
     expect(w.fx.oauth.presented).toEqual([held])
     expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
     expect(w.stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
-    expect(w.variables().WIZARD_EXPIRES_AT).toBeUndefined()
+    // Hydra revokes the old access token when it rotates: the stored expiry says so, never a stale "valid".
+    const sentAt = new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(sentAt)
+    expect(w.stored().WIZARD_EXPIRES_AT).toBe(sentAt)
+    expect(run.outputs.healthy).toBe('false')
     expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
     expect(run.failed).toMatch(/^\[unknown\] The grant was sent and no readable answer came/)
 
@@ -187,17 +191,17 @@ describe('answers the server processed and that cannot all be used', () => {
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
     expect(w.stored().WIZARD_REFRESH_TOKEN).not.toBe(held)
     await expectChainAlive(w)
-    expect(w.variables().WIZARD_EXPIRES_AT).toBeUndefined()
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString())
     expect((await w.run()).outcome.status).toBe('rotated')
     expectOnePresentationPerToken(w)
   })
 
-  it('a 2xx with no expires_in and an opaque token: the tokens are stored, the expiry is not guessed', async () => {
+  it('a 2xx with no expires_in and an opaque token: the tokens are stored, the expiry is not guessed (it says the send)', async () => {
     const w = world()
     w.fx.oauth.injectFault({ kind: 'transform', transform: ({ expires_in: _, ...rest }) => ({ ...rest, access_token: 'opaque-token-value-0000' }) })
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
-    expect(w.stored().WIZARD_EXPIRES_AT).toBeUndefined()
+    expect(w.stored().WIZARD_EXPIRES_AT).toBe(new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString())
     await expectChainAlive(w)
   })
 })

@@ -23,7 +23,7 @@ describe('a rotation', () => {
     expect(w.variables().WIZARD_EXPIRES_AT).toBe(stored.WIZARD_EXPIRES_AT)
     expect(w.fx.oauth.presented).toEqual([seeded])
 
-    const claim = JSON.parse(w.variables()[`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(seeded)}`] ?? '{}')
+    const claim = JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(seeded)}`] ?? '{}')
     expect(claim).toMatchObject({ state: 'stored', next: fingerprint(stored.WIZARD_REFRESH_TOKEN ?? '') })
     const record = parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)
     expect(record).toMatchObject({ kind: 'read', entries: [{ fingerprint: fingerprint(seeded), stored: true }] })
@@ -46,10 +46,15 @@ describe('a rotation', () => {
     expect(run.failed).toBeUndefined()
   })
 
-  it('goes in order: one round trip for the claim, the record, the key and the expiry; the write proof; the grant; the refresh token alone beside the claim; then the rest at once', async () => {
+  it('goes in order: one round trip for the claim, the record, the key and the expiry; the write proof; the grant; the refresh token alone beside the claim and its successor’s reservation; then the rest at once', async () => {
     const w = world()
+    // The first run ever also creates the empty record (a 404 is never taken at its word); from then on:
     await w.run()
-    const calls = w.fx.github.requests.map((r) => `${r.method} ${r.path.replace(/CLAIM_[0-9A-F]+/, 'CLAIM_*')}`)
+    await w.clock.advance(HOUR)
+    const from = w.fx.github.requests.length
+    await w.run()
+    const requests = w.fx.github.requests.slice(from)
+    const calls = requests.map((r) => `${r.method} ${r.path.replace(/CLAIM_[0-9A-F]+/, 'CLAIM_*')}`)
     expect(calls.slice(0, 4).sort()).toEqual(
       [
         'GET /repos/octo/widgets/actions/secrets/public-key',
@@ -59,12 +64,16 @@ describe('a rotation', () => {
       ].sort()
     )
     expect(calls[4]).toBe('PUT /repos/octo/widgets/actions/secrets/WIZARD_WRITE_CHECK')
-    expect(calls.slice(5, 7).sort()).toEqual(
-      ['PATCH /repos/octo/widgets/actions/variables/WIZARD_REFRESH_TOKEN_CLAIM_*', 'PUT /repos/octo/widgets/actions/secrets/WIZARD_REFRESH_TOKEN'].sort()
+    expect(calls.slice(5, 8).sort()).toEqual(
+      [
+        'PATCH /repos/octo/widgets/actions/variables/WIZARD_CLAIM_*',
+        'POST /repos/octo/widgets/actions/variables',
+        'PUT /repos/octo/widgets/actions/secrets/WIZARD_REFRESH_TOKEN'
+      ].sort()
     )
     // The refresh token landed before anything else of the rotation went out.
-    const refreshAt = w.fx.github.requests.find((r) => r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))?.endedAt ?? 0
-    const later = w.fx.github.requests.slice(7)
+    const refreshAt = requests.find((r) => r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))?.endedAt ?? 0
+    const later = requests.slice(8)
     expect(later.map((r) => r.path)).toEqual(
       expect.arrayContaining([
         '/repos/octo/widgets/actions/secrets/WIZARD_OAUTH_TOKEN',
@@ -90,7 +99,7 @@ describe('a rotation', () => {
     const record = parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)
     expect(record.kind === 'read' && record.entries).toHaveLength(26)
     const first = w.fx.oauth.presented[0] ?? ''
-    expect(Object.keys(w.variables())).not.toContain(`WIZARD_REFRESH_TOKEN_CLAIM_${fingerprint(first)}`)
+    expect(Object.keys(w.variables())).not.toContain(`WIZARD_CLAIM_${fingerprint(first)}`)
   })
 
   it("an environment's secrets, with the names that must differ per environment suffixed by it", async () => {
@@ -108,7 +117,7 @@ describe('a rotation', () => {
       expect.arrayContaining([
         'WIZARD_EXPIRES_AT_PRODUCTION',
         'WIZARD_REFRESH_TOKEN_PRODUCTION_SPENT',
-        `WIZARD_REFRESH_TOKEN_PRODUCTION_CLAIM_${fingerprint(seeded)}`
+        `WIZARD_CLAIM_${fingerprint(seeded)}`
       ])
     )
     // The repository's own secrets are untouched.

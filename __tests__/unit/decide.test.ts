@@ -32,10 +32,11 @@ function seen(overrides: Partial<Observation> = {}): Observation {
   }
 }
 
-const found = (value: ClaimValue): Observation['claim'] => ({ kind: 'found', value })
+const found = (value: ClaimValue): Observation['claim'] => ({ kind: 'found', value, createdAt: Date.parse(value.at) })
 const recordWith = (stored: boolean, addedAt = T0 - 86_400_000 * 2): ReadRecord => ({
   kind: 'read',
-  entries: [{ fingerprint: FP, addedAt, stored, claimsRemoved: true, generations: 1 }]
+  entries: [{ fingerprint: FP, addedAt, stored, claimsRemoved: true, generations: 1 }],
+  sweptAt: 0
 })
 
 describe('the lease decision', () => {

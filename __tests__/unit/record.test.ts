@@ -16,7 +16,7 @@ describe('the spent record', () => {
   it('round-trips its entries, flags and generations', () => {
     const entries = [entry(1, 0), entry(2, 1000, { stored: false, claimsRemoved: true, generations: 3 })]
     const read = parseRecord(encodeRecord(entries, NOW))
-    expect(read).toEqual({ kind: 'read', entries })
+    expect(read).toEqual({ kind: 'read', entries, sweptAt: 0 })
     expect(findSpent(read, fp(2))).toMatchObject({ stored: false, generations: 3 })
     expect(findSpent(read, fp(3))).toBeUndefined()
   })
@@ -25,13 +25,14 @@ describe('the spent record', () => {
     expect(parseRecord(undefined)).toEqual({ kind: 'absent' })
     expect(parseRecord('hello')).toMatchObject({ kind: 'unreadable' })
     expect(parseRecord('v1 nonsense')).toMatchObject({ kind: 'unreadable' })
-    expect(parseRecord('v1')).toEqual({ kind: 'read', entries: [] })
+    expect(parseRecord('v1')).toEqual({ kind: 'read', entries: [], sweptAt: 0 })
+    expect(parseRecord('v1 @mf3k00')).toMatchObject({ kind: 'read', sweptAt: parseInt('mf3k00', 36) * 1000 })
   })
 
   it('adds this token once, keeps what it read, and marks at most a few old claims for removal', () => {
     const old = Array.from({ length: CLAIM_CLEANUPS_PER_RUN + 3 }, (_, i) => entry(100 + i, CLAIM_CLEANUP_AFTER_MS + i * 1000))
     const recent = entry(7, CLAIM_CLEANUP_AFTER_MS - 1000)
-    const { entries, claimsToRemove } = nextRecord({ kind: 'read', entries: [...old, recent] }, { fingerprint: fp(9), stored: true, generations: 1 }, NOW)
+    const { entries, claimsToRemove } = nextRecord({ kind: 'read', entries: [...old, recent], sweptAt: 0 }, { fingerprint: fp(9), stored: true, generations: 1 }, NOW)
     expect(entries).toHaveLength(old.length + 2)
     expect(claimsToRemove).toHaveLength(CLAIM_CLEANUPS_PER_RUN)
     // Oldest first, and never one the record has shown for less than a day.
@@ -41,7 +42,7 @@ describe('the spent record', () => {
   })
 
   it('an entry already there is updated, never duplicated; stored wins over lost', () => {
-    const { entries } = nextRecord({ kind: 'read', entries: [entry(1, 5000, { stored: false })] }, { fingerprint: fp(1), stored: true, generations: 2 }, NOW)
+    const { entries } = nextRecord({ kind: 'read', entries: [entry(1, 5000, { stored: false })], sweptAt: 0 }, { fingerprint: fp(1), stored: true, generations: 2 }, NOW)
     expect(entries).toEqual([expect.objectContaining({ fingerprint: fp(1), stored: true, generations: 2 })])
   })
 

@@ -16,8 +16,24 @@ export interface Target {
   environment?: string
 }
 
-/** How hard a call tries: `ordinary` (a few attempts within a bounded time), or until a deadline. */
-export type Patience = { until: number } | undefined
+/**
+ * How hard a call tries: undefined for ordinary (a few attempts within a bounded time), or until a deadline.
+ * A logical write made of several calls (update, else create, else update) shares one deadline.
+ */
+export type Patience = { until: number; attempts?: number; abandon?: () => boolean } | undefined
+
+/** A variable as GitHub returns it: its value, and its times by GitHub's own clock. */
+export interface StoredVariable {
+  value: string
+  createdAt: number
+  updatedAt: number
+}
+
+/** What GitHub's rate-limit headers said on the last answer: the calls left, and when the window resets. */
+export interface RateLimit {
+  remaining: number
+  resetAt: number
+}
 
 export interface CallDeps {
   clock: Clock
@@ -32,6 +48,8 @@ export interface CallDeps {
  */
 export class GitHubApi {
   private readonly repo: { owner: string; repo: string }
+  /** The last primary rate-limit headers seen: the grant is not sent without headroom for the writes after it. */
+  rateLimit: RateLimit | undefined
 
   constructor(
     private readonly octokit: Octokit,
@@ -49,7 +67,7 @@ export class GitHubApi {
   ): Promise<T> {
     const now = this.deps.clock.now().getTime()
     const policy: RetryPolicy = patience
-      ? { attempts: Infinity, deadline: patience.until }
+      ? { attempts: patience.attempts ?? Infinity, deadline: patience.until }
       : { attempts: GITHUB_ATTEMPTS, deadline: now + CALL_BUDGET_MS }
     return retrying(
       async () => {
@@ -57,23 +75,33 @@ export class GitHubApi {
         try {
           response = await send({ signal: this.deps.clock.timeout(GITHUB_ATTEMPT_TIMEOUT_MS) })
         } catch (error) {
-          throw toGitHubError(error)
+          const failure = toGitHubError(error)
+          this.noteRateLimit(failure.headers)
+          throw failure
         }
+        this.noteRateLimit((response as { headers?: Record<string, unknown> }).headers)
         // Octokit is told not to follow redirects: a 3xx is a failure here, reported as such.
         if (response.status >= 300) throw toGitHubError({ response })
         return response
       },
-      (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()),
+      (error) =>
+        patience?.abandon?.() ? { retry: false } : classifyGitHubFailure(error, this.deps.clock.now().getTime()),
       policy,
       { ...this.deps, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) }
     )
+  }
+
+  private noteRateLimit(headers: Record<string, unknown> | undefined): void {
+    const remaining = Number(headers?.['x-ratelimit-remaining'])
+    const reset = Number(headers?.['x-ratelimit-reset'])
+    if (Number.isFinite(remaining) && Number.isFinite(reset)) this.rateLimit = { remaining, resetAt: reset * 1000 }
   }
 
   private environmentName(): { environment_name: string } | undefined {
     return this.target.environment === undefined ? undefined : { environment_name: this.target.environment }
   }
 
-  async publicKey(): Promise<PublicKey> {
+  async publicKey(patience: Patience = undefined): Promise<PublicKey> {
     const environment = this.environmentName()
     const actions = this.octokit.rest.actions
     const { data } = await this.call(
@@ -82,14 +110,14 @@ export class GitHubApi {
         environment
           ? actions.getEnvironmentPublicKey({ ...this.repo, ...environment, request })
           : actions.getRepoPublicKey({ ...this.repo, request }),
-      undefined
+      patience
     )
     if (typeof data?.key_id !== 'string' || typeof data?.key !== 'string')
       throw new GitHubError(200, 'the public key answer has no key_id and key')
     return { key_id: data.key_id, key: data.key }
   }
 
-  async putSecret(name: string, encrypted: string, keyId: string, patience?: Patience): Promise<'created' | 'updated'> {
+  async putSecret(name: string, encrypted: string, keyId: string, patience: Patience = undefined): Promise<'created' | 'updated'> {
     const environment = this.environmentName()
     const actions = this.octokit.rest.actions
     const secret = { ...this.repo, secret_name: name, encrypted_value: encrypted, key_id: keyId }
@@ -123,7 +151,7 @@ export class GitHubApi {
   }
 
   /** Creates the variable only if none of that name exists: the one compare-and-set GitHub offers (201 or 409). */
-  async createVariable(name: string, value: string, patience?: Patience): Promise<'created' | 'exists'> {
+  async createVariable(name: string, value: string, patience: Patience = undefined): Promise<'created' | 'exists'> {
     const created = await this.call(
       `create the variable ${name}`,
       (request) => this.octokit.rest.actions.createRepoVariable({ ...this.repo, name, value, request }),
@@ -133,18 +161,22 @@ export class GitHubApi {
   }
 
   /** Undefined when the variable does not exist, or does not exist yet for this read (reads lag behind writes). */
-  async readVariable(name: string): Promise<string | undefined> {
+  async readVariable(name: string): Promise<StoredVariable | undefined> {
     const found = await this.call(
       `read the variable ${name}`,
       (request) => this.octokit.rest.actions.getRepoVariable({ ...this.repo, name, request }),
       undefined
     ).catch(absentOn(404))
     if (!found) return undefined
-    if (typeof found.data?.value !== 'string') throw new GitHubError(200, 'the variable answer has no value')
-    return found.data.value
+    const { value, created_at: created, updated_at: updated } = found.data ?? {}
+    const createdAt = Date.parse(created)
+    const updatedAt = Date.parse(updated)
+    if (typeof value !== 'string' || Number.isNaN(createdAt) || Number.isNaN(updatedAt))
+      throw new GitHubError(200, 'the variable answer has no value and times')
+    return { value, createdAt, updatedAt }
   }
 
-  async updateVariable(name: string, value: string, patience?: Patience): Promise<'updated' | 'absent'> {
+  async updateVariable(name: string, value: string, patience: Patience = undefined): Promise<'updated' | 'absent'> {
     const updated = await this.call(
       `update the variable ${name}`,
       (request) => this.octokit.rest.actions.updateRepoVariable({ ...this.repo, name, value, request }),
@@ -153,21 +185,41 @@ export class GitHubApi {
     return updated ? 'updated' : 'absent'
   }
 
-  /** Update, or create when there is none; `exists` says which to try first (a read may have told). */
-  async writeVariable(name: string, value: string, exists: boolean, patience?: Patience): Promise<'created' | 'updated'> {
-    if (exists && (await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
-    if ((await this.createVariable(name, value, patience)) === 'created') return 'created'
-    if ((await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
+  /**
+   * Update, or create when there is none; `exists` says which to try first (a read may have told). The
+   * calls share one deadline: an ordinary write is as bounded as one call.
+   */
+  async writeVariable(name: string, value: string, exists: boolean, patience: Patience = undefined): Promise<'created' | 'updated'> {
+    const shared = patience ?? { until: this.deps.clock.now().getTime() + CALL_BUDGET_MS, attempts: GITHUB_ATTEMPTS }
+    if (exists && (await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
+    if ((await this.createVariable(name, value, shared)) === 'created') return 'created'
+    if ((await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
     throw new GitHubError(404, `the variable ${name} was removed while it was being written`)
   }
 
-  async deleteVariable(name: string): Promise<'deleted' | 'absent'> {
+  async deleteVariable(name: string, patience: Patience = undefined): Promise<'deleted' | 'absent'> {
     const deleted = await this.call(
       `delete the variable ${name}`,
       (request) => this.octokit.rest.actions.deleteRepoVariable({ ...this.repo, name, request }),
-      undefined
+      patience
     ).catch(absentOn(404))
     return deleted ? 'deleted' : 'absent'
+  }
+
+  /** Every repository variable whose name starts with `prefix`, across every page (30 a page at most). */
+  async listVariables(prefix: string): Promise<{ name: string; createdAt: number }[]> {
+    const found: { name: string; createdAt: number }[] = []
+    for (let page = 1; page <= 20; page++) {
+      const { data } = await this.call(
+        'list the variables',
+        (request) => this.octokit.rest.actions.listRepoVariables({ ...this.repo, per_page: 30, page, request }),
+        undefined
+      )
+      for (const variable of data.variables)
+        if (variable.name.startsWith(prefix)) found.push({ name: variable.name, createdAt: Date.parse(variable.created_at) })
+      if (data.variables.length < 30) break
+    }
+    return found
   }
 }
 

@@ -8,11 +8,14 @@ import { z } from 'zod'
  * - `unknown`: the grant was sent at `sentAt` and no readable answer came: held until `until`;
  * - `received`: the holder received the successor (`next`) and is storing it, or could not;
  * - `stored`: the successor was stored in the refresh-token secret;
- * - `refused`: presented once more after an unknown outcome, and refused: the first had rotated it.
+ * - `refused`: presented once more after an unknown outcome, and refused: the first had rotated it;
+ * - `reserved`: made by the run storing this token (its predecessor's run), before it is stored: no run
+ *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
+ *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */
-export const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored', 'refused'] as const
+export const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored', 'refused', 'reserved'] as const
 export type ClaimState = (typeof CLAIM_STATES)[number]
 
 const instant = z.iso.datetime({ offset: true })
@@ -28,7 +31,11 @@ export const claimValueSchema = z.object({
   until: instant,
   presentations: z.number().int().min(0).max(1),
   sentAt: instant.optional(),
-  next: z.string().optional()
+  next: z.string().optional(),
+  /** The holder had a recovery key: when it went silent, it may have handed the successor to a person. */
+  recovery: z.boolean().optional(),
+  /** Written at the runner's last signal: an answer may still have come after it. */
+  cancelled: z.boolean().optional()
 })
 
 export type ClaimValue = z.output<typeof claimValueSchema>
@@ -49,8 +56,19 @@ export function decodeClaim(text: string): ClaimValue | undefined {
 }
 
 /** Generation 1 is the token's first claim; a takeover after an unknown outcome creates the next one. */
-export const MAX_GENERATIONS = 3
+export const MAX_GENERATIONS = 4
 
-export function claimName(prefix: string, fingerprint: string, generation: number): string {
-  return generation === 1 ? `${prefix}_CLAIM_${fingerprint}` : `${prefix}_CLAIM_${fingerprint}_${generation}`
+/**
+ * Keyed by the token alone: the same token rotated by two setups (two environments, two secret names)
+ * meets the same claim, which is the point.
+ */
+export const CLAIM_PREFIX = 'WIZARD_CLAIM_'
+
+export function claimName(fingerprint: string, generation: number): string {
+  return generation === 1 ? `${CLAIM_PREFIX}${fingerprint}` : `${CLAIM_PREFIX}${fingerprint}_${generation}`
+}
+
+/** The fingerprint a claim's name carries, or undefined for any other variable. */
+export function claimFingerprint(name: string): string | undefined {
+  return new RegExp(`^${CLAIM_PREFIX}([0-9A-F]{16})(?:_\\d)?$`).exec(name)?.[1]
 }

@@ -4,7 +4,7 @@ import { findSpent, type ReadRecord } from './record.js'
 
 /**
  * What one step of the lease saw. `claim` is the answer to this run's create of generation `generation`
- * (201: `created`), or, after a 409, what reading that claim gave.
+ * (201: `created`), or, after a 409, what reading that claim gave, with GitHub's own time of its creation.
  */
 export interface Observation {
   fingerprint: string
@@ -14,11 +14,11 @@ export interface Observation {
   presentations: number
   claim:
     | { kind: 'created' }
-    | { kind: 'found'; value: ClaimValue }
+    | { kind: 'found'; value: ClaimValue; createdAt: number }
     | { kind: 'not-found' }
     | { kind: 'foreign'; text: string }
   record: ReadRecord
-  /** When the refresh-token secret was last written, when a step asked for it (epoch ms; 0: never written). */
+  /** When the refresh-token secret was last written, by GitHub's clock (epoch ms; 0: never), once asked for. */
   secretWrittenAt?: number
   now: number
 }
@@ -28,11 +28,11 @@ export type SkipReason =
   | { why: 'spent'; since: number; by?: string }
   /** A newer token was stored after this token's claim: this run's token is outdated. */
   | { why: 'outdated'; claimedAt: number; by: string }
-  /** Another run may be presenting the token right now. */
+  /** Another run may be presenting the token, or storing it, right now. */
   | { why: 'in-flight'; by: string; until: number }
   /** An earlier presentation's outcome is unknown and it may still be processed: held until `until`. */
   | { why: 'held'; by: string; sentAt: number; until: number }
-  /** The claim exists (409) but no read shows it yet: GitHub's reads lag. */
+  /** The claim or the record exists (409) but no read shows it yet: GitHub's reads lag. */
   | { why: 'unreadable' }
 
 export type FailReason =
@@ -42,13 +42,18 @@ export type FailReason =
   | { why: 'presented-twice'; by: string; sentAt?: number }
   /** Presented once more after an unknown outcome, and refused: the first presentation had rotated it. */
   | { why: 'refused-after-unknown'; by: string; at: number }
+  /**
+   * The holder went silent with a recovery key: it may have printed the successor for a person, and
+   * presenting the token again would revoke that one too.
+   */
+  | { why: 'silent-with-recovery'; by: string; claimedAt: number }
   /** A variable of the claim's name holds something this action did not write. */
   | { why: 'foreign-claim'; generation: number }
   /** The spent record is not one this action wrote: it cannot tell whether the token was spent long ago. */
   | { why: 'unreadable-record'; reason: string }
   /**
-   * The refresh-token secret was written within the very second of the silent claim: a person's seed just
-   * before it, or the holder's successor just after, cannot be told apart (GitHub gives the time to the second).
+   * The refresh-token secret was written within the very second the silent claim was made: a person's seed
+   * just before it, or the holder's successor just after, cannot be told apart (GitHub gives times to the second).
    */
   | { why: 'same-second'; claimedAt: number; by: string }
 
@@ -58,17 +63,18 @@ export type Step =
   | { next: 'fail'; reason: FailReason; release: boolean }
   /** The claim's holder can no longer be acting: whether a newer token was stored since decides. */
   | { next: 'read-secret-time' }
-  /** The earlier presentation's outcome is unknown and can no longer be in flight: one more, by a new create. */
+  /** The earlier claim can no longer be acting and its token was not spent for sure: one more, by a new create. */
   | { next: 'take-over'; generation: number; presentations: number; from: ClaimValue }
-  /** 409 then 404: read again (or create again, if it was released meanwhile). */
+  /** 409 then 404: read again (or create again, if it was given back meanwhile). */
   | { next: 'read-again' }
 
 /**
  * The lease's decision, one step at a time: plain data in, the next step out. A token is presented only by
  * the run whose create of its claim answered 201, and only when neither the spent record nor the claim's
- * own value says its successor was received. Values other runs wrote moments ago decide only between ways
- * of not presenting (skip, or fail red); the one path that presents after a 409 (`take-over`) rests on a
- * claim old enough for every read of it to be consistent, and on a second create that only one run wins.
+ * value says its successor was received. Values other runs wrote moments ago decide only between ways of not
+ * presenting (skip, or fail red); the one path that presents after a 409 (`take-over`) rests on a claim old
+ * enough for every read of it to be consistent, on GitHub's own clock, and on a second create that only one
+ * run wins.
  */
 export function decide(seen: Observation): Step {
   const created = seen.claim.kind === 'created'
@@ -78,9 +84,9 @@ export function decide(seen: Observation): Step {
       ? { next: 'skip', reason: { why: 'spent', since: spent.addedAt }, release: created }
       : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created }
   }
-  if (seen.record.kind === 'unreadable') {
+  if (seen.record.kind === 'unreadable')
     return { next: 'fail', reason: { why: 'unreadable-record', reason: seen.record.reason }, release: created }
-  }
+  if (seen.record.kind === 'lagging') return { next: 'skip', reason: { why: 'unreadable' }, release: created }
   switch (seen.claim.kind) {
     case 'created':
       return { next: 'present', generation: seen.generation, presentations: seen.presentations }
@@ -89,70 +95,80 @@ export function decide(seen: Observation): Step {
     case 'foreign':
       return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false }
     case 'found':
-      return decideOnClaim(seen, seen.claim.value)
+      return decideOnClaim(seen, seen.claim.value, seen.claim.createdAt)
   }
 }
 
-function decideOnClaim(seen: Observation, claim: ClaimValue): Step {
-  if (claim.nonce === seen.nonce) {
-    // This run's own create landed and its answer was lost.
-    return { next: 'present', generation: seen.generation, presentations: claim.presentations }
-  }
-  const at = Date.parse(claim.at)
+function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number): Step {
+  // This run's own create landed and its answer was lost.
+  if (claim.nonce === seen.nonce) return { next: 'present', generation: seen.generation, presentations: claim.presentations }
   const until = Date.parse(claim.until)
   const by = claim.holder
   const stillActing = seen.now < until + CONSISTENCY_HORIZON_MS
   switch (claim.state) {
     case 'stored':
-      return { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
+      return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
     case 'refused':
-      return { next: 'fail', reason: { why: 'refused-after-unknown', by, at }, release: false }
+      return { next: 'fail', reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) }, release: false }
+    case 'reserved':
+      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      // Never presented: its holder was storing it. Taking it over counts no presentation.
+      return takeOver(seen, claim, claim.presentations)
     case 'received':
       if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
       if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
       // Only a write in a later second proves the successor stored; anything less is red, never green.
-      return compareSeconds(seen.secretWrittenAt, at) === 'after'
-        ? { next: 'skip', reason: { why: 'spent', since: at, by }, release: false }
-        : { next: 'fail', reason: { why: 'lost', since: at, by }, release: false }
+      return compareSeconds(seen.secretWrittenAt, createdAt) === 'after'
+        ? { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
+        : { next: 'fail', reason: { why: 'lost', since: createdAt, by }, release: false }
     case 'claimed':
       if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
-      return afterUnknown(seen, claim, at)
+      return afterSilence(seen, claim, createdAt, createdAt)
     case 'unknown': {
       const sentAt = Date.parse(claim.sentAt ?? claim.at)
       if (seen.now < until) return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false }
-      return afterUnknown(seen, claim, sentAt)
+      return afterSilence(seen, claim, createdAt, sentAt)
     }
   }
 }
 
 /**
- * The claim's holder is gone and never said the successor was received (killed, or its outcome was unknown).
- * A refresh-token secret written after the claim means a newer token is stored: this one is outdated. Else
- * the token is presented once more, unless it already was.
+ * The claim's holder is gone and never said the successor was received (killed, or its outcome was
+ * unknown). A refresh-token secret written after the claim, by GitHub's clock on both sides, means a newer
+ * token is stored: this one is outdated. A holder that had a recovery key and went silent may have handed
+ * the successor to a person: red. Else the token is presented once more, unless it already was.
  */
-function afterUnknown(seen: Observation, claim: ClaimValue, since: number): Step {
+function afterSilence(seen: Observation, claim: ClaimValue, createdAt: number, since: number): Step {
   if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
-  const claimedAt = Date.parse(claim.at)
-  switch (compareSeconds(seen.secretWrittenAt, claimedAt)) {
+  switch (compareSeconds(seen.secretWrittenAt, createdAt)) {
     case 'after':
       return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false }
     case 'same':
-      return { next: 'fail', reason: { why: 'same-second', claimedAt, by: claim.holder }, release: false }
+      return { next: 'fail', reason: { why: 'same-second', claimedAt: createdAt, by: claim.holder }, release: false }
     case 'before':
       break
   }
+  const silent = claim.state === 'claimed' || claim.cancelled === true
+  if (silent && claim.recovery)
+    return { next: 'fail', reason: { why: 'silent-with-recovery', by: claim.holder, claimedAt: createdAt }, release: false }
   const presentations = claim.presentations + 1
-  if (presentations > 1 || seen.generation >= MAX_GENERATIONS) {
+  if (presentations > 1) {
     return {
       next: 'fail',
       reason: { why: 'presented-twice', by: claim.holder, sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined },
       release: false
     }
   }
+  return takeOver(seen, claim, presentations)
+}
+
+function takeOver(seen: Observation, claim: ClaimValue, presentations: number): Step {
+  if (seen.generation >= MAX_GENERATIONS)
+    return { next: 'fail', reason: { why: 'presented-twice', by: claim.holder }, release: false }
   return { next: 'take-over', generation: seen.generation + 1, presentations, from: claim }
 }
 
-/** GitHub gives a secret's time to the second: whether it was written in a later second than `at`, the same, or before. */
+/** GitHub gives times to the second: whether the secret was written in a later second than `at`, the same, or before. */
 function compareSeconds(secretWrittenAt: number, at: number): 'after' | 'same' | 'before' {
   const written = Math.floor(secretWrittenAt / 1000)
   const claimed = Math.floor(at / 1000)

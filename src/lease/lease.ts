@@ -3,29 +3,33 @@ import type { Clock } from '../clock.js'
 import type { GitHubApi, Patience } from '../github/api.js'
 import type { Phase } from '../phase.js'
 import {
+  BACKOFF_BASE_MS,
+  CLAIM_CLEANUP_AFTER_MS,
   CLAIM_READ_PATIENCE_MS,
   PATIENT_WRITE_MS,
+  SWEEP_EVERY_MS,
   UNKNOWN_HOLD_MS,
-  WORST_CASE_RUN_MS,
-  BACKOFF_BASE_MS
+  WORST_CASE_RUN_MS
 } from '../timing.js'
-import { claimName, decodeClaim, encodeClaim, type ClaimState, type ClaimValue } from './claim.js'
+import { CLAIM_PREFIX, claimFingerprint, claimName, decodeClaim, encodeClaim, type ClaimState, type ClaimValue } from './claim.js'
 import { decide, type FailReason, type Observation, type SkipReason } from './decide.js'
 import { fingerprint } from './fingerprint.js'
 import { encodeRecord, nextRecord, parseRecord, type ReadRecord, type SpentEntry } from './record.js'
 
 export type LeaseApi = Pick<
   GitHubApi,
-  'createVariable' | 'readVariable' | 'updateVariable' | 'writeVariable' | 'deleteVariable' | 'secretWrittenAt'
+  'createVariable' | 'readVariable' | 'updateVariable' | 'writeVariable' | 'deleteVariable' | 'secretWrittenAt' | 'listVariables'
 >
 
-export interface LeaseNames {
-  /** Claims are `${prefix}_CLAIM_${fingerprint}`. */
-  prefix: string
+export interface LeaseOptions {
   /** The spent record's variable. */
   record: string
   /** The refresh-token secret: when it was last written tells an outdated token from a current one. */
   refreshTokenSecret: string
+  /** Who holds the claim: the workflow run, for a person reading the variable. */
+  holder: string
+  /** With a recovery key, a silent claim of this run is never taken over: it may have handed the successor to a person. */
+  recovery: boolean
 }
 
 /** What the lease decided: present the token (this run owns its presentation), skip, or fail red. */
@@ -34,46 +38,45 @@ export type LeaseDecision =
   | { kind: 'skip'; reason: SkipReason }
   | { kind: 'fail'; reason: FailReason }
 
-/** What the lease could not do on its way out: each is a warning with the command that fixes it. */
+/** What the lease could not do on its way out: each becomes a warning with the command that fixes it. */
 export interface LeaseNotes {
   /** Claims of long-spent tokens that could not be removed. */
   leftClaims: string[]
-  /** The claim's outcome or the record could not be written. */
+  /** A claim's outcome or the record could not be written. */
   unrecorded: { name: string; reason: string }[]
 }
 
 /**
- * The claim on one refresh token, over its whole life in a run: `acquire` (the create, the record read,
- * and the decision), `received` (beside the new refresh token's write), and `settle` (the outcome the phase
- * says, once, in the run's one `finally`). Claim writes go out in order, one after the other, so a later
- * state never lands before an earlier one.
+ * The claim on one refresh token, over its whole life in a run: `acquire` (the create, the record read, and
+ * the decision), `reserve` and `received` (beside the new refresh token's write), and `settle` (the outcome
+ * the phase says, once, in the run's one `finally`). Claim writes go out in order, one after the other, so
+ * a later state never lands before an earlier one.
  */
 export class Lease {
   readonly fingerprint: string
+  readonly notes: LeaseNotes = { leftClaims: [], unrecorded: [] }
   private readonly nonce = randomUUID()
   private owned: { name: string; generation: number; value: ClaimValue } | undefined
   private record: ReadRecord = { kind: 'absent' }
   private pending: Promise<void> = Promise.resolve()
+  private acquiring: Promise<unknown> = Promise.resolve()
   private settling: Promise<void> | undefined
   private refusedAgain = false
-  /** The create in flight, if any: a cancel waits for it, since it may make this run the owner. */
-  private creating: Promise<unknown> = Promise.resolve()
   private successor: string | undefined
-  readonly notes: LeaseNotes = { leftClaims: [], unrecorded: [] }
+  private reservation: string | undefined
 
   constructor(
     private readonly api: LeaseApi,
-    private readonly names: LeaseNames,
+    private readonly options: LeaseOptions,
     token: string,
-    private readonly holder: string,
     private readonly clock: Clock
   ) {
     this.fingerprint = fingerprint(token)
   }
 
-  /** The first claim's name: what a person deletes, or reads, when a message names it. */
+  /** The claim's name: what a person reads, or deletes, when a message names it. */
   get claim(): string {
-    return this.owned?.name ?? claimName(this.names.prefix, this.fingerprint, 1)
+    return this.owned?.name ?? claimName(this.fingerprint, 1)
   }
 
   private value(state: ClaimState, presentations: number, extra: Partial<ClaimValue> = {}): ClaimValue {
@@ -81,33 +84,39 @@ export class Lease {
     return {
       v: 1,
       state,
-      holder: this.holder,
+      holder: this.options.holder,
       nonce: this.nonce,
       at: this.owned?.value.at ?? now.toISOString(),
       until: new Date(now.getTime() + WORST_CASE_RUN_MS).toISOString(),
       presentations,
+      ...(this.options.recovery ? { recovery: true } : {}),
       ...extra
     }
+  }
+
+  /** The decision; a `settle` that comes meanwhile (a cancel) waits for it and stops it creating anything more. */
+  acquire(): Promise<LeaseDecision> {
+    const acquiring = this.decide()
+    this.acquiring = acquiring.catch(() => undefined)
+    return acquiring
   }
 
   /**
    * The create of the token's claim beside the read of the spent record (one round trip), then, only when
    * the claim exists already, what its value, its age and the refresh-token secret's last write say.
    */
-  async acquire(): Promise<LeaseDecision> {
+  private async decide(): Promise<LeaseDecision> {
     let generation = 1
     let presentations = 0
     let takeoverFrom: ClaimValue | undefined
-    const first = this.value('claimed', 0)
-    const firstName = claimName(this.names.prefix, this.fingerprint, 1)
-    const [created, recordText] = await Promise.allSettled([
-      this.create(firstName, generation, first),
-      this.api.readVariable(this.names.record)
+    const [created, record] = await Promise.allSettled([
+      this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0)),
+      this.readRecord()
     ])
     if (created.status === 'rejected') throw created.reason
-    if (recordText.status === 'rejected') throw recordText.reason
-    this.record = parseRecord(recordText.value)
-    let claim: Observation['claim'] = this.owned ? { kind: 'created' } : await this.read(1)
+    if (record.status === 'rejected') throw record.reason
+    this.record = record.value
+    let claim: Observation['claim'] = created.value ? { kind: 'created' } : await this.read(1)
     let secretWrittenAt: number | undefined
     const readPatience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
     for (let wait = BACKOFF_BASE_MS; ; ) {
@@ -121,7 +130,7 @@ export class Lease {
         secretWrittenAt,
         now: this.clock.now().getTime()
       })
-      const name = claimName(this.names.prefix, this.fingerprint, generation)
+      const name = claimName(this.fingerprint, generation)
       switch (step.next) {
         case 'present':
           this.owned ??= { name, generation, value: this.value('claimed', step.presentations) }
@@ -131,19 +140,19 @@ export class Lease {
           if (!step.release) this.owned = undefined
           return step.next === 'skip' ? { kind: 'skip', reason: step.reason } : { kind: 'fail', reason: step.reason }
         case 'read-secret-time':
-          secretWrittenAt = await this.api.secretWrittenAt(this.names.refreshTokenSecret)
+          secretWrittenAt = await this.api.secretWrittenAt(this.options.refreshTokenSecret)
           continue
         case 'take-over': {
           generation = step.generation
           presentations = step.presentations
           takeoverFrom = step.from
-          const next = claimName(this.names.prefix, this.fingerprint, generation)
+          const next = claimName(this.fingerprint, generation)
           claim = (await this.create(next, generation, this.value('claimed', presentations)))
             ? { kind: 'created' }
             : await this.read(generation)
           continue
         }
-        case 'read-again': {
+        case 'read-again':
           // 409, then 404: the read lags behind the create, or the holder gave the claim back meanwhile.
           if (await this.create(name, generation, this.value('claimed', presentations))) {
             claim = { kind: 'created' }
@@ -154,26 +163,42 @@ export class Lease {
           wait *= 2
           claim = await this.read(generation)
           continue
-        }
       }
     }
   }
 
-  /** One create of a claim: a 201 makes this run its owner, from that moment on (a cancel may be waiting for it). */
-  private create(name: string, generation: number, value: ClaimValue): Promise<boolean> {
-    const creating = this.api.createVariable(name, encodeClaim(value)).then((result) => {
-      if (result === 'created') this.owned = { name, generation, value }
-      return result === 'created'
-    })
-    this.creating = creating.catch(() => undefined)
-    return creating
+  /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
+  private async create(name: string, generation: number, value: ClaimValue): Promise<boolean> {
+    if (this.settling) throw new Error('the run is stopping')
+    const result = await this.api.createVariable(name, encodeClaim(value))
+    if (result === 'created') this.owned = { name, generation, value }
+    return result === 'created'
   }
 
   private async read(generation: number): Promise<Observation['claim']> {
-    const text = await this.api.readVariable(claimName(this.names.prefix, this.fingerprint, generation))
-    if (text === undefined) return { kind: 'not-found' }
-    const value = decodeClaim(text)
-    return value ? { kind: 'found', value } : { kind: 'foreign', text }
+    const found = await this.api.readVariable(claimName(this.fingerprint, generation))
+    if (!found) return { kind: 'not-found' }
+    const value = decodeClaim(found.value)
+    return value ? { kind: 'found', value, createdAt: found.createdAt } : { kind: 'foreign', text: found.value }
+  }
+
+  /**
+   * The spent record. A 404 is not taken at its word (a read just after a write can 404): the record is
+   * created empty, and only a 201 says there was none; a 409 means it exists, and it is read again until a
+   * read shows it. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
+   */
+  private async readRecord(): Promise<ReadRecord> {
+    const found = await this.api.readVariable(this.options.record)
+    if (found) return parseRecord(found.value)
+    if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created')
+      return { kind: 'read', entries: [], sweptAt: 0 }
+    const patience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
+    for (let wait = BACKOFF_BASE_MS; this.clock.now().getTime() + wait <= patience; wait *= 2) {
+      await this.clock.sleep(wait)
+      const again = await this.api.readVariable(this.options.record)
+      if (again) return parseRecord(again.value)
+    }
+    return { kind: 'lagging' }
   }
 
   /** A claim write, in order after the ones before it. */
@@ -181,12 +206,11 @@ export class Lease {
     const owned = this.owned
     if (!owned) return Promise.resolve()
     const value = this.value(state, owned.value.presentations, extra)
-    const name = owned.name
     const done = this.pending.then(async () => {
-      await this.api.writeVariable(name, encodeClaim(value), true, patience)
+      await this.api.writeVariable(owned.name, encodeClaim(value), true, patience)
     })
     this.pending = done.catch(() => undefined)
-    return done
+    return done.catch((error: unknown) => void this.notes.unrecorded.push({ name: owned.name, reason: String(error) }))
   }
 
   /**
@@ -195,47 +219,56 @@ export class Lease {
    */
   received(successor: string): Promise<void> {
     this.successor = fingerprint(successor)
-    return this.write(
-      'received',
-      { next: this.successor },
-      { until: this.clock.now().getTime() + PATIENT_WRITE_MS }
-    ).catch((error: unknown) => {
-      this.notes.unrecorded.push({ name: this.claim, reason: String(error) })
-    })
-  }
-
-  /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
-  unknown(sentAt: Date): Promise<void> {
-    return this.write(
-      'unknown',
-      { sentAt: sentAt.toISOString(), until: new Date(sentAt.getTime() + UNKNOWN_HOLD_MS).toISOString() },
-      undefined
-    ).catch((error: unknown) => {
-      this.notes.unrecorded.push({ name: this.claim, reason: String(error) })
-    })
+    return this.write('received', { next: this.successor }, { until: this.clock.now().getTime() + PATIENT_WRITE_MS })
   }
 
   /**
-   * The server refused the token (a readable answer: it did not rotate it). On a first presentation the claim
-   * is given back with the rest of the phase; on the one more presentation after an unknown outcome it says
-   * refused, for good: the first presentation had rotated the token, and no run may try a third time.
+   * Beside the new token's write: its own claim, reserved by this run, so no run presents it while this run
+   * may still be writing it (a late retry of this write could land over a newer token). `taken`: a run
+   * claimed it first, so it read it from the secret: the write has landed, and must not be retried.
+   */
+  async reserve(successor: string): Promise<'reserved' | 'taken'> {
+    const name = claimName(fingerprint(successor), 1)
+    const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() }
+    const result = await this.api
+      .createVariable(name, encodeClaim(value), { until: this.clock.now().getTime() + PATIENT_WRITE_MS })
+      .catch(() => 'failed' as const)
+    if (result === 'created') this.reservation = name
+    return result === 'exists' ? 'taken' : 'reserved'
+  }
+
+  /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
+  unknown(sentAt: Date, cancelled = false): Promise<void> {
+    return this.write(
+      'unknown',
+      {
+        sentAt: sentAt.toISOString(),
+        until: new Date(sentAt.getTime() + UNKNOWN_HOLD_MS).toISOString(),
+        ...(cancelled ? { cancelled: true } : {})
+      },
+      undefined
+    )
+  }
+
+  /**
+   * The server refused the token with invalid_grant. On a first presentation the claim is given back with the
+   * rest of the phase; on the one more presentation after an unknown outcome it says refused, for good: the
+   * first presentation had rotated the token, and no run may try a third time.
    */
   refused(): Promise<void> {
     if (!this.owned || this.owned.value.presentations === 0) return Promise.resolve()
     this.refusedAgain = true
-    return this.write('refused', {}, undefined).catch((error: unknown) => {
-      this.notes.unrecorded.push({ name: this.claim, reason: String(error) })
-    })
+    return this.write('refused', {}, undefined)
   }
 
   /**
-   * The outcome the phase says, once: before the grant (or when the server answered without rotating) the
-   * claim is given back; with the grant out and no answer, it says unknown; with the successor in hand it says
-   * received (and the record lists the token as lost), or stored (and the record lists it as spent, and the
-   * claims of long-spent tokens are removed). Never throws: what it cannot do becomes a note.
+   * The outcome the phase says, once, after the decision (a cancel's settle waits for it): before the grant,
+   * or when the server answered without rotating, the claim is given back; with the grant out and no answer,
+   * it says unknown; with the successor in hand, received (and the record lists the token as lost), or stored
+   * (and the record lists it as spent, and long-spent claims are removed). Never throws.
    */
   settle(phase: Phase, sentAt: Date | undefined): Promise<void> {
-    this.settling ??= this.creating.then(() => this.recordOutcome(phase, sentAt))
+    this.settling ??= this.acquiring.then(() => this.recordOutcome(phase, sentAt))
     return this.settling
   }
 
@@ -243,49 +276,69 @@ export class Lease {
     const owned = this.owned
     if (!owned) return
     const note = (name: string) => (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
+    const release = this.reservation ? this.api.deleteVariable(this.reservation).catch(note(this.reservation)) : undefined
     switch (phase) {
       case 'before-grant':
       case 'not-rotated':
         await this.pending
         if (!this.refusedAgain) await this.api.deleteVariable(owned.name).catch(note(owned.name))
-        return
+        break
       case 'grant-out':
         await this.unknown(sentAt ?? this.clock.now())
-        return
+        break
       case 'successor-received':
-        await Promise.all([
-          this.pending,
-          this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })
-        ])
-        return
+        await Promise.all([this.pending, this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })])
+        break
       case 'refresh-token-stored':
       case 'done':
         await Promise.all([
-          this.write('stored', { next: this.successor }, undefined).catch(note(owned.name)),
+          this.write('stored', { next: this.successor }, undefined),
           this.writeRecord({ fingerprint: this.fingerprint, stored: true, generations: owned.generation })
         ])
     }
+    await release
   }
 
-  /** The record with this token added, and the claims it has shown long enough removed. */
+  /**
+   * The record with this token added, and the claims it has shown long enough removed; once a day, a sweep
+   * of every claim, for those whose removal failed before.
+   */
   private async writeRecord(spent: { fingerprint: string; stored: boolean; generations: number }): Promise<void> {
+    if (this.record.kind !== 'read') return
     const now = this.clock.now().getTime()
     const { entries, claimsToRemove } = nextRecord(this.record, spent, now)
+    const sweep = now - this.record.sweptAt >= SWEEP_EVERY_MS
     await Promise.all([
       this.api
-        .writeVariable(this.names.record, encodeRecord(entries, now), this.record.kind !== 'absent')
-        .catch((error: unknown) => void this.notes.unrecorded.push({ name: this.names.record, reason: String(error) })),
-      ...claimsToRemove.flatMap((entry) => this.removeClaims(entry))
+        .writeVariable(this.options.record, encodeRecord(entries, now, sweep ? now : this.record.sweptAt), true)
+        .catch((error: unknown) => void this.notes.unrecorded.push({ name: this.options.record, reason: String(error) })),
+      ...claimsToRemove.flatMap((entry) => this.removeClaims(entry)),
+      sweep ? this.sweep(entries, now) : undefined
     ])
   }
 
   private removeClaims(entry: SpentEntry): Promise<void>[] {
-    return Array.from({ length: entry.generations }, (_, i) => {
-      const name = claimName(this.names.prefix, entry.fingerprint, i + 1)
-      return this.api.deleteVariable(name).then(
-        () => undefined,
-        () => void this.notes.leftClaims.push(name)
-      )
-    })
+    return Array.from({ length: entry.generations }, (_, i) => this.remove(claimName(entry.fingerprint, i + 1)))
+  }
+
+  private remove(name: string): Promise<void> {
+    return this.api.deleteVariable(name).then(
+      () => undefined,
+      () => void this.notes.leftClaims.push(name)
+    )
+  }
+
+  /** Claims the record marks removed, or that a failed delete left behind: removed now. */
+  private async sweep(entries: SpentEntry[], now: number): Promise<void> {
+    const removed = new Set(entries.filter((entry) => entry.claimsRemoved).map((entry) => entry.fingerprint))
+    const claims = await this.api.listVariables(CLAIM_PREFIX).catch(() => [])
+    await Promise.all(
+      claims
+        .filter(({ name, createdAt }) => {
+          const print = claimFingerprint(name)
+          return print !== undefined && removed.has(print) && now - createdAt >= CLAIM_CLEANUP_AFTER_MS
+        })
+        .map(({ name }) => this.remove(name))
+    )
   }
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { CLAIM_CLEANUP_AFTER_MS, CLAIM_CLEANUPS_PER_RUN, RECORD_MAX_BYTES, RECORD_RETENTION_MS } from '../timing.js'
+import {
+  CLAIM_CLEANUP_AFTER_MS,
+  CLAIM_CLEANUPS_PER_RUN,
+  RECORD_MAX_BYTES,
+  RECORD_MIN_RETENTION_MS,
+  RECORD_RETENTION_MS
+} from '../timing.js'
 
 /**
  * The spent record: one variable listing the fingerprints of refresh tokens whose successor was received,
@@ -7,8 +13,9 @@ import { CLAIM_CLEANUP_AFTER_MS, CLAIM_CLEANUPS_PER_RUN, RECORD_MAX_BYTES, RECOR
  * the record covers the months after, once a claim is gone, when its reads are surely consistent. It is
  * compact so that a year of hourly rotations' last months fit in GitHub's 48 KB:
  *
- *     v1 1A2B3C4D5E6F7A8B.mf3k2a.s 0F1E2D3C4B5A6978.mf3jw0.sc2 ...
+ *     v1 @mf3k00 1A2B3C4D5E6F7A8B.mf3k2a.s 0F1E2D3C4B5A6978.mf3jw0.sc2 ...
  *
+ * `@` and a time: when a run last swept the claims (listed them and removed any the record marks removed).
  * Each entry: fingerprint, when it was added (epoch seconds, base 36), then flags: `s` the successor was
  * stored / `r` received but never stored, `c` its claims were removed, a digit for the generations of
  * claims it had (when more than one).
@@ -40,7 +47,12 @@ export const spentRecordSchema = z.string().transform((text, ctx) => {
     return z.NEVER
   }
   const parsed: SpentEntry[] = []
+  let sweptAt = 0
   for (const entry of entries) {
+    if (/^@[0-9a-z]{1,8}$/.test(entry)) {
+      sweptAt = parseInt(entry.slice(1), 36) * 1000
+      continue
+    }
     const result = spentEntrySchema.safeParse(entry)
     if (!result.success) {
       ctx.addIssue({ code: 'custom', message: result.error.issues[0]?.message ?? 'bad entry' })
@@ -48,7 +60,7 @@ export const spentRecordSchema = z.string().transform((text, ctx) => {
     }
     parsed.push(result.data)
   }
-  return parsed
+  return { entries: parsed, sweptAt }
 })
 
 export function encodeEntry(entry: SpentEntry): string {
@@ -56,29 +68,37 @@ export function encodeEntry(entry: SpentEntry): string {
   return `${entry.fingerprint}.${Math.floor(entry.addedAt / 1000).toString(36)}.${entry.stored ? 's' : 'r'}${entry.claimsRemoved ? 'c' : ''}${generations}`
 }
 
-/** The record's text: newest first, as many as fit, none older than the retention. */
-export function encodeRecord(entries: readonly SpentEntry[], now: number): string {
-  let text = 'v1'
+/**
+ * The record's text, newest first: every entry of the last 31 days, then older ones while they fit, none
+ * older than the retention.
+ */
+export function encodeRecord(entries: readonly SpentEntry[], now: number, sweptAt = 0): string {
+  let text = sweptAt ? `v1 @${Math.floor(sweptAt / 1000).toString(36)}` : 'v1'
   for (const entry of [...entries].sort((a, b) => b.addedAt - a.addedAt)) {
-    if (now - entry.addedAt > RECORD_RETENTION_MS) break
+    const age = now - entry.addedAt
+    if (age > RECORD_RETENTION_MS) break
     const next = `${text} ${encodeEntry(entry)}`
-    if (next.length > RECORD_MAX_BYTES) break
+    if (next.length > RECORD_MAX_BYTES && age > RECORD_MIN_RETENTION_MS) break
     text = next
   }
   return text
 }
 
-/** A record read from GitHub: its entries, or why it could not be read as one. */
+/**
+ * A record read from GitHub: its entries, or why it could not be read as one. `lagging`: it exists (its
+ * create answered 409) but no read shows it yet: nothing may rest on it.
+ */
 export type ReadRecord =
   | { kind: 'absent' }
-  | { kind: 'read'; entries: SpentEntry[] }
+  | { kind: 'read'; entries: SpentEntry[]; sweptAt: number }
   | { kind: 'unreadable'; reason: string }
+  | { kind: 'lagging' }
 
 export function parseRecord(text: string | undefined): ReadRecord {
   if (text === undefined) return { kind: 'absent' }
   const parsed = spentRecordSchema.safeParse(text)
   return parsed.success
-    ? { kind: 'read', entries: parsed.data }
+    ? { kind: 'read', ...parsed.data }
     : { kind: 'unreadable', reason: parsed.error.issues[0]?.message ?? 'unreadable' }
 }
 
@@ -97,6 +117,8 @@ export function nextRecord(
   spent: { fingerprint: string; stored: boolean; generations: number } | undefined,
   now: number
 ): { entries: SpentEntry[]; claimsToRemove: SpentEntry[] } {
+  // Never written over a read that lagged or a value this action did not write.
+  if (read.kind === 'lagging' || read.kind === 'unreadable') return { entries: [], claimsToRemove: [] }
   const entries = read.kind === 'read' ? read.entries.map((entry) => ({ ...entry })) : []
   if (spent) {
     const existing = entries.find((entry) => entry.fingerprint === spent.fingerprint)

@@ -72,6 +72,11 @@ export class SecretWriter {
     return failed
   }
 
+  /** A write known to have landed though its own answer never said so. */
+  landed(write: PlannedWrite, result: Written['result'] = 'updated'): void {
+    this.written.push({ name: write.name, what: write.what, result })
+  }
+
   /** Forgets a write that landed and was then undone (an expiry pointed back at the rotation time). */
   undo(write: PlannedWrite): void {
     const at = this.written.findIndex((entry) => entry.name === write.name && entry.what === write.what)
