@@ -66,6 +66,11 @@ export interface GitHubServerOptions {
    */
   staleReadMs?: number | (() => number)
   /**
+   * How a stale read shows: the old value (the default), or a 404 for a read within the window after any
+   * write, update included (both seen on github.com; the design assumes the worse).
+   */
+  staleShows?: 'old-value' | '404'
+  /**
    * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
    * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
    */
@@ -123,8 +128,8 @@ export interface GitHubServer {
   disableIssues(repository: string): void
   /** Every answer given, status and body as sent, for the contract test. */
   answers: AnsweredRequest[]
-  /** Changes how stale reads are from now on. */
-  setStaleReads(ms: number | (() => number)): void
+  /** Changes how stale reads are from now on, and how they show. */
+  setStaleReads(ms: number | (() => number), shows?: 'old-value' | '404'): void
   close(): Promise<void>
 }
 
@@ -222,6 +227,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const latencyMs = options.latencyMs ?? 0
   const clock = options.clock
   let staleReadMs = options.staleReadMs ?? 0
+  let staleShows = options.staleShows ?? 'old-value'
   const answers: AnsweredRequest[] = []
   const arrivals: ((request: RequestRecord, body: string) => void)[] = []
   const repositories = new Map<string, Repository>()
@@ -523,6 +529,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (stale <= 0) return entries.get(key)
     const asOf = Date.now() - stale
     const versions = history.get(key) ?? []
+    if (staleShows === '404' && versions.some((version) => version.at > asOf)) return undefined
     let seen: Entry | undefined
     for (const version of versions) {
       if (version.at > asOf) break
@@ -693,8 +700,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     requests,
     answers,
 
-    setStaleReads(ms) {
+    setStaleReads(ms, shows) {
       staleReadMs = ms
+      if (shows) staleShows = shows
     },
 
     onRequest(listener) {

@@ -232,6 +232,12 @@ export const say = {
           )
       }
     },
+    outdatedAndExpired: (reason: Extract<SkipReason, { why: 'outdated' }>, config: Config) =>
+      `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so no ` +
+      'newer rotation is keeping the chain alive: the token this job holds may be the current one, stored again ' +
+      'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
+      `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
+      'If a newer token is stored, this job only held an old copy: run the workflow again.',
     valid: (expiry: Expiry, skipIfValidForMs: number) =>
       `The stored access token is valid until ${expiry.expiresAt.toISOString()} (${formatDuration(expiry.expiresIn)} ` +
       `left), longer than skip-if-valid-for (${seconds(skipIfValidForMs)}). Skipped.`,

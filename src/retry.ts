@@ -35,6 +35,8 @@ export interface RetryDeps {
   random: () => number
   /** Told before each pause: what failed, why it is worth another try, and how long the pause is. */
   onRetry?: (attempt: number, waitMs: number, why: string) => void
+  /** Asked before each attempt after the first, and after each pause: true ends the retries with the last error. */
+  abandon?: () => boolean
 }
 
 /** The one retry engine: runs `attempt` until it succeeds or `classify` and the policy say stop; throws the last error. */
@@ -50,9 +52,10 @@ export async function retrying<T>(
     } catch (error) {
       const verdict = classify(error)
       const wait = nextDelay(policy, n, verdict, deps.clock.now().getTime(), deps.random)
-      if (wait === undefined || !verdict.retry) throw error
+      if (wait === undefined || !verdict.retry || deps.abandon?.()) throw error
       deps.onRetry?.(n, wait, verdict.why)
       await deps.clock.sleep(wait)
+      if (deps.abandon?.()) throw error
     }
   }
 }

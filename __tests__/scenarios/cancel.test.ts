@@ -111,3 +111,28 @@ describe('a cancel once the grant is out', () => {
     expect(atKill).toMatchObject({ state: 'unknown' })
   })
 })
+
+describe('the answer arriving after the runner’s last signal', () => {
+  it('with a recovery key: the recovery line goes out the moment the successor arrives, before its write', async () => {
+    await withRecoveryKey(async (keys) => {
+      const w = world()
+      let cancellation: Cancellation | undefined
+      w.fx.oauth.injectFault({ kind: 'slow-answer', delayMs: SIGTERM_AFTER_MS + 1000 })
+      w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'delay', ms: 60_000 })
+      w.fx.oauth.onTokenRequest(() => runnerCancels(w, cancellation!))
+      const run = await w.run({
+        onStart: (c) => (cancellation = c),
+        inputs: { 'recovery-public-key': keys.publicKey }
+      })
+      // Before the refresh-token write (delayed a minute) could land: the line came at the answer.
+      const lineAt = run.lines.findIndex((line) => line.includes('Recovery:'))
+      const writeDone = run.lines.findIndex((line) => /PUT \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_REFRESH_TOKEN → 20/.test(line))
+      expect(lineAt).toBeGreaterThanOrEqual(0)
+      expect(lineAt).toBeLessThan(writeDone)
+      const sealed = /sealed to recovery-public-key: (\S+)/.exec(run.log)?.[1] ?? ''
+      expect(await w.fx.oauth.isRefreshTokenLive(await keys.open(sealed))).toBe(true)
+      // Said once, not twice.
+      expect(run.log.match(/Recovery:/g)).toHaveLength(1)
+    })
+  })
+})

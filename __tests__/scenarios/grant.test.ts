@@ -205,3 +205,16 @@ describe('answers the server processed and that cannot all be used', () => {
     await expectChainAlive(w)
   })
 })
+
+describe('a 2xx without a new refresh token', () => {
+  it('stores the access token and its expiry, fails as response, and holds the old token as unknown', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    w.fx.oauth.injectFault({ kind: 'transform', transform: ({ refresh_token: _, ...rest }) => rest })
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
+    expect(w.stored().WIZARD_OAUTH_TOKEN).toBeDefined()
+    expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
+    expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
+  })
+})

@@ -175,3 +175,90 @@ describe('state that must never block for ever', () => {
     expect(w.fx.oauth.presented).toEqual([])
   })
 })
+
+describe('the hostile cases of the guard’s review', () => {
+  const world = useWorld()
+
+  it('a record read that 404s just after an update is not taken at its word: the record is never wiped, and a month-old re-run is still refused', async () => {
+    const w = world()
+    const first = w.fx.storedRefreshToken()
+    for (let i = 0; i < 30; i++) {
+      await w.run()
+      await w.clock.advance(HOUR)
+    }
+    await w.clock.advance(2 * DAY)
+    // Reads within ten seconds of any write now answer 404, updates included.
+    w.fx.github.setStaleReads(10_000, '404')
+    await w.run()
+    await w.clock.advance(2000)
+    // A dispatch queued behind that rotation: its record read 404s; it creates (409), re-reads, and merges.
+    expect((await w.run()).outcome.status).toBe('rotated')
+    w.fx.github.setStaleReads(0)
+    expect((w.variables().WIZARD_REFRESH_TOKEN_SPENT ?? '').split(' ').length).toBeGreaterThan(30)
+    const rerun = await w.run({ inputs: { 'refresh-token': first } })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(first)).toBe(1)
+    await expectChainAlive(w)
+  })
+
+  it('a silent claim whose holder had a recovery key: red, never taken over', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    const at = new Date(w.clock.ms).toISOString()
+    w.fx.github.setVariable(
+      w.fx.repo.repository,
+      `WIZARD_CLAIM_${fingerprint(held)}`,
+      JSON.stringify({ v: 1, state: 'claimed', holder: 'run 7', nonce: 'x', at, until: at, presentations: 0, recovery: true })
+    )
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'lost' })
+    expect(run.failed).toMatch(/it may have printed the new refresh token/)
+    expect(w.fx.oauth.presented).toEqual([])
+  })
+
+  it('a failed key read while the lease is still deciding leaves no claim behind, not even a takeover made after it', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    const at = new Date(w.clock.ms).toISOString()
+    w.fx.github.setVariable(
+      w.fx.repo.repository,
+      `WIZARD_CLAIM_${fingerprint(held)}`,
+      JSON.stringify({ v: 1, state: 'claimed', holder: 'run 7', nonce: 'x', at, until: at, presentations: 0 })
+    )
+    await w.clock.advance(CLAIM_HOLD_MS)
+    w.fx.github.injectFault({ method: 'GET', path: /public-key$/ }, { kind: 'status', status: 404 })
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'preflight' })
+    expect(Object.keys(w.variables()).filter((name) => name.endsWith('_2'))).toEqual([])
+    expect(w.fx.oauth.presented).toEqual([])
+  })
+
+  it('the successor claimed by another run while this one writes it: its write landed, and is not retried over a newer token', async () => {
+    const w = world()
+    w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'lose-answer' })
+    w.fx.github.injectFault({ method: 'POST', body: /reserved/ }, { kind: 'status', status: 409, body: { message: 'Already exists - Variable already exists' } })
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(w.fx.github.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))).toHaveLength(1)
+    await expectChainAlive(w)
+  })
+
+  it('an outdated token over an expired access token: red, never green (a chain that has stopped)', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    const at = new Date(w.clock.ms).toISOString()
+    w.fx.github.setVariable(
+      w.fx.repo.repository,
+      `WIZARD_CLAIM_${fingerprint(held)}`,
+      JSON.stringify({ v: 1, state: 'claimed', holder: 'run 7', nonce: 'x', at, until: at, presentations: 0 })
+    )
+    await w.clock.advance(5000)
+    // A person stores the same token again, after the silent claim.
+    w.fx.github.setSecret(w.fx.repo, 'WIZARD_REFRESH_TOKEN', held)
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
+    expect(run.failed).toMatch(/delete the claim and run the workflow again/)
+  })
+})

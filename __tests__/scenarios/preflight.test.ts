@@ -139,3 +139,28 @@ describe('secrets in every output', () => {
     expect(run.summary).not.toContain('&#60;b&#62;&#38;')
   })
 })
+
+describe('a rate limit whose wait runs out before the grant', () => {
+  it('is transient (the next run may pass), never a missing permission', async () => {
+    const w = world()
+    w.fx.github.injectFault(
+      { method: 'GET', path: /public-key$/ },
+      { kind: 'status', status: 403, body: { message: 'You have exceeded a secondary rate limit.' }, headers: { 'retry-after': '600' } }
+    )
+    const run = await w.run({ inputs: { 'alert-issue': 'true' } })
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
+    expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
+  })
+
+  it('a writer token with too few calls left in its window: the grant is not sent', async () => {
+    const w = world()
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /WIZARD_WRITE_CHECK$/ },
+      { kind: 'status', status: 201, body: {}, headers: { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': String(Math.floor(w.clock.ms / 1000) + 1800) } }
+    )
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
+    expect(run.failed).toMatch(/only 3 GitHub calls left/)
+    expect(w.fx.oauth.presented).toEqual([])
+  })
+})

@@ -170,3 +170,52 @@ describe('the claim value', () => {
     expect(decodeClaim(JSON.stringify({ ...value, presentations: 2 }))).toBeUndefined()
   })
 })
+
+describe('the lease decision against the hostile cases of its review', () => {
+  it('compares the claim and the secret on GitHub’s clock, whatever the holder’s clock said', () => {
+    // The holder's clock ran 3 s ahead: its `at` is after the secret's write, but GitHub's created_at is before.
+    const skewed = claim({ at: new Date(T0 + 3000).toISOString() })
+    const seenSkewed = seen({
+      claim: { kind: 'found', value: skewed, createdAt: T0 },
+      now: T0 + CLAIM_HOLD_MS,
+      secretWrittenAt: T0 + 2000
+    })
+    expect(decide(seenSkewed)).toMatchObject({ next: 'skip', reason: { why: 'outdated' } })
+  })
+
+  it('never takes over a silent holder that had a recovery key: it may have handed the successor to a person', () => {
+    const now = T0 + CLAIM_HOLD_MS
+    expect(decide(seen({ claim: found(claim({ recovery: true })), now, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'silent-with-recovery' }
+    })
+    // An unknown outcome the holder recorded in the normal course (not at its last signal) is not silent.
+    const unknown = claim({ state: 'unknown', recovery: true, sentAt: new Date(T0).toISOString(), until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString() })
+    expect(decide(seen({ claim: found(unknown), now, secretWrittenAt: 0 }))).toMatchObject({ next: 'take-over' })
+    expect(decide(seen({ claim: found({ ...unknown, cancelled: true }), now, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'silent-with-recovery' }
+    })
+  })
+
+  it('a reservation (the successor’s claim, made by the run storing it) holds while its holder writes, then is taken over without counting a presentation', () => {
+    const reserved = claim({ state: 'reserved' })
+    expect(decide(seen({ claim: found(reserved), now: T0 + 1000 }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+    expect(decide(seen({ claim: found(reserved), now: T0 + CLAIM_HOLD_MS }))).toMatchObject({
+      next: 'take-over',
+      generation: 2,
+      presentations: 0
+    })
+  })
+
+  it('a record that exists but no read shows yet: skip, and a claim this run made is given back', () => {
+    expect(decide(seen({ record: { kind: 'lagging' } }))).toMatchObject({ next: 'skip', reason: { why: 'unreadable' }, release: true })
+  })
+
+  it('a second presentation refused: never a third', () => {
+    expect(decide(seen({ claim: found(claim({ state: 'refused', presentations: 1 })), generation: 2 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'refused-after-unknown' }
+    })
+  })
+})

@@ -84,10 +84,9 @@ export class GitHubApi {
         if (response.status >= 300) throw toGitHubError({ response })
         return response
       },
-      (error) =>
-        patience?.abandon?.() ? { retry: false } : classifyGitHubFailure(error, this.deps.clock.now().getTime()),
+      (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()),
       policy,
-      { ...this.deps, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) }
+      { ...this.deps, abandon: patience?.abandon, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) }
     )
   }
 
