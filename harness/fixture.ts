@@ -14,7 +14,7 @@ export const PAT = 'github_pat_11TESTONLY000000000000000000000000000000000000000
 export const JOB_TOKEN = 'ghs_TESTONLYJOBTOKEN000000000000000000000'
 
 /** How a fixture launches the bundle: under which Node, with which extra environment, signalled when. */
-export type RunOptions = Pick<RunActionOptions, 'node' | 'env' | 'signals' | 'onSpawn'>
+export type RunOptions = Pick<RunActionOptions, 'node' | 'env' | 'signals' | 'onSpawn' | 'entry'>
 
 export interface Fixture {
   oauth: OAuthServer

@@ -114,6 +114,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_WORKSPACE: dir,
+    // The test run measures the bundle's coverage too (harness/fresh-bundle.mjs, scripts/coverage.mjs).
+    ...(process.env.BUNDLE_COVERAGE_DIR ? { NODE_V8_COVERAGE: process.env.BUNDLE_COVERAGE_DIR } : {}),
     ...options.env
   }
   for (const [name, value] of Object.entries({ ...actionDefaults(env), ...options.inputs })) {
