@@ -22,8 +22,8 @@ const CONTEXT_DEFAULTS: Record<string, string> = {
 }
 
 /** Each input's default from action.yml, as the runner fills in an input the workflow did not give. */
-export function actionDefaults(env: Record<string, string | undefined>): Record<string, string> {
-  const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
+export function actionDefaults(env: Record<string, string | undefined>, actionFile = 'action.yml'): Record<string, string> {
+  const action = parse(readFileSync(join(ROOT, actionFile), 'utf8')) as {
     inputs: Record<string, { default?: unknown }>
   }
   const defaults: Record<string, string> = {}
@@ -92,6 +92,8 @@ export interface RunActionOptions {
   /** The Node binary to run the bundle with; defaults to the one running this process. */
   node?: string
   entry?: string
+  /** The action.yml whose defaults fill the inputs not given (the check action's is check/action.yml). */
+  actionFile?: string
   /** Signals to send while it runs (e.g. `runnerCancel(300)`); each only while the process is still alive. */
   signals?: PlannedSignal[]
   /** Called once the process is spawned: to signal it at a moment the test chooses. */
@@ -118,7 +120,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     ...(process.env.BUNDLE_COVERAGE_DIR ? { NODE_V8_COVERAGE: process.env.BUNDLE_COVERAGE_DIR } : {}),
     ...options.env
   }
-  for (const [name, value] of Object.entries({ ...actionDefaults(env), ...options.inputs })) {
+  for (const [name, value] of Object.entries({ ...actionDefaults(env, options.actionFile), ...options.inputs })) {
     env[`INPUT_${name.toUpperCase()}`] = value
   }
 

@@ -12,7 +12,6 @@ import v8toIstanbul from 'v8-to-istanbul'
 const GATES = { lines: 95, branches: 90 }
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const src = join(root, 'src')
-const bundle = join(root, '.cache', 'bundle', 'index.js')
 const raw = join(root, '.cache', 'bundle-coverage')
 const inProcess = join(root, 'coverage', 'coverage-final.json')
 
@@ -54,7 +53,8 @@ if (existsSync(inProcess)) {
 }
 
 let bundleRuns = 0
-if (existsSync(raw) && existsSync(`${bundle}.map`)) {
+for (const bundle of [join(root, '.cache', 'bundle', 'index.js'), join(root, '.cache', 'bundle', 'check', 'index.js')]) {
+  if (!existsSync(raw) || !existsSync(`${bundle}.map`)) continue
   const sourceMap = JSON.parse(readFileSync(`${bundle}.map`, 'utf8'))
   // The bundler names sources relative to its output (`.././src/x.ts`): name them by the project's path.
   sourceMap.sources = sourceMap.sources.map((source) => {

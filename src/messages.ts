@@ -370,6 +370,12 @@ export const say = {
             `Could not write the variable ${name} (${reason}). The claims still keep the token from being ` +
             'presented twice; the spent record catches up at the next rotation.'
         ),
+        ...(notes.oldLock
+          ? [
+              `The variable ${notes.oldLock} is the lock of an earlier version of this action; a claim per token ` +
+                `replaced it, and nothing reads it now. Delete it: gh variable delete ${notes.oldLock}${repo}`
+            ]
+          : []),
         ...(notes.leftClaims.length
           ? [
               `Could not remove ${notes.leftClaims.length === 1 ? 'the claim' : 'the claims'} of long-spent tokens: ` +
@@ -377,10 +383,7 @@ export const say = {
             ]
           : [])
       ]
-    },
-    oldLock: (name: string, config: Config) =>
-      `The variable ${name} is the lock of an earlier version of this action; the claim per token replaced it. ` +
-      `Delete it: gh variable delete ${name} --repo ${config.target.repository}`
+    }
   },
 
   dryRun: (config: Config, verdict: { note?: string }) =>
@@ -462,7 +465,10 @@ export const say = {
     tooShort: (expiry: Expiry, minimumMs: number) =>
       `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than valid-for (${seconds(minimumMs)}) ` +
       'from now: rotation has stopped or is late. Look at the rotation workflow’s last runs.',
-    missing: 'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or the wrong variable is passed.'
+    missing:
+      'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
+      'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
+    badDuration: 'must be a duration up to 30d, such as 10m or 1h'
   },
 }
 

@@ -35,8 +35,23 @@ describeNode24('the bundle under node24', () => {
 
   it('rotates through the runner’s file commands: outputs, summary, masks; exit 0; no value in any output', async () => {
     const seeded = fx.initialRefreshToken
-    const result = await fx.run({ 'client-secret': '' }, { node: NODE24 })
+    const result = await fx.run(
+      { 'client-secret': '' },
+      {
+        node: NODE24,
+        env: {
+          GITHUB_SERVER_URL: 'https://github.example',
+          GITHUB_RUN_ID: '4242',
+          GITHUB_RUN_ATTEMPT: '2',
+          GITHUB_WORKFLOW: 'Refresh OAuth token',
+          GITHUB_WORKFLOW_REF: 'octo/widgets/.github/workflows/refresh-oauth-token.yml@refs/heads/main'
+        }
+      }
+    )
     expect(result.exitCode).toBe(0)
+    // The claim names its run for a person reading it.
+    const claim = JSON.parse(fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(seeded)}`] ?? '{}')
+    expect(claim.holder).toBe('workflow "Refresh OAuth token" run 4242 attempt 2')
     const stored = fx.github.secrets(fx.repo)
     expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
     expect(fx.oauth.presented).toEqual([seeded])
@@ -188,5 +203,27 @@ describeNode24('behind a proxy, under node24', () => {
     expect(leakedValues(exposedByRun(result), [password])).toEqual([])
     expect(fixture.oauth.tokenRequests).toBe(0)
     expect(await fixture.oauth.isRefreshTokenLive(fixture.initialRefreshToken)).toBe(true)
+  })
+})
+
+describeNode24('the check action’s bundle under node24', () => {
+  const entry = process.env.CHECK_ENTRY ?? 'dist/check/index.js'
+  const runCheck = async (inputs: Record<string, string>) => {
+    const { runAction } = await import('../../harness/run-action.js')
+    return runAction({ inputs, node: NODE24, entry, actionFile: 'check/action.yml' })
+  }
+
+  it('healthy: exit 0 and the outputs, with no token and no request at all', async () => {
+    const result = await runCheck({ 'expires-at': new Date(Date.now() + 3600_000).toISOString() })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.healthy).toBe('true')
+    expect(Number(result.outputs['expires-in'])).toBeGreaterThan(3500)
+  })
+
+  it('too little left: the step fails with the reason', async () => {
+    const result = await runCheck({ 'expires-at': new Date(Date.now() + 60_000).toISOString(), 'valid-for': '30m' })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs.healthy).toBe('false')
+    expect(result.stdout).toMatch(/::error::The stored access token expires at .* less than valid-for \(30m\)/)
   })
 })

@@ -262,3 +262,14 @@ describe('the hostile cases of the guard’s review', () => {
     expect(run.failed).toMatch(/delete the claim and run the workflow again/)
   })
 })
+
+describe('migrating from the lock of earlier versions', () => {
+  const world = useWorld()
+  it('the first run says the old lock variable can be deleted, and ignores it', async () => {
+    const w = world()
+    w.fx.github.setVariable(w.fx.repo.repository, 'WIZARD_ROTATION_LOCK', '{"holder":"old","until":"2099-01-01T00:00:00Z","nonce":"n"}')
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log).toContain('gh variable delete WIZARD_ROTATION_LOCK --repo octo/widgets')
+  })
+})

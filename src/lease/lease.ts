@@ -16,6 +16,9 @@ import { decide, type FailReason, type Observation, type SkipReason } from './de
 import { fingerprint } from './fingerprint.js'
 import { encodeRecord, nextRecord, parseRecord, type ReadRecord, type SpentEntry } from './record.js'
 
+/** The lock variable versions before the claim used: one lock for every token, replaced by a claim per token. */
+const OLD_LOCK = 'WIZARD_ROTATION_LOCK'
+
 export type LeaseApi = Pick<
   GitHubApi,
   'createVariable' | 'readVariable' | 'updateVariable' | 'writeVariable' | 'deleteVariable' | 'secretWrittenAt' | 'listVariables'
@@ -44,6 +47,8 @@ export interface LeaseNotes {
   leftClaims: string[]
   /** A claim's outcome or the record could not be written. */
   unrecorded: { name: string; reason: string }[]
+  /** The lock variable of the action's earlier versions, found when the record was first made: it can go. */
+  oldLock?: string
 }
 
 /**
@@ -190,8 +195,11 @@ export class Lease {
   private async readRecord(): Promise<ReadRecord> {
     const found = await this.api.readVariable(this.options.record)
     if (found) return parseRecord(found.value)
-    if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created')
+    if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created') {
+      // The first run of this version here: the lock of the earlier ones, if any, is no longer read.
+      if (await this.api.readVariable(OLD_LOCK).catch(() => undefined)) this.notes.oldLock = OLD_LOCK
       return { kind: 'read', entries: [], sweptAt: 0 }
+    }
     const patience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
     for (let wait = BACKOFF_BASE_MS; this.clock.now().getTime() + wait <= patience; wait *= 2) {
       await this.clock.sleep(wait)
