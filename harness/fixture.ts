@@ -43,7 +43,10 @@ export async function startFixture(
     clock?: VirtualClock
   } = {}
 ): Promise<Fixture> {
-  const shared = { ...(options.tls ? { tls: options.tls } : {}), ...(options.clock ? { clock: options.clock } : {}) }
+  const shared = {
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.clock ? { clock: options.clock } : {})
+  }
   const [oauth, github] = await Promise.all([
     startOAuthServer({ ...shared, ...options.oauth }),
     startGitHubServer({ ...shared, ...options.github })
@@ -55,7 +58,8 @@ export async function startFixture(
   const initialRefreshToken = await oauth.mintRefreshToken()
   github.setSecret(repo, 'WIZARD_REFRESH_TOKEN', initialRefreshToken)
 
-  const storedRefreshToken = (target: GitHubTarget = repo) => github.secrets(target).WIZARD_REFRESH_TOKEN ?? ''
+  const storedRefreshToken = (target: GitHubTarget = repo) =>
+    github.secrets(target).WIZARD_REFRESH_TOKEN ?? ''
   const inputs = (overrides: Record<string, string> = {}) => ({
     'refresh-token': storedRefreshToken(),
     'token-url': oauth.tokenUrl,
@@ -74,7 +78,12 @@ export async function startFixture(
       runAction({
         ...runOptions,
         inputs: inputs(overrides),
-        env: { GITHUB_REPOSITORY: REPOSITORY, GITHUB_API_URL: github.url, GITHUB_TOKEN: JOB_TOKEN, ...runOptions.env }
+        env: {
+          GITHUB_REPOSITORY: REPOSITORY,
+          GITHUB_API_URL: github.url,
+          GITHUB_TOKEN: JOB_TOKEN,
+          ...runOptions.env
+        }
       }),
     close: async () => {
       await Promise.all([oauth.close(), github.close()])

@@ -21,7 +21,11 @@ function sourceFiles(dir) {
 
 export default async function freshBundle() {
   const hash = createHash('sha256')
-  for (const file of [...sourceFiles(join(root, 'src')), join(root, 'package-lock.json'), join(root, 'package.json')]) {
+  for (const file of [
+    ...sourceFiles(join(root, 'src')),
+    join(root, 'package-lock.json'),
+    join(root, 'package.json')
+  ]) {
     hash.update(file).update(readFileSync(file))
   }
   const stamp = hash.digest('hex')
@@ -35,12 +39,18 @@ export default async function freshBundle() {
     ].map(
       ([entry, dir]) =>
         new Promise((resolve, reject) => {
-          const child = spawn(process.execPath, [ncc, 'build', entry, '-o', dir, '--source-map', '--target', 'es2022', '--quiet'], {
-            cwd: root,
-            stdio: ['ignore', 'ignore', 'inherit']
-          })
+          const child = spawn(
+            process.execPath,
+            [ncc, 'build', entry, '-o', dir, '--source-map', '--target', 'es2022', '--quiet'],
+            {
+              cwd: root,
+              stdio: ['ignore', 'ignore', 'inherit']
+            }
+          )
           child.on('error', reject)
-          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ncc build ${entry} failed (${code})`))))
+          child.on('close', (code) =>
+            code === 0 ? resolve() : reject(new Error(`ncc build ${entry} failed (${code})`))
+          )
         })
     )
     await Promise.all(builds)

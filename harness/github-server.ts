@@ -267,7 +267,13 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   // ── Routing ────────────────────────────────────────────────────────────────────────────────────────
 
-  function route(method: string, path: string, query: URLSearchParams, auth: string | undefined, rawBody: string): Answer {
+  function route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    auth: string | undefined,
+    rawBody: string
+  ): Answer {
     const match = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth ?? '')
     if (!match) throw new HttpError(401, 'Requires authentication')
     const access = tokens.get(match[1] ?? '')
@@ -331,7 +337,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     refuse: (permission: string) => never,
     body: () => Record<string, unknown>
   ): Answer {
-    if (repository.issuesDisabled) throw new HttpError(410, 'Issues are disabled for this repo', `${DOCS}/issues/issues`)
+    if (repository.issuesDisabled)
+      throw new HttpError(410, 'Issues are disabled for this repo', `${DOCS}/issues/issues`)
     const json = (issue: StandInIssue) => issueJson(repository, issue)
     const [number, extra] = rest
     if (number === undefined) {
@@ -339,7 +346,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         const state = query.get('state') ?? 'open'
         const labels = (query.get('labels') ?? '').split(',').filter(Boolean)
         const matching = repository.issues.filter(
-          (issue) => (state === 'all' || issue.state === state) && labels.every((label) => issue.labels.includes(label))
+          (issue) =>
+            (state === 'all' || issue.state === state) &&
+            labels.every((label) => issue.labels.includes(label))
         )
         return paginated(matching.map(json), query)
       }
@@ -503,7 +512,13 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     return { status: 204 }
   }
 
-  function putEntry(entries: Map<string, Entry>, history: History, key: string, value: string, createdAt?: number): void {
+  function putEntry(
+    entries: Map<string, Entry>,
+    history: History,
+    key: string,
+    value: string,
+    createdAt?: number
+  ): void {
     const now = writeTime()
     const existing = entries.get(key)
     const entry = { name: key, value, createdAt: createdAt ?? existing?.createdAt ?? now, updatedAt: now }
@@ -542,13 +557,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    void (clock ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park)) : handle(req, res, sleep))
+    void (clock
+      ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park))
+      : handle(req, res, sleep))
   }
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
     : createServer(listener)
 
-  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    wait: (ms: number) => Promise<void>
+  ): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
     const path = normalizePath(req.url ?? '/')
     const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')

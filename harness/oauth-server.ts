@@ -231,10 +231,15 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
 
   // A request still queued or answering when the server closes must not end the test process.
   front.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const work = (wait: (ms: number) => Promise<void>) => handle(req, res, wait).catch(() => void res.destroy())
+    const work = (wait: (ms: number) => Promise<void>) =>
+      handle(req, res, wait).catch(() => void res.destroy())
     void (clock ? clock.serve(req.headers[TICKET_HEADER], work) : work(realWait))
   })
-  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    wait: (ms: number) => Promise<void>
+  ): Promise<void> {
     const body = await readAll(req)
     const isToken = new URL(req.url ?? '/', url).pathname === TOKEN_PATH
     if (isToken) {
@@ -278,16 +283,29 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     }
     if (fault?.kind === 'rotate-then') {
       if (fault.then === 'status') {
-        res.writeHead(fault.status, { 'content-type': 'text/html' }).end('<html><body>Bad Gateway</body></html>')
+        res
+          .writeHead(fault.status, { 'content-type': 'text/html' })
+          .end('<html><body>Bad Gateway</body></html>')
       } else if (fault.then === 'cut') {
         // The headers promise the whole answer; half of it arrives, then the connection ends.
-        res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(answer.body.length) })
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'content-length': String(answer.body.length)
+        })
         res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
         await new Promise((resolve) => setImmediate(resolve))
         req.socket.destroy()
       } else {
-        const padded = Buffer.concat([answer.body.subarray(0, answer.body.length - 1), Buffer.from(`,"padding":"${'x'.repeat(1100 * 1024)}"}`)])
-        res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(padded.length) }).end(padded)
+        const padded = Buffer.concat([
+          answer.body.subarray(0, answer.body.length - 1),
+          Buffer.from(`,"padding":"${'x'.repeat(1100 * 1024)}"}`)
+        ])
+        res
+          .writeHead(answer.status, {
+            'content-type': 'application/json',
+            'content-length': String(padded.length)
+          })
+          .end(padded)
       }
       return
     }
@@ -367,7 +385,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
 }
 
 function realWait(ms: number): Promise<void> {
-  return Number.isFinite(ms) ? new Promise((resolve) => setTimeout(resolve, ms)) : new Promise(() => undefined)
+  return Number.isFinite(ms)
+    ? new Promise((resolve) => setTimeout(resolve, ms))
+    : new Promise(() => undefined)
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {

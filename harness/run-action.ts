@@ -22,7 +22,10 @@ const CONTEXT_DEFAULTS: Record<string, string> = {
 }
 
 /** Each input's default from action.yml, as the runner fills in an input the workflow did not give. */
-export function actionDefaults(env: Record<string, string | undefined>, actionFile = 'action.yml'): Record<string, string> {
+export function actionDefaults(
+  env: Record<string, string | undefined>,
+  actionFile = 'action.yml'
+): Record<string, string> {
   const action = parse(readFileSync(join(ROOT, actionFile), 'utf8')) as {
     inputs: Record<string, { default?: unknown }>
   }
@@ -120,7 +123,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     ...(process.env.BUNDLE_COVERAGE_DIR ? { NODE_V8_COVERAGE: process.env.BUNDLE_COVERAGE_DIR } : {}),
     ...options.env
   }
-  for (const [name, value] of Object.entries({ ...actionDefaults(env, options.actionFile), ...options.inputs })) {
+  for (const [name, value] of Object.entries({
+    ...actionDefaults(env, options.actionFile),
+    ...options.inputs
+  })) {
     env[`INPUT_${name.toUpperCase()}`] = value
   }
 

@@ -64,7 +64,9 @@ export class VirtualClock implements Clock {
 
   timeout(ms: number): AbortSignal {
     const controller = new AbortController()
-    this.at(this.current + Math.max(0, ms), () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')))
+    this.at(this.current + Math.max(0, ms), () =>
+      controller.abort(new DOMException('The operation timed out.', 'TimeoutError'))
+    )
     return controller.signal
   }
 
@@ -100,7 +102,10 @@ export class VirtualClock implements Clock {
   }
 
   /** A stand-in handling a request: counted while it works, not while it parks. */
-  async serve<T>(ticketHeader: string | string[] | undefined, work: (park: (ms: number) => Promise<void>) => Promise<T>): Promise<T> {
+  async serve<T>(
+    ticketHeader: string | string[] | undefined,
+    work: (park: (ms: number) => Promise<void>) => Promise<T>
+  ): Promise<T> {
     const ticket = this.tickets.get(Number(Array.isArray(ticketHeader) ? ticketHeader[0] : ticketHeader))
     // While the stand-in has it, the request counts as the stand-in's work, not the ticket's.
     if (ticket) ticket.parked = true

@@ -50,7 +50,8 @@ export function recordingCore(inputs: Record<string, string>, options: { summary
       return summary
     },
     async write() {
-      if (options.summaryFails) throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY')
+      if (options.summaryFails)
+        throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY')
       seen.summary += buffer
       return summary
     }
@@ -151,7 +152,9 @@ export async function startWorld(
       context: {
         repository: REPOSITORY,
         apiUrl: fx.github.url,
-        workflowRef: runOptions.context?.workflowRef ?? `${REPOSITORY}/.github/workflows/refresh-oauth-token.yml@refs/heads/main`,
+        workflowRef:
+          runOptions.context?.workflowRef ??
+          `${REPOSITORY}/.github/workflows/refresh-oauth-token.yml@refs/heads/main`,
         runLabel: label,
         runUrl: runOptions.context?.runUrl
       },

@@ -53,7 +53,10 @@ if (existsSync(inProcess)) {
 }
 
 let bundleRuns = 0
-for (const bundle of [join(root, '.cache', 'bundle', 'index.js'), join(root, '.cache', 'bundle', 'check', 'index.js')]) {
+for (const bundle of [
+  join(root, '.cache', 'bundle', 'index.js'),
+  join(root, '.cache', 'bundle', 'check', 'index.js')
+]) {
   if (!existsSync(raw) || !existsSync(`${bundle}.map`)) continue
   const sourceMap = JSON.parse(readFileSync(`${bundle}.map`, 'utf8'))
   // The bundler names sources relative to its output (`.././src/x.ts`): name them by the project's path.
@@ -80,7 +83,11 @@ const total = { lines: [0, 0], branches: [0, 0] }
 const rows = []
 for (const [path, { lines, arms }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
   const covered = (values) => [...values.values()].filter(Boolean).length
-  const row = { file: relative(root, path), lines: [covered(lines), lines.size], branches: [covered(arms), arms.size] }
+  const row = {
+    file: relative(root, path),
+    lines: [covered(lines), lines.size],
+    branches: [covered(arms), arms.size]
+  }
   rows.push(row)
   for (const metric of ['lines', 'branches']) {
     total[metric][0] += row[metric][0]
@@ -89,11 +96,15 @@ for (const [path, { lines, arms }] of [...files].sort(([a], [b]) => a.localeComp
 }
 const pct = ([hit, all]) => (all === 0 ? 100 : Math.floor((hit / all) * 10000) / 100)
 if (process.argv.includes('--files'))
-  for (const row of rows) console.log(`${row.file.padEnd(32)} lines ${String(pct(row.lines)).padStart(6)} %  branches ${String(pct(row.branches)).padStart(6)} %`)
+  for (const row of rows)
+    console.log(
+      `${row.file.padEnd(32)} lines ${String(pct(row.lines)).padStart(6)} %  branches ${String(pct(row.branches)).padStart(6)} %`
+    )
 console.log(
   `coverage of src/, in-process and through the bundle (${bundleRuns} bundle runs): lines ${pct(total.lines)} % ` +
     `(${total.lines[0]}/${total.lines[1]}), branches ${pct(total.branches)} % (${total.branches[0]}/${total.branches[1]})`
 )
 const failed = Object.entries(GATES).filter(([metric, gate]) => pct(total[metric]) < gate)
-for (const [metric, gate] of failed) console.error(`coverage: ${metric} ${pct(total[metric])} % is under the gate of ${gate} %`)
+for (const [metric, gate] of failed)
+  console.error(`coverage: ${metric} ${pct(total[metric])} % is under the gate of ${gate} %`)
 process.exit(failed.length ? 1 : 0)

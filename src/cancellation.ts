@@ -54,7 +54,9 @@ export class Cancellation {
     this.spoke = true
     const hooks = this.hooks
     if (phase === 'before-grant' || phase === 'not-rotated') {
-      void Promise.race([hooks.stopNow().catch(() => undefined), this.clock.sleep(CANCEL_RELEASE_MS)]).then(this.end)
+      void Promise.race([hooks.stopNow().catch(() => undefined), this.clock.sleep(CANCEL_RELEASE_MS)]).then(
+        this.end
+      )
     } else {
       void hooks.lastWords().catch(() => undefined)
     }

@@ -64,7 +64,9 @@ export const inputSchema = z.object({
   'client-secret': z.string().optional(),
   repository: z
     .string({ error: inputMessages.repositoryRequired })
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: inputMessages.repositoryShape }),
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+      error: inputMessages.repositoryShape
+    }),
   environment: z
     .string()
     .max(255, { error: inputMessages.environmentLength })
@@ -95,7 +97,12 @@ export type InputName = keyof z.input<typeof inputSchema>
 export const INPUT_NAMES = Object.keys(inputSchema.shape) as InputName[]
 
 /** Inputs whose values are secrets: masked first thing, never quoted in an error. */
-export const SECRET_INPUTS: readonly InputName[] = ['refresh-token', 'writer-token', 'client-secret', 'github-token']
+export const SECRET_INPUTS: readonly InputName[] = [
+  'refresh-token',
+  'writer-token',
+  'client-secret',
+  'github-token'
+]
 
 /** Inputs as the runner hands them over: '' when not set (and no default), trimmed. */
 export type RawInputs = Partial<Record<InputName, string>>

@@ -38,7 +38,11 @@ const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {
  */
 export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Config, now: Date): Verdict {
   if (decision.kind === 'fail')
-    return { action: 'fail', kind: FAIL_KIND[decision.reason.why], message: say.guard.fail(decision.reason, config) }
+    return {
+      action: 'fail',
+      kind: FAIL_KIND[decision.reason.why],
+      message: say.guard.fail(decision.reason, config)
+    }
   const { expiry } = stored
   const left = expiry ? expiry.expiresAt.getTime() - now.getTime() : undefined
   if (decision.kind === 'skip') {
@@ -46,11 +50,21 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     // stored again by hand after a silent claim. A person decides; never green.
     if (decision.reason.why === 'outdated' && (left === undefined || left <= 0))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
-    return { action: 'skip', status: SKIP_STATUS[decision.reason.why], message: say.guard.skip(decision.reason) }
+    return {
+      action: 'skip',
+      status: SKIP_STATUS[decision.reason.why],
+      message: say.guard.skip(decision.reason)
+    }
   }
   if (expiry && config.skipIfValidForMs !== undefined && left !== undefined && left > config.skipIfValidForMs)
-    return { action: 'skip', status: 'skipped-valid', message: say.guard.valid(expiry, config.skipIfValidForMs) }
-  if (decision.takeoverFrom) return { action: 'present', note: say.guard.secondPresentation(decision.takeoverFrom) }
-  if (expiry && left !== undefined && left <= 0) return { action: 'present', note: say.guard.missed(expiry, now) }
+    return {
+      action: 'skip',
+      status: 'skipped-valid',
+      message: say.guard.valid(expiry, config.skipIfValidForMs)
+    }
+  if (decision.takeoverFrom)
+    return { action: 'present', note: say.guard.secondPresentation(decision.takeoverFrom) }
+  if (expiry && left !== undefined && left <= 0)
+    return { action: 'present', note: say.guard.missed(expiry, now) }
   return { action: 'present' }
 }

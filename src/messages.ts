@@ -76,7 +76,8 @@ export const inputMessages = {
   noCredentials: 'must not carry credentials',
   duration: (min: string, max: string) => `must be a duration from ${min} to ${max}, such as 30s, 15m or 1h`,
   flag: 'must be true or false',
-  refreshTokenRequired: 'is required: pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}',
+  refreshTokenRequired:
+    'is required: pass the stored refresh token, e.g. ${{ secrets.WIZARD_REFRESH_TOKEN }}',
   writerTokenRequired:
     'is required: a fine-grained personal access token or a GitHub App installation token that can write ' +
     'secrets and variables on the target repository (the job’s own GITHUB_TOKEN cannot write secrets)',
@@ -303,7 +304,8 @@ export const say = {
       'The token endpoint answered without a new refresh token. The access token and its expiry were stored, ' +
       'but a server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor ' +
       `was never sent: the claim holds it as unknown.\n${resignIn(config)}`,
-    afterRetries: (attempts: number) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
+    afterRetries: (attempts: number) =>
+      `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
   },
 
   store: {
@@ -321,8 +323,14 @@ export const say = {
           'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
         : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
           `token.\n${resignIn(config)}`),
-    restFailed(failed: FailedWrite[], rolledBack: { undone: PlannedWrite[]; stuck: PlannedWrite[] }, config: Config): string {
-      const list = failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ')
+    restFailed(
+      failed: FailedWrite[],
+      rolledBack: { undone: PlannedWrite[]; stuck: PlannedWrite[] },
+      config: Config
+    ): string {
+      const list = failed
+        .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
+        .join(', ')
       const undone = rolledBack.undone.length
         ? ` ${rolledBack.undone.map(describeWrite).join(' and ')} now say the rotation time, so the stale access token is not taken for a fresh one.`
         : ''
@@ -425,7 +433,11 @@ export const say = {
     failed: (kind: ErrorKind) => `Failed (${kind}). Next step: ${NEXT_STEP[kind]}`,
     cancelled: `Cancelled before the grant. Next step: ${'nothing; nothing was spent, and the next run rotates.'}`,
     expiryNote: (expiry: Expiry) => {
-      const source = { expires_in: "the server's expires_in", 'jwt-exp': "the token's exp claim", stored: 'the stored expiry' }
+      const source = {
+        expires_in: "the server's expires_in",
+        'jwt-exp': "the token's exp claim",
+        stored: 'the stored expiry'
+      }
       return `${expiry.source === 'stored' ? 'The stored' : 'The new'} access token expires at ${expiry.expiresAt.toISOString()} (in ${formatDuration(expiry.expiresIn)}, from ${source[expiry.source]}).`
     },
     rotatedAt: (at: Date) => `Last rotation: this run, at ${at.toISOString()}.`,
@@ -442,9 +454,11 @@ export const say = {
     writerTokenKind: 'the writer token expires',
     body: (lead: string, message: string, runUrl: string | undefined) =>
       `**${lead}**\n\n${fence(message)}${runUrl ? `\n\nThe run: ${runUrl}` : ''}\n\nThis issue closes itself on the next successful rotation.`,
-    failedLead: 'The rotation of the OAuth secrets failed, and the next run will fail the same way until a person acts.',
+    failedLead:
+      'The rotation of the OAuth secrets failed, and the next run will fail the same way until a person acts.',
     writerTokenLead: 'The writer token expires within days; rotation stops when it does.',
-    closing: (runUrl: string | undefined) => `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
+    closing: (runUrl: string | undefined) =>
+      `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
     done: (what: string) => `Alert issue: ${what}.`,
     disabled: (repository: string) =>
       `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
@@ -469,7 +483,7 @@ export const say = {
       'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
       'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
     badDuration: 'must be a duration up to 30d, such as 10m or 1h'
-  },
+  }
 }
 
 /** The one step a failure asks of a person, by kind. */

@@ -22,7 +22,12 @@ export type Phase = (typeof PHASES)[number]
 
 /** Whether the old refresh token may have been spent by now. */
 export function mayHaveSpent(phase: Phase): boolean {
-  return phase === 'grant-out' || phase === 'successor-received' || phase === 'refresh-token-stored' || phase === 'done'
+  return (
+    phase === 'grant-out' ||
+    phase === 'successor-received' ||
+    phase === 'refresh-token-stored' ||
+    phase === 'done'
+  )
 }
 
 /** Whether a new refresh token exists that is not stored yet: the one state in which a token can be lost. */

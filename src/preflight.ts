@@ -12,7 +12,10 @@ export function preflightFailure(error: unknown, config: Config | undefined): Ru
   if (!config || !(error instanceof GitHubError)) return new RunError('transient', say.unexpected(error))
   const { status } = error
   // A rate limit whose wait ran out is not a missing permission: the next run may well go through.
-  if (status !== undefined && rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined)
+  if (
+    status !== undefined &&
+    rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined
+  )
     return new RunError('transient', say.preflight.unreachable(error))
   if (status === 401) return new RunError('preflight', say.preflight.writerTokenRejected(config, error))
   if (status === 403 || status === 404) {

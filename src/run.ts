@@ -61,10 +61,13 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
     if (verdict.action !== 'present') return run.end(verdictOutcome(verdict, stored))
     await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock))
     run.requireHeadroom(github)
-    if (config.dryRun) return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
+    if (config.dryRun)
+      return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
     if (verdict.note) run.note(verdict.note)
     const writer = run.track(
-      new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(say.store.rekey(name, error)))
+      new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) =>
+        deps.core.warning(say.store.rekey(name, error))
+      )
     )
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
     return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }))
@@ -116,14 +119,23 @@ async function readStoredExpiry(github: GitHubApi, config: Config, clock: Clock)
 }
 
 /** A sealed write with the key the run will use: proves the permission, and that GitHub opens what this run seals. */
-async function proveWrite(github: GitHubApi, key: PublicKey, sealer: Sealer, config: Config, clock: Clock): Promise<void> {
+async function proveWrite(
+  github: GitHubApi,
+  key: PublicKey,
+  sealer: Sealer,
+  config: Config,
+  clock: Clock
+): Promise<void> {
   const sealed = await sealer.seal(say.writeCheckValue(clock.now()), key.key).catch((error: unknown) => {
     throw new RunError('preflight', say.preflight.seal(config, error))
   })
   await github.putSecret(config.names.writeCheck, sealed, key.key_id)
 }
 
-function verdictOutcome(verdict: Exclude<Verdict, { action: 'present' }>, stored: StoredExpiry): Partial<Outcome> {
+function verdictOutcome(
+  verdict: Exclude<Verdict, { action: 'present' }>,
+  stored: StoredExpiry
+): Partial<Outcome> {
   return verdict.action === 'fail'
     ? { status: 'failed', errorKind: verdict.kind, message: verdict.message, expiry: stored.expiry }
     : { status: verdict.status, message: verdict.message, expiry: stored.expiry }
@@ -155,7 +167,8 @@ class RunState {
       if (value) this.deps.redactor.add(value, this.deps.core.setSecret)
     }
     this.config = parseConfig(inputs, { workflowRef: this.deps.context.workflowRef })
-    if (!this.config.zoneGiven && !this.config.explicitTokenUrl) this.deps.core.warning(say.input.zoneEmpty(this.config.zone))
+    if (!this.config.zoneGiven && !this.config.explicitTokenUrl)
+      this.deps.core.warning(say.input.zoneEmpty(this.config.zone))
     return this.config
   }
 
@@ -171,7 +184,8 @@ class RunState {
       throw preflightFailure(error, this.config)
     })
     if (this.deps.cancellation.requested) throw new RunError('cancelled', say.cancel.beforeGrant)
-    if (this.deps.clock.now().getTime() > this.deadline) throw new RunError('transient', say.preflight.tooSlow)
+    if (this.deps.clock.now().getTime() > this.deadline)
+      throw new RunError('transient', say.preflight.tooSlow)
     return result
   }
 
@@ -253,7 +267,8 @@ class RunState {
       stopNow: () => lease.settle(this.phase, this.sentAt),
       lastWords: async () => {
         if (this.phase === 'grant-out') await lease.unknown(this.sentAt ?? this.deps.clock.now(), true)
-        if (holdsUnstoredSuccessor(this.phase) && this.successor && config.recoveryPublicKey) await this.recover(this.successor)
+        if (holdsUnstoredSuccessor(this.phase) && this.successor && config.recoveryPublicKey)
+          await this.recover(this.successor)
       }
     }
   }

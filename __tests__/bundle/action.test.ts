@@ -10,7 +10,14 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
-import { exposedByRun, JOB_TOKEN, leakedValues, PAT, startFixture, type Fixture } from '../../harness/fixture.js'
+import {
+  exposedByRun,
+  JOB_TOKEN,
+  leakedValues,
+  PAT,
+  startFixture,
+  type Fixture
+} from '../../harness/fixture.js'
 import { startForwardProxy, type ForwardProxy } from '../../harness/proxy.js'
 import { ACTION_ENTRY } from '../../harness/run-action.js'
 import { NODE24, NODE24_AVAILABLE } from '../../harness/runtimes.js'
@@ -50,17 +57,31 @@ describeNode24('the bundle under node24', () => {
     )
     expect(result.exitCode).toBe(0)
     // The claim names its run for a person reading it.
-    const claim = JSON.parse(fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(seeded)}`] ?? '{}')
+    const claim = JSON.parse(
+      fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(seeded)}`] ?? '{}'
+    )
     expect(claim.holder).toBe('workflow "Refresh OAuth token" run 4242 attempt 2')
     const stored = fx.github.secrets(fx.repo)
     expect(await fx.oauth.isRefreshTokenLive(stored.WIZARD_REFRESH_TOKEN ?? '')).toBe(true)
     expect(fx.oauth.presented).toEqual([seeded])
-    expect(result.outputs).toMatchObject({ status: 'rotated', healthy: 'true', 'refresh-token-rotated': 'true' })
+    expect(result.outputs).toMatchObject({
+      status: 'rotated',
+      healthy: 'true',
+      'refresh-token-rotated': 'true'
+    })
     expect(result.outputs['access-token']).toBe(stored.WIZARD_OAUTH_TOKEN)
     expect(result.summary).toContain('Healthy: the stored access token is valid until')
     for (const value of [seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])
       expect(result.masked).toContain(value)
-    expect(leakedValues(exposedByRun(result), [seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])).toEqual([])
+    expect(
+      leakedValues(exposedByRun(result), [
+        seeded,
+        PAT,
+        JOB_TOKEN,
+        stored.WIZARD_REFRESH_TOKEN,
+        stored.WIZARD_OAUTH_TOKEN
+      ])
+    ).toEqual([])
   })
 
   it('loads libsodium lazily, from its own chunk: without it, bad input is still reported, and a rotation stops before the grant', async () => {
@@ -94,14 +115,17 @@ describeNode24('the bundle under node24', () => {
       let child: ChildProcess | undefined
       fx.github.injectFault({ method: 'POST', body: /_CLAIM_/ }, { kind: 'delay', ms: 300 })
       fx.github.onRequest((request, body) => {
-        if (request.method === 'POST' && body.includes('_CLAIM_') && child) cancel(child, { sigterm: 800, sigkill: 3000 })
+        if (request.method === 'POST' && body.includes('_CLAIM_') && child)
+          cancel(child, { sigterm: 800, sigkill: 3000 })
       })
       const result = await fx.run({}, { node: NODE24, onSpawn: (spawned) => (child = spawned) })
       expect(result.signal).toBeNull()
       expect(result.exitCode).toBe(1)
       expect(result.outputs).toMatchObject({ status: 'cancelled', 'error-kind': 'cancelled' })
       expect(fx.oauth.presented).toEqual([])
-      expect(Object.keys(fx.github.variables(fx.repo.repository)).filter((n) => n.includes('_CLAIM_'))).toEqual([])
+      expect(
+        Object.keys(fx.github.variables(fx.repo.repository)).filter((n) => n.includes('_CLAIM_'))
+      ).toEqual([])
     })
 
     it('while the grant is out: waits for the answer, stores the new refresh token, exits', async () => {
@@ -120,15 +144,21 @@ describeNode24('the bundle under node24', () => {
         const held = fx.initialRefreshToken
         fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'hang' })
         fx.github.onRequest((request) => {
-          if (request.method === 'PUT' && request.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN') && child) cancel(child)
+          if (request.method === 'PUT' && request.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN') && child)
+            cancel(child)
         })
-        const result = await fx.run({ 'recovery-public-key': keys.publicKey }, { node: NODE24, onSpawn: (spawned) => (child = spawned) })
+        const result = await fx.run(
+          { 'recovery-public-key': keys.publicKey },
+          { node: NODE24, onSpawn: (spawned) => (child = spawned) }
+        )
         expect(result.signal).toBe('SIGKILL')
         const sealed = /sealed to recovery-public-key: (\S+)/.exec(result.stdout)?.[1] ?? ''
         const opened = await keys.open(sealed)
         expect(await fx.oauth.isRefreshTokenLive(opened)).toBe(true)
         expect(leakedValues(exposedByRun(result), [opened, held])).toEqual([])
-        const claim = JSON.parse(fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}')
+        const claim = JSON.parse(
+          fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}'
+        )
         expect(claim).toMatchObject({ state: 'received', next: fingerprint(opened) })
         // What the kill left behind holds: the next run never presents the spent token.
         fx.github.clearFaults()
@@ -159,7 +189,10 @@ describeNode24('behind a proxy, under node24', () => {
     work = await mkdtemp(join(tmpdir(), 'tls-proxy-'))
     const certificate = await selfSignedCertificate(work, [OAUTH_HOST, GITHUB_HOST])
     certFile = certificate.certFile
-    ;[fixture, proxy] = await Promise.all([startFixture({ tls: { key: certificate.key, cert: certificate.cert } }), startForwardProxy()])
+    ;[fixture, proxy] = await Promise.all([
+      startFixture({ tls: { key: certificate.key, cert: certificate.cert } }),
+      startForwardProxy()
+    ])
   })
   afterEach(async () => {
     await Promise.all([fixture.close(), proxy.close()])
@@ -221,9 +254,14 @@ describeNode24('the check action’s bundle under node24', () => {
   })
 
   it('too little left: the step fails with the reason', async () => {
-    const result = await runCheck({ 'expires-at': new Date(Date.now() + 60_000).toISOString(), 'valid-for': '30m' })
+    const result = await runCheck({
+      'expires-at': new Date(Date.now() + 60_000).toISOString(),
+      'valid-for': '30m'
+    })
     expect(result.exitCode).toBe(1)
     expect(result.outputs.healthy).toBe('false')
-    expect(result.stdout).toMatch(/::error::The stored access token expires at .* less than valid-for \(30m\)/)
+    expect(result.stdout).toMatch(
+      /::error::The stored access token expires at .* less than valid-for \(30m\)/
+    )
   })
 })

@@ -38,7 +38,10 @@ describe('a cancel before the grant', () => {
   it('while GitHub is slow to create the claim, past SIGTERM: the run waits a bounded while for it, gives it back, and ends', async () => {
     const w = world()
     let cancellation: Cancellation | undefined
-    w.fx.github.injectFault({ method: 'POST', body: /_CLAIM_/ }, { kind: 'delay', ms: SIGTERM_AFTER_MS + 1500 })
+    w.fx.github.injectFault(
+      { method: 'POST', body: /_CLAIM_/ },
+      { kind: 'delay', ms: SIGTERM_AFTER_MS + 1500 }
+    )
     w.clock.at(w.clock.ms + 100, () => runnerCancels(w, cancellation!))
     const run = await w.run({ onStart: (c) => (cancellation = c) })
     // The entry point was asked to end the process, after the claim was given back.
@@ -76,7 +79,10 @@ describe('a cancel once the grant is out', () => {
       const w = world()
       let cancellation: Cancellation | undefined
       const held = w.fx.storedRefreshToken()
-      w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'delay', ms: 60_000 })
+      w.fx.github.injectFault(
+        { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
+        { kind: 'delay', ms: 60_000 }
+      )
       w.fx.oauth.onTokenRequest(() => runnerCancels(w, cancellation!))
       let atKill: { claim: unknown; log: string[] } | undefined
       w.clock.at(w.clock.ms + SIGTERM_AFTER_MS + 2500, () => {
@@ -86,7 +92,10 @@ describe('a cancel once the grant is out', () => {
           log: []
         }
       })
-      const run = await w.run({ onStart: (c) => (cancellation = c), inputs: { 'recovery-public-key': keys.publicKey } })
+      const run = await w.run({
+        onStart: (c) => (cancellation = c),
+        inputs: { 'recovery-public-key': keys.publicKey }
+      })
       expect(atKill?.claim).toMatchObject({ state: 'received' })
       const sealed = /sealed to recovery-public-key: (\S+)/.exec(run.log)?.[1] ?? ''
       const opened = await keys.open(sealed)
@@ -118,7 +127,10 @@ describe('the answer arriving after the runner’s last signal', () => {
       const w = world()
       let cancellation: Cancellation | undefined
       w.fx.oauth.injectFault({ kind: 'slow-answer', delayMs: SIGTERM_AFTER_MS + 1000 })
-      w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'delay', ms: 60_000 })
+      w.fx.github.injectFault(
+        { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
+        { kind: 'delay', ms: 60_000 }
+      )
       w.fx.oauth.onTokenRequest(() => runnerCancels(w, cancellation!))
       const run = await w.run({
         onStart: (c) => (cancellation = c),
@@ -126,7 +138,9 @@ describe('the answer arriving after the runner’s last signal', () => {
       })
       // Before the refresh-token write (delayed a minute) could land: the line came at the answer.
       const lineAt = run.lines.findIndex((line) => line.includes('Recovery:'))
-      const writeDone = run.lines.findIndex((line) => /PUT \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_REFRESH_TOKEN → 20/.test(line))
+      const writeDone = run.lines.findIndex((line) =>
+        /PUT \/repos\/octo\/widgets\/actions\/secrets\/WIZARD_REFRESH_TOKEN → 20/.test(line)
+      )
       expect(lineAt).toBeGreaterThanOrEqual(0)
       expect(lineAt).toBeLessThan(writeDone)
       const sealed = /sealed to recovery-public-key: (\S+)/.exec(run.log)?.[1] ?? ''

@@ -6,7 +6,13 @@
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { ANSWER_WINDOW_MS, UNKNOWN_HOLD_MS } from '../../src/timing.js'
 import { CONCURRENT_REFRESH } from '../../harness/oauth-server.js'
-import { expectChainAlive, expectOnePresentationPerToken, MINUTE, presentationsOf, useWorld } from '../support/world.js'
+import {
+  expectChainAlive,
+  expectOnePresentationPerToken,
+  MINUTE,
+  presentationsOf,
+  useWorld
+} from '../support/world.js'
 
 const world = useWorld()
 
@@ -20,45 +26,48 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
     ['cut its answer short after it rotated', { kind: 'rotate-then', then: 'cut' }],
     ['grew its answer past 1 MiB after it rotated', { kind: 'rotate-then', then: 'oversize' }],
     ['dropped the connection after it rotated', { kind: 'drop-response' }]
-  ] as const)('%s: unknown, not sent again, the token held, the expiry pointed at the send; the run after the hold presents it once more', async (_, fault) => {
-    const w = world()
-    const held = w.fx.storedRefreshToken()
-    w.fx.oauth.injectFault(fault)
-    const run = await w.run()
-    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown', phase: 'grant-out' })
-    expect(w.fx.oauth.presented).toEqual([held])
-    expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
-    expect(w.stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
-    // Hydra revokes the old access token when it rotates: the stored expiry says so, never a stale "valid".
-    const sentAt = new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
-    expect(w.variables().WIZARD_EXPIRES_AT).toBe(sentAt)
-    expect(w.stored().WIZARD_EXPIRES_AT).toBe(sentAt)
-    expect(run.outputs.healthy).toBe('false')
-    expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
-    expect(run.failed).toMatch(/^\[unknown\] The grant was sent and no readable answer came/)
+  ] as const)(
+    '%s: unknown, not sent again, the token held, the expiry pointed at the send; the run after the hold presents it once more',
+    async (_, fault) => {
+      const w = world()
+      const held = w.fx.storedRefreshToken()
+      w.fx.oauth.injectFault(fault)
+      const run = await w.run()
+      expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown', phase: 'grant-out' })
+      expect(w.fx.oauth.presented).toEqual([held])
+      expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
+      expect(w.stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
+      // Hydra revokes the old access token when it rotates: the stored expiry says so, never a stale "valid".
+      const sentAt = new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
+      expect(w.variables().WIZARD_EXPIRES_AT).toBe(sentAt)
+      expect(w.stored().WIZARD_EXPIRES_AT).toBe(sentAt)
+      expect(run.outputs.healthy).toBe('false')
+      expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
+      expect(run.failed).toMatch(/^\[unknown\] The grant was sent and no readable answer came/)
 
-    // Within the hold: skipped, not presented.
-    await w.clock.advance(UNKNOWN_HOLD_MS - MINUTE)
-    const early = await w.run()
-    expect(early.outcome.status).toBe('skipped-claimed')
-    expect(early.log).toMatch(/held until/)
-    expect(presentationsOf(w).get(held)).toBe(1)
+      // Within the hold: skipped, not presented.
+      await w.clock.advance(UNKNOWN_HOLD_MS - MINUTE)
+      const early = await w.run()
+      expect(early.outcome.status).toBe('skipped-claimed')
+      expect(early.log).toMatch(/held until/)
+      expect(presentationsOf(w).get(held)).toBe(1)
 
-    // After it: presented once more. The first did rotate, so the server revokes the family: red, and the
-    // message says what that means. (A server with a rotation grace period would answer with a new pair.)
-    await w.clock.advance(MINUTE)
-    const second = await w.run()
-    expect(presentationsOf(w).get(held)).toBe(2)
-    expect(second.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
-    expect(second.log).toMatch(/presents it once more/)
+      // After it: presented once more. The first did rotate, so the server revokes the family: red, and the
+      // message says what that means. (A server with a rotation grace period would answer with a new pair.)
+      await w.clock.advance(MINUTE)
+      const second = await w.run()
+      expect(presentationsOf(w).get(held)).toBe(2)
+      expect(second.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+      expect(second.log).toMatch(/presents it once more/)
 
-    // And never a third time.
-    await w.clock.advance(UNKNOWN_HOLD_MS)
-    const third = await w.run()
-    expect(third.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
-    expect(third.failed).toMatch(/It is never presented again/)
-    expect(presentationsOf(w).get(held)).toBe(2)
-  })
+      // And never a third time.
+      await w.clock.advance(UNKNOWN_HOLD_MS)
+      const third = await w.run()
+      expect(third.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+      expect(third.failed).toMatch(/It is never presented again/)
+      expect(presentationsOf(w).get(held)).toBe(2)
+    }
+  )
 
   it('a request queued past the answer window and processed later: held, and nothing presents it while it may still land', async () => {
     const w = world()
@@ -97,27 +106,37 @@ describe("Hydra's answer to a concurrent refresh of one token", () => {
   it.each([
     ['in the description', CONCURRENT_REFRESH.description],
     ['in error_hint (legacy error fields)', CONCURRENT_REFRESH.hint]
-  ])('%s: concurrent, not sent again, the token held; the advice names the other user of the token', async (_, body) => {
-    const w = world()
-    const held = w.fx.storedRefreshToken()
-    w.fx.oauth.injectFault({ kind: 'status', status: 400, body })
-    const run = await w.run()
-    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'concurrent' })
-    expect(run.failed).toMatch(/another workflow, a second schedule, a fork, or a local session/)
-    expect(presentationsOf(w).get(held)).toBe(1)
-    expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
-    expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
-  })
+  ])(
+    '%s: concurrent, not sent again, the token held; the advice names the other user of the token',
+    async (_, body) => {
+      const w = world()
+      const held = w.fx.storedRefreshToken()
+      w.fx.oauth.injectFault({ kind: 'status', status: 400, body })
+      const run = await w.run()
+      expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'concurrent' })
+      expect(run.failed).toMatch(/another workflow, a second schedule, a fork, or a local session/)
+      expect(presentationsOf(w).get(held)).toBe(1)
+      expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
+      expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
+    }
+  )
 })
 
 describe('answers that prove the grant was not processed', () => {
   it('a 429 with Retry-After: sent again after it; rotates', async () => {
     const w = world()
-    w.fx.oauth.injectFault({ kind: 'status', status: 429, body: { error: 'too_many_requests' }, headers: { 'retry-after': '30' } })
+    w.fx.oauth.injectFault({
+      kind: 'status',
+      status: 429,
+      body: { error: 'too_many_requests' },
+      headers: { 'retry-after': '30' }
+    })
     const started = w.clock.ms
     const run = await w.run()
     expect(run.outcome.status).toBe('rotated')
-    expect(w.fx.oauth.tokenRequestLog[1]!.startedAt - w.fx.oauth.tokenRequestLog[0]!.startedAt).toBeGreaterThanOrEqual(30_000)
+    expect(
+      w.fx.oauth.tokenRequestLog[1]!.startedAt - w.fx.oauth.tokenRequestLog[0]!.startedAt
+    ).toBeGreaterThanOrEqual(30_000)
     expect(w.clock.ms - started).toBeLessThan(2 * MINUTE)
     await expectChainAlive(w)
   })
@@ -158,7 +177,11 @@ describe('answers that prove the grant was not processed', () => {
 describe('refusals', () => {
   it('invalid_grant: terminal, with the steps that put a new token back; the claim given back', async () => {
     const w = world()
-    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_grant', error_description: 'The refresh token is invalid.' } })
+    w.fx.oauth.injectFault({
+      kind: 'status',
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'The refresh token is invalid.' }
+    })
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal', phase: 'not-rotated' })
     expect(run.failed).toContain('gh secret set WIZARD_REFRESH_TOKEN --repo octo/widgets')
@@ -191,17 +214,24 @@ describe('answers the server processed and that cannot all be used', () => {
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
     expect(w.stored().WIZARD_REFRESH_TOKEN).not.toBe(held)
     await expectChainAlive(w)
-    expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString())
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(
+      new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
+    )
     expect((await w.run()).outcome.status).toBe('rotated')
     expectOnePresentationPerToken(w)
   })
 
   it('a 2xx with no expires_in and an opaque token: the tokens are stored, the expiry is not guessed (it says the send)', async () => {
     const w = world()
-    w.fx.oauth.injectFault({ kind: 'transform', transform: ({ expires_in: _, ...rest }) => ({ ...rest, access_token: 'opaque-token-value-0000' }) })
+    w.fx.oauth.injectFault({
+      kind: 'transform',
+      transform: ({ expires_in: _, ...rest }) => ({ ...rest, access_token: 'opaque-token-value-0000' })
+    })
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
-    expect(w.stored().WIZARD_EXPIRES_AT).toBe(new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString())
+    expect(w.stored().WIZARD_EXPIRES_AT).toBe(
+      new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
+    )
     await expectChainAlive(w)
   })
 })

@@ -6,7 +6,15 @@
  */
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { CLAIM_HOLD_MS } from '../../src/timing.js'
-import { DAY, expectChainAlive, expectOnePresentationPerToken, HOUR, MINUTE, presentationsOf, useWorld } from '../support/world.js'
+import {
+  DAY,
+  expectChainAlive,
+  expectOnePresentationPerToken,
+  HOUR,
+  MINUTE,
+  presentationsOf,
+  useWorld
+} from '../support/world.js'
 
 describe('two runs at once', () => {
   const world = useWorld()
@@ -14,7 +22,10 @@ describe('two runs at once', () => {
   it('started together with the same token: one rotates, the other skips without presenting; one presentation, chain alive', async () => {
     const w = world()
     const held = w.fx.storedRefreshToken()
-    const [a, b] = await Promise.all([w.run({ inputs: { 'refresh-token': held } }), w.run({ inputs: { 'refresh-token': held } })])
+    const [a, b] = await Promise.all([
+      w.run({ inputs: { 'refresh-token': held } }),
+      w.run({ inputs: { 'refresh-token': held } })
+    ])
     const statuses = [a.outcome.status, b.outcome.status].sort()
     expect(statuses).toEqual(['rotated', 'skipped-claimed'])
     expect(w.fx.oauth.presented).toEqual([held])
@@ -27,7 +38,9 @@ describe('two runs at once', () => {
     await w.clock.advance(HOUR)
     w.fx.github.setStaleReads(MINUTE)
     const held = w.fx.storedRefreshToken()
-    const runs = await Promise.all(Array.from({ length: 5 }, () => w.run({ inputs: { 'refresh-token': held } })))
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => w.run({ inputs: { 'refresh-token': held } }))
+    )
     expect(runs.filter((run) => run.outcome.status === 'rotated')).toHaveLength(1)
     expect(runs.filter((run) => run.failed)).toEqual([])
     expect(presentationsOf(w).get(held)).toBe(1)
@@ -38,7 +51,9 @@ describe('two runs at once', () => {
     const w = world()
     w.fx.github.setStaleReads(MINUTE)
     const held = w.fx.storedRefreshToken()
-    const runs = await Promise.all(Array.from({ length: 3 }, () => w.run({ inputs: { 'refresh-token': held } })))
+    const runs = await Promise.all(
+      Array.from({ length: 3 }, () => w.run({ inputs: { 'refresh-token': held } }))
+    )
     expect(runs.filter((run) => run.failed)).toEqual([])
     expect(presentationsOf(w).get(held) ?? 0).toBeLessThanOrEqual(1)
     await w.clock.advance(CLAIM_HOLD_MS)
@@ -128,7 +143,10 @@ describe('a claim whose create landed and whose answer was lost', () => {
 
   it('is known as this run’s own by its nonce, once the read shows it: presented once', async () => {
     const w = world()
-    w.fx.github.injectFault({ method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ }, { kind: 'lose-answer' })
+    w.fx.github.injectFault(
+      { method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ },
+      { kind: 'lose-answer' }
+    )
     const run = await w.run()
     expect(run.outcome.status).toBe('rotated')
     expectOnePresentationPerToken(w)
@@ -138,7 +156,10 @@ describe('a claim whose create landed and whose answer was lost', () => {
   it('when the read lags longer than the run will wait: skipped, nothing presented; the next run after the hold takes it over', async () => {
     const w = world()
     w.fx.github.setStaleReads(10 * MINUTE)
-    w.fx.github.injectFault({ method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ }, { kind: 'lose-answer' })
+    w.fx.github.injectFault(
+      { method: 'POST', path: /\/actions\/variables$/, body: /_CLAIM_/ },
+      { kind: 'lose-answer' }
+    )
     const run = await w.run()
     expect(run.outcome.status).toBe('skipped-claimed')
     expect(w.fx.oauth.presented).toEqual([])
@@ -208,7 +229,16 @@ describe('the hostile cases of the guard’s review', () => {
     w.fx.github.setVariable(
       w.fx.repo.repository,
       `WIZARD_CLAIM_${fingerprint(held)}`,
-      JSON.stringify({ v: 1, state: 'claimed', holder: 'run 7', nonce: 'x', at, until: at, presentations: 0, recovery: true })
+      JSON.stringify({
+        v: 1,
+        state: 'claimed',
+        holder: 'run 7',
+        nonce: 'x',
+        at,
+        until: at,
+        presentations: 0,
+        recovery: true
+      })
     )
     await w.clock.advance(CLAIM_HOLD_MS)
     const run = await w.run()
@@ -236,11 +266,21 @@ describe('the hostile cases of the guard’s review', () => {
 
   it('the successor claimed by another run while this one writes it: its write landed, and is not retried over a newer token', async () => {
     const w = world()
-    w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }, { kind: 'lose-answer' })
-    w.fx.github.injectFault({ method: 'POST', body: /reserved/ }, { kind: 'status', status: 409, body: { message: 'Already exists - Variable already exists' } })
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
+      { kind: 'lose-answer' }
+    )
+    w.fx.github.injectFault(
+      { method: 'POST', body: /reserved/ },
+      { kind: 'status', status: 409, body: { message: 'Already exists - Variable already exists' } }
+    )
     const run = await w.run()
     expect(run.outcome.status).toBe('rotated')
-    expect(w.fx.github.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))).toHaveLength(1)
+    expect(
+      w.fx.github.requests.filter(
+        (r) => r.method === 'PUT' && r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN')
+      )
+    ).toHaveLength(1)
     await expectChainAlive(w)
   })
 
@@ -267,7 +307,11 @@ describe('migrating from the lock of earlier versions', () => {
   const world = useWorld()
   it('the first run says the old lock variable can be deleted, and ignores it', async () => {
     const w = world()
-    w.fx.github.setVariable(w.fx.repo.repository, 'WIZARD_ROTATION_LOCK', '{"holder":"old","until":"2099-01-01T00:00:00Z","nonce":"n"}')
+    w.fx.github.setVariable(
+      w.fx.repo.repository,
+      'WIZARD_ROTATION_LOCK',
+      '{"holder":"old","until":"2099-01-01T00:00:00Z","nonce":"n"}'
+    )
     const run = await w.run()
     expect(run.outcome.status).toBe('rotated')
     expect(run.log).toContain('gh variable delete WIZARD_ROTATION_LOCK --repo octo/widgets')

@@ -21,7 +21,15 @@ describe('bad input', () => {
       }
     })
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'input' })
-    for (const name of ['zone', 'token-url', 'repository', 'skip-if-valid-for', 'dry-run', 'access-token-secret', 'recovery-public-key'])
+    for (const name of [
+      'zone',
+      'token-url',
+      'repository',
+      'skip-if-valid-for',
+      'dry-run',
+      'access-token-secret',
+      'recovery-public-key'
+    ])
       expect(run.failed).toContain(`Input "${name}"`)
     expect(w.fx.github.requests).toEqual([])
     expect(w.fx.oauth.tokenRequests).toBe(0)
@@ -84,7 +92,12 @@ describe('GitHub unwell before the grant', () => {
     const w = world()
     w.fx.github.injectFault(
       { method: 'GET', path: /public-key$/ },
-      { kind: 'status', status: 429, body: { message: 'API rate limit exceeded' }, headers: { 'retry-after': '90' } }
+      {
+        kind: 'status',
+        status: 429,
+        body: { message: 'API rate limit exceeded' },
+        headers: { 'retry-after': '90' }
+      }
     )
     expect((await w.run()).outcome.status).toBe('rotated')
   })
@@ -112,7 +125,12 @@ describe('GitHub unwell before the grant', () => {
     const w = world()
     w.fx.github.injectFault(
       { method: 'GET', path: /public-key$/ },
-      { kind: 'status', status: 301, body: { message: 'Moved Permanently' }, headers: { location: 'https://api.github.com/repositories/1' } }
+      {
+        kind: 'status',
+        status: 301,
+        body: { message: 'Moved Permanently' },
+        headers: { location: 'https://api.github.com/repositories/1' }
+      }
     )
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'preflight' })
@@ -127,7 +145,10 @@ describe('secrets in every output', () => {
     w.fx.oauth.injectFault({
       kind: 'status',
       status: 401,
-      body: { error: 'invalid_client', error_description: `client secret ${secret} is wrong (${encodeURIComponent(secret)})` }
+      body: {
+        error: 'invalid_client',
+        error_description: `client secret ${secret} is wrong (${encodeURIComponent(secret)})`
+      }
     })
     const run = await w.run({ inputs: { 'client-secret': secret, 'alert-issue': 'true' } })
     expect(run.outcome.errorKind).toBe('terminal')
@@ -145,7 +166,12 @@ describe('a rate limit whose wait runs out before the grant', () => {
     const w = world()
     w.fx.github.injectFault(
       { method: 'GET', path: /public-key$/ },
-      { kind: 'status', status: 403, body: { message: 'You have exceeded a secondary rate limit.' }, headers: { 'retry-after': '600' } }
+      {
+        kind: 'status',
+        status: 403,
+        body: { message: 'You have exceeded a secondary rate limit.' },
+        headers: { 'retry-after': '600' }
+      }
     )
     const run = await w.run({ inputs: { 'alert-issue': 'true' } })
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
@@ -156,7 +182,15 @@ describe('a rate limit whose wait runs out before the grant', () => {
     const w = world()
     w.fx.github.injectFault(
       { method: 'PUT', path: /WIZARD_WRITE_CHECK$/ },
-      { kind: 'status', status: 201, body: {}, headers: { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': String(Math.floor(w.clock.ms / 1000) + 1800) } }
+      {
+        kind: 'status',
+        status: 201,
+        body: {},
+        headers: {
+          'x-ratelimit-remaining': '3',
+          'x-ratelimit-reset': String(Math.floor(w.clock.ms / 1000) + 1800)
+        }
+      }
     )
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })

@@ -26,7 +26,11 @@ describe('the alert issue', () => {
     const rotated = await w.run({ inputs: alerting })
     expect(rotated.outcome.status).toBe('rotated')
     expect(w.fx.github.issues(repository)[0]?.state).toBe('closed')
-    expect(w.fx.github.workflowsEnabled(repository)).toEqual(['refresh-oauth-token.yml', 'refresh-oauth-token.yml', 'refresh-oauth-token.yml'])
+    expect(w.fx.github.workflowsEnabled(repository)).toEqual([
+      'refresh-oauth-token.yml',
+      'refresh-oauth-token.yml',
+      'refresh-oauth-token.yml'
+    ])
   })
 
   it('is found among more than a hundred open issues, by its label', async () => {
@@ -58,7 +62,12 @@ describe('the alert issue', () => {
 
   it('without issues: write on the job token: a warning naming the permission; the run’s outcome is unchanged', async () => {
     const w = world()
-    w.fx.github.addToken(JOB_TOKEN, { canWriteSecrets: false, canWriteVariables: false, canWriteIssues: false, canWriteActions: false })
+    w.fx.github.addToken(JOB_TOKEN, {
+      canWriteSecrets: false,
+      canWriteVariables: false,
+      canWriteIssues: false,
+      canWriteActions: false
+    })
     w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
     const run = await w.run({ inputs: alerting })
     expect(run.outcome.errorKind).toBe('terminal')
@@ -73,8 +82,12 @@ describe('the writer token’s expiry', () => {
     w.fx.github.addToken(PAT, { expiresAt: new Date(w.clock.ms + 10 * DAY) })
     const warned = await w.run({ inputs: alerting })
     expect(warned.outcome.status).toBe('rotated')
-    expect(warned.log).toMatch(/warning: The writer token \(the secret WIZARD_SECRET_REFRESH_PAT\) expires at/)
-    expect(warned.outputs['writer-token-expires-at']).toBe(new Date(w.clock.ms + 10 * DAY).toISOString().replace(/\.\d{3}Z$/, '.000Z'))
+    expect(warned.log).toMatch(
+      /warning: The writer token \(the secret WIZARD_SECRET_REFRESH_PAT\) expires at/
+    )
+    expect(warned.outputs['writer-token-expires-at']).toBe(
+      new Date(w.clock.ms + 10 * DAY).toISOString().replace(/\.\d{3}Z$/, '.000Z')
+    )
     expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
 
     await w.clock.advance(8 * DAY)

@@ -26,7 +26,10 @@ describe('a rotation', () => {
     const claim = JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(seeded)}`] ?? '{}')
     expect(claim).toMatchObject({ state: 'stored', next: fingerprint(stored.WIZARD_REFRESH_TOKEN ?? '') })
     const record = parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)
-    expect(record).toMatchObject({ kind: 'read', entries: [{ fingerprint: fingerprint(seeded), stored: true }] })
+    expect(record).toMatchObject({
+      kind: 'read',
+      entries: [{ fingerprint: fingerprint(seeded), stored: true }]
+    })
 
     expect(run.outputs).toMatchObject({
       status: 'rotated',
@@ -41,7 +44,9 @@ describe('a rotation', () => {
     // Every value masked with the runner the moment it was known, none shown anywhere.
     for (const value of [seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])
       expect(run.masked).toContain(value)
-    expect(run.leaks([seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])).toEqual([])
+    expect(
+      run.leaks([seeded, PAT, JOB_TOKEN, stored.WIZARD_REFRESH_TOKEN, stored.WIZARD_OAUTH_TOKEN])
+    ).toEqual([])
     expect(run.summary).toContain('Healthy: the stored access token is valid until')
     expect(run.failed).toBeUndefined()
   })
@@ -148,10 +153,16 @@ describe('a rotation', () => {
     expect(w.fx.oauth.presented).toHaveLength(1)
 
     // A stored expiry in the past: the skip says so, as a warning, and healthy is false.
-    w.fx.github.setVariable(w.fx.repo.repository, 'WIZARD_EXPIRES_AT', new Date(w.clock.ms - 60_000).toISOString())
+    w.fx.github.setVariable(
+      w.fx.repo.repository,
+      'WIZARD_EXPIRES_AT',
+      new Date(w.clock.ms - 60_000).toISOString()
+    )
     const rotated = await w.run({ inputs: { 'skip-if-valid-for': '15m' } })
     expect(rotated.outcome.status).toBe('rotated')
-    expect(rotated.log).toMatch(/warning: The stored access token expired at .* ago: the run before this one was missed/)
+    expect(rotated.log).toMatch(
+      /warning: The stored access token expired at .* ago: the run before this one was missed/
+    )
   })
 
   it('a year of days: the record stays inside GitHub’s limit and the claims stay few', async () => {

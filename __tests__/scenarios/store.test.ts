@@ -5,7 +5,13 @@
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { parseRecord } from '../../src/lease/record.js'
 import { PATIENT_WRITE_MS, CLAIM_HOLD_MS } from '../../src/timing.js'
-import { expectChainAlive, expectOnePresentationPerToken, MINUTE, presentationsOf, useWorld } from '../support/world.js'
+import {
+  expectChainAlive,
+  expectOnePresentationPerToken,
+  MINUTE,
+  presentationsOf,
+  useWorld
+} from '../support/world.js'
 import { withRecoveryKey } from '../support/recovery-key.js'
 
 const world = useWorld()
@@ -17,7 +23,10 @@ describe('the refresh-token write', () => {
     w.fx.github.injectFault(REFRESH_PUT, {
       kind: 'status',
       status: 403,
-      body: { message: 'You have exceeded a secondary rate limit.', documentation_url: 'https://docs.github.com' },
+      body: {
+        message: 'You have exceeded a secondary rate limit.',
+        documentation_url: 'https://docs.github.com'
+      },
       headers: { 'retry-after': '300' }
     })
     w.fx.github.injectFault(REFRESH_PUT, { kind: 'status', status: 503 }, 6)
@@ -54,7 +63,9 @@ describe('the refresh-token write', () => {
       expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'lost', phase: 'successor-received' })
       expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
       expect(w.stored().WIZARD_OAUTH_TOKEN).toBeUndefined()
-      expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString())
+      expect(w.variables().WIZARD_EXPIRES_AT).toBe(
+        new Date(w.fx.oauth.tokenRequestLog[0]!.startedAt).toISOString()
+      )
       const claim = JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}')
       expect(claim).toMatchObject({ state: 'received' })
       expect(parseRecord(w.variables().WIZARD_REFRESH_TOKEN_SPENT)).toMatchObject({
@@ -100,7 +111,11 @@ describe('the refresh-token write', () => {
 describe('the writes after the refresh token', () => {
   it('an access-token write that fails: the expiry points back at the rotation time; store, chain safe, never transient', async () => {
     const w = world()
-    w.fx.github.injectFault({ method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ }, { kind: 'status', status: 500 }, 100)
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ },
+      { kind: 'status', status: 500 },
+      100
+    )
     const sentAt = w.clock.ms
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'store' })

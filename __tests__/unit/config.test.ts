@@ -62,7 +62,9 @@ describe('the inputs', () => {
 
   it('empty means not given, except for expires-at-secret, where it turns the secret off', () => {
     expect(parseConfig({ ...base, zone: '  ', 'expires-at-secret': '' }).names.expiresAt).toBeUndefined()
-    expect(parseConfig({ ...base, 'expires-at-variable': 'MY_EXPIRY', 'skip-if-valid-for': '35m' })).toMatchObject({
+    expect(
+      parseConfig({ ...base, 'expires-at-variable': 'MY_EXPIRY', 'skip-if-valid-for': '35m' })
+    ).toMatchObject({
       names: { expiresAtVariable: 'MY_EXPIRY' },
       skipIfValidForMs: 35 * 60_000
     })
@@ -71,7 +73,9 @@ describe('the inputs', () => {
   it('a recovery key in either base64 spelling, one spelling kept', () => {
     const standard = 'a'.repeat(42) + 'A='
     expect(parseConfig({ ...base, 'recovery-public-key': standard }).recoveryPublicKey).toBe(standard)
-    expect(parseConfig({ ...base, 'recovery-public-key': `${'a'.repeat(41)}-_` }).recoveryPublicKey).toBe(`${'a'.repeat(41)}+/=`)
+    expect(parseConfig({ ...base, 'recovery-public-key': `${'a'.repeat(41)}-_` }).recoveryPublicKey).toBe(
+      `${'a'.repeat(41)}+/=`
+    )
   })
 
   it('every problem at once, each naming its input, never quoting a secret', () => {
@@ -114,19 +118,29 @@ describe('the inputs', () => {
   it('an endpoint with credentials, plain http to a real host, two inputs naming one secret', () => {
     expect(problems({ 'token-url': 'https://u:p@auth.example.com/t' })).toMatch(/must not carry credentials/)
     expect(problems({ 'token-url': 'http://auth.example.com/t' })).toMatch(/must use https/)
-    expect(problems({ 'access-token-secret': 'WIZARD_REFRESH_TOKEN' })).toMatch(/names the same secret as refresh-token-secret/)
+    expect(problems({ 'access-token-secret': 'WIZARD_REFRESH_TOKEN' })).toMatch(
+      /names the same secret as refresh-token-secret/
+    )
     expect(problems({ environment: 'x'.repeat(256) })).toMatch(/at most 255/)
     expect(problems({ repository: undefined })).toMatch(/is required: owner\/name/)
     // Checks across inputs come once every input reads on its own.
-    expect(problems({ 'keep-alive': 'true', 'github-token': '' })).toMatch(/Input "github-token" is required by alert-issue and keep-alive/)
+    expect(problems({ 'keep-alive': 'true', 'github-token': '' })).toMatch(
+      /Input "github-token" is required by alert-issue and keep-alive/
+    )
   })
 })
 
 describe('the workflow a run belongs to', () => {
   it('from GITHUB_WORKFLOW_REF', () => {
-    expect(parseWorkflowRef('octo/cat/.github/workflows/rotate.yml@refs/heads/main')).toEqual({ repository: 'octo/cat', file: 'rotate.yml' })
+    expect(parseWorkflowRef('octo/cat/.github/workflows/rotate.yml@refs/heads/main')).toEqual({
+      repository: 'octo/cat',
+      file: 'rotate.yml'
+    })
     expect(parseWorkflowRef('nonsense')).toBeUndefined()
     expect(parseWorkflowRef(undefined)).toBeUndefined()
-    expect(parseConfig(base, { workflowRef: 'octo/cat/.github/workflows/r.yml@v1' }).workflow).toEqual({ repository: 'octo/cat', file: 'r.yml' })
+    expect(parseConfig(base, { workflowRef: 'octo/cat/.github/workflows/r.yml@v1' }).workflow).toEqual({
+      repository: 'octo/cat',
+      file: 'r.yml'
+    })
   })
 })

@@ -1,7 +1,12 @@
 import { encodeClaim, decodeClaim, type ClaimValue } from '../../src/lease/claim.js'
 import { decide, type Observation } from '../../src/lease/decide.js'
 import type { ReadRecord } from '../../src/lease/record.js'
-import { CLAIM_HOLD_MS, CONSISTENCY_HORIZON_MS, UNKNOWN_HOLD_MS, WORST_CASE_RUN_MS } from '../../src/timing.js'
+import {
+  CLAIM_HOLD_MS,
+  CONSISTENCY_HORIZON_MS,
+  UNKNOWN_HOLD_MS,
+  WORST_CASE_RUN_MS
+} from '../../src/timing.js'
 
 const T0 = Date.parse('2026-11-30T07:23:00Z')
 const FP = '1A2B3C4D5E6F7A8B'
@@ -32,7 +37,11 @@ function seen(overrides: Partial<Observation> = {}): Observation {
   }
 }
 
-const found = (value: ClaimValue): Observation['claim'] => ({ kind: 'found', value, createdAt: Date.parse(value.at) })
+const found = (value: ClaimValue): Observation['claim'] => ({
+  kind: 'found',
+  value,
+  createdAt: Date.parse(value.at)
+})
 const recordWith = (stored: boolean, addedAt = T0 - 86_400_000 * 2): ReadRecord => ({
   kind: 'read',
   entries: [{ fingerprint: FP, addedAt, stored, claimsRemoved: true, generations: 1 }],
@@ -45,13 +54,27 @@ describe('the lease decision', () => {
   })
 
   it('never presents a token the spent record lists, even with a fresh claim of its own (a re-run days later)', () => {
-    expect(decide(seen({ record: recordWith(true) }))).toMatchObject({ next: 'skip', reason: { why: 'spent' }, release: true })
-    expect(decide(seen({ record: recordWith(false) }))).toMatchObject({ next: 'fail', reason: { why: 'lost' }, release: true })
+    expect(decide(seen({ record: recordWith(true) }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'spent' },
+      release: true
+    })
+    expect(decide(seen({ record: recordWith(false) }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'lost' },
+      release: true
+    })
   })
 
   it('the record wins over any claim value, even one that looks takeable', () => {
-    const stale = claim({ state: 'unknown', sentAt: new Date(T0).toISOString(), until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString() })
-    expect(decide(seen({ claim: found(stale), record: recordWith(true), now: T0 + 86_400_000 }))).toMatchObject({ next: 'skip', release: false })
+    const stale = claim({
+      state: 'unknown',
+      sentAt: new Date(T0).toISOString(),
+      until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString()
+    })
+    expect(
+      decide(seen({ claim: found(stale), record: recordWith(true), now: T0 + 86_400_000 }))
+    ).toMatchObject({ next: 'skip', release: false })
   })
 
   it('fails red on a record it cannot read, rather than guess whether the token was spent long ago', () => {
@@ -72,12 +95,18 @@ describe('the lease decision', () => {
 
   it('skips while the holder may still be presenting, however old the value read may be', () => {
     for (const now of [T0, T0 + WORST_CASE_RUN_MS, T0 + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS - 1]) {
-      expect(decide(seen({ claim: found(claim()), now }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+      expect(decide(seen({ claim: found(claim()), now }))).toMatchObject({
+        next: 'skip',
+        reason: { why: 'in-flight' }
+      })
     }
   })
 
   it('skips a token whose successor is stored (a queued run, a re-run)', () => {
-    expect(decide(seen({ claim: found(claim({ state: 'stored' })) }))).toMatchObject({ next: 'skip', reason: { why: 'spent' } })
+    expect(decide(seen({ claim: found(claim({ state: 'stored' })) }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'spent' }
+    })
   })
 
   it('after the hold, asks when the refresh-token secret was last written before deciding anything', () => {
@@ -92,7 +121,11 @@ describe('the lease decision', () => {
       reason: { why: 'outdated' }
     })
     // Within the claim's own second, a seed just before and a successor just after look the same: red, never a guess.
-    expect(decide(seen({ claim: found(claim({ at: new Date(T0 + 900).toISOString() })), now, secretWrittenAt: T0 }))).toMatchObject({
+    expect(
+      decide(
+        seen({ claim: found(claim({ at: new Date(T0 + 900).toISOString() })), now, secretWrittenAt: T0 })
+      )
+    ).toMatchObject({
       next: 'fail',
       reason: { why: 'same-second' }
     })
@@ -111,7 +144,9 @@ describe('the lease decision', () => {
 
   it('never a third presentation: after two unknown outcomes, red', () => {
     const now = T0 + CLAIM_HOLD_MS
-    expect(decide(seen({ claim: found(claim({ presentations: 1 })), generation: 2, now, secretWrittenAt: 0 }))).toMatchObject({
+    expect(
+      decide(seen({ claim: found(claim({ presentations: 1 })), generation: 2, now, secretWrittenAt: 0 }))
+    ).toMatchObject({
       next: 'fail',
       reason: { why: 'presented-twice' }
     })
@@ -128,8 +163,12 @@ describe('the lease decision', () => {
       next: 'skip',
       reason: { why: 'held', until: sentAt + UNKNOWN_HOLD_MS }
     })
-    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS }))).toEqual({ next: 'read-secret-time' })
-    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS, secretWrittenAt: 0 }))).toMatchObject({
+    expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS }))).toEqual({
+      next: 'read-secret-time'
+    })
+    expect(
+      decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS, secretWrittenAt: 0 }))
+    ).toMatchObject({
       next: 'take-over',
       generation: 2
     })
@@ -137,12 +176,20 @@ describe('the lease decision', () => {
 
   it('a successor received and not stored is red once its holder is done; skipped while it may still be storing', () => {
     const received = claim({ state: 'received', next: 'FFFF' })
-    expect(decide(seen({ claim: found(received), now: T0 + 1000 }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+    expect(decide(seen({ claim: found(received), now: T0 + 1000 }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'in-flight' }
+    })
     const later = T0 + CLAIM_HOLD_MS
     expect(decide(seen({ claim: found(received), now: later }))).toEqual({ next: 'read-secret-time' })
-    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: 0 }))).toMatchObject({ next: 'fail', reason: { why: 'lost' } })
+    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'lost' }
+    })
     // Stored in the claim's own second cannot be told from never stored: red, never green.
-    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: T0 }))).toMatchObject({ next: 'fail' })
+    expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: T0 }))).toMatchObject({
+      next: 'fail'
+    })
     expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: T0 + 2000 }))).toMatchObject({
       next: 'skip',
       reason: { why: 'spent' }
@@ -190,9 +237,18 @@ describe('the lease decision against the hostile cases of its review', () => {
       reason: { why: 'silent-with-recovery' }
     })
     // An unknown outcome the holder recorded in the normal course (not at its last signal) is not silent.
-    const unknown = claim({ state: 'unknown', recovery: true, sentAt: new Date(T0).toISOString(), until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString() })
-    expect(decide(seen({ claim: found(unknown), now, secretWrittenAt: 0 }))).toMatchObject({ next: 'take-over' })
-    expect(decide(seen({ claim: found({ ...unknown, cancelled: true }), now, secretWrittenAt: 0 }))).toMatchObject({
+    const unknown = claim({
+      state: 'unknown',
+      recovery: true,
+      sentAt: new Date(T0).toISOString(),
+      until: new Date(T0 + UNKNOWN_HOLD_MS).toISOString()
+    })
+    expect(decide(seen({ claim: found(unknown), now, secretWrittenAt: 0 }))).toMatchObject({
+      next: 'take-over'
+    })
+    expect(
+      decide(seen({ claim: found({ ...unknown, cancelled: true }), now, secretWrittenAt: 0 }))
+    ).toMatchObject({
       next: 'fail',
       reason: { why: 'silent-with-recovery' }
     })
@@ -200,7 +256,10 @@ describe('the lease decision against the hostile cases of its review', () => {
 
   it('a reservation (the successor’s claim, made by the run storing it) holds while its holder writes, then is taken over without counting a presentation', () => {
     const reserved = claim({ state: 'reserved' })
-    expect(decide(seen({ claim: found(reserved), now: T0 + 1000 }))).toMatchObject({ next: 'skip', reason: { why: 'in-flight' } })
+    expect(decide(seen({ claim: found(reserved), now: T0 + 1000 }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'in-flight' }
+    })
     expect(decide(seen({ claim: found(reserved), now: T0 + CLAIM_HOLD_MS }))).toMatchObject({
       next: 'take-over',
       generation: 2,
@@ -209,11 +268,17 @@ describe('the lease decision against the hostile cases of its review', () => {
   })
 
   it('a record that exists but no read shows yet: skip, and a claim this run made is given back', () => {
-    expect(decide(seen({ record: { kind: 'lagging' } }))).toMatchObject({ next: 'skip', reason: { why: 'unreadable' }, release: true })
+    expect(decide(seen({ record: { kind: 'lagging' } }))).toMatchObject({
+      next: 'skip',
+      reason: { why: 'unreadable' },
+      release: true
+    })
   })
 
   it('a second presentation refused: never a third', () => {
-    expect(decide(seen({ claim: found(claim({ state: 'refused', presentations: 1 })), generation: 2 }))).toMatchObject({
+    expect(
+      decide(seen({ claim: found(claim({ state: 'refused', presentations: 1 })), generation: 2 }))
+    ).toMatchObject({
       next: 'fail',
       reason: { why: 'refused-after-unknown' }
     })

@@ -1,5 +1,11 @@
 import { kindInPhase } from '../../src/errors.js'
-import { classifyGitHubFailure, fromAnswer, GitHubError, rateLimitWaitSeconds, toGitHubError } from '../../src/github/errors.js'
+import {
+  classifyGitHubFailure,
+  fromAnswer,
+  GitHubError,
+  rateLimitWaitSeconds,
+  toGitHubError
+} from '../../src/github/errors.js'
 import { parseTokenExpiration, writerTokenLevel } from '../../src/github/token-expiry.js'
 import { formatDuration, parseDuration } from '../../src/duration.js'
 import { nextDelay } from '../../src/retry.js'
@@ -11,11 +17,20 @@ const NOW = Date.parse('2026-11-30T07:23:00Z')
 describe('GitHub failures', () => {
   it('rate limits: Retry-After, the primary limit’s reset, or a minute; a 403 without those is a permission', () => {
     expect(rateLimitWaitSeconds(403, { 'retry-after': '120' }, '', NOW)).toBe(120)
-    expect(rateLimitWaitSeconds(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 300) }, '', NOW)).toBe(300)
+    expect(
+      rateLimitWaitSeconds(
+        403,
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 300) },
+        '',
+        NOW
+      )
+    ).toBe(300)
     expect(rateLimitWaitSeconds(403, { 'x-ratelimit-remaining': '0' }, '', NOW)).toBe(60)
     expect(rateLimitWaitSeconds(429, {}, '', NOW)).toBe(60)
     expect(rateLimitWaitSeconds(403, {}, 'You have exceeded a secondary rate limit', NOW)).toBe(60)
-    expect(rateLimitWaitSeconds(403, {}, 'Resource not accessible by personal access token', NOW)).toBeUndefined()
+    expect(
+      rateLimitWaitSeconds(403, {}, 'Resource not accessible by personal access token', NOW)
+    ).toBeUndefined()
     expect(rateLimitWaitSeconds(500, { 'retry-after': '1' }, '', NOW)).toBeUndefined()
   })
 
@@ -23,13 +38,20 @@ describe('GitHub failures', () => {
     expect(classifyGitHubFailure(new GitHubError(undefined, 'reset'), NOW)).toMatchObject({ retry: true })
     expect(classifyGitHubFailure(new GitHubError(502, 'x'), NOW)).toMatchObject({ retry: true })
     expect(classifyGitHubFailure(new GitHubError(408, 'x'), NOW)).toMatchObject({ retry: true })
-    expect(classifyGitHubFailure(new GitHubError(429, 'x', { 'retry-after': '9' }), NOW)).toEqual({ retry: true, atLeastMs: 9000, why: 'rate limited for 9 s' })
-    for (const status of [400, 401, 403, 404, 409, 410, 422]) expect(classifyGitHubFailure(new GitHubError(status, 'x'), NOW)).toEqual({ retry: false })
+    expect(classifyGitHubFailure(new GitHubError(429, 'x', { 'retry-after': '9' }), NOW)).toEqual({
+      retry: true,
+      atLeastMs: 9000,
+      why: 'rate limited for 9 s'
+    })
+    for (const status of [400, 401, 403, 404, 409, 410, 422])
+      expect(classifyGitHubFailure(new GitHubError(status, 'x'), NOW)).toEqual({ retry: false })
     expect(classifyGitHubFailure(new Error('other'), NOW)).toEqual({ retry: false })
   })
 
   it('reduced to the status, GitHub’s one-line message and the headers; never a body', () => {
-    expect(fromAnswer({ status: 422, data: { message: 'Bad\nsecond line', secret: 'x' }, headers: { 'X-A': 1 } })).toMatchObject({
+    expect(
+      fromAnswer({ status: 422, data: { message: 'Bad\nsecond line', secret: 'x' }, headers: { 'X-A': 1 } })
+    ).toMatchObject({
       status: 422,
       message: 'Bad',
       headers: { 'x-a': '1' }
@@ -39,10 +61,15 @@ describe('GitHub failures', () => {
     expect(fromAnswer({ status: 503 }).message).toBe('server error')
     expect(fromAnswer({ status: 418 }).message).toBe('request refused')
     const wrapped = Object.assign(new Error('fetch failed'), { cause: { message: 'connect ECONNREFUSED' } })
-    expect(toGitHubError(wrapped)).toMatchObject({ status: undefined, message: 'no answer from GitHub (connect ECONNREFUSED)' })
+    expect(toGitHubError(wrapped)).toMatchObject({
+      status: undefined,
+      message: 'no answer from GitHub (connect ECONNREFUSED)'
+    })
     const same = new GitHubError(404, 'x')
     expect(toGitHubError(same)).toBe(same)
-    expect(toGitHubError({ response: { status: 404, data: { message: 'Not Found' } } })).toMatchObject({ status: 404 })
+    expect(toGitHubError({ response: { status: 404, data: { message: 'Not Found' } } })).toMatchObject({
+      status: 404
+    })
   })
 })
 
@@ -84,7 +111,9 @@ describe('the retry rule', () => {
     expect(nextDelay(policy, 2, { retry: true, atLeastMs: 61_000, why: '' }, NOW, half)).toBeUndefined()
     expect(nextDelay(policy, 4, { retry: true, why: '' }, NOW, half)).toBeUndefined()
     expect(nextDelay(policy, 1, { retry: false }, NOW, half)).toBeUndefined()
-    expect(nextDelay({ attempts: Infinity, deadline: NOW + 3_600_000 }, 40, { retry: true, why: '' }, NOW, half)).toBe(22_500)
+    expect(
+      nextDelay({ attempts: Infinity, deadline: NOW + 3_600_000 }, 40, { retry: true, why: '' }, NOW, half)
+    ).toBe(22_500)
   })
 })
 
@@ -115,13 +144,19 @@ describe('redaction', () => {
   })
 
   it('debug lines lose JWTs, known token prefixes and secret form fields', () => {
-    expect(redactPatterns('eyJhbGciOi.eyJzdWIiOi.sig refresh_token=abc&x=1 ghp_abcdef ory_rt_xyz')).toBe('*** refresh_token=***&x=1 ghp_*** ory_rt_***')
+    expect(redactPatterns('eyJhbGciOi.eyJzdWIiOi.sig refresh_token=abc&x=1 ghp_abcdef ory_rt_xyz')).toBe(
+      '*** refresh_token=***&x=1 ghp_*** ory_rt_***'
+    )
   })
 
   it('finds proxy credentials however the variable is written', () => {
-    expect(proxyCredentials({ HTTPS_PROXY: 'http://user:p%40ss@proxy:8080' }).sort()).toEqual(['p%40ss', 'p@ss', 'user'].sort())
+    expect(proxyCredentials({ HTTPS_PROXY: 'http://user:p%40ss@proxy:8080' }).sort()).toEqual(
+      ['p%40ss', 'p@ss', 'user'].sort()
+    )
     expect(proxyCredentials({ http_proxy: 'robot:pw@proxy:3128' })).toEqual(expect.arrayContaining(['pw']))
     expect(proxyCredentials({ HTTP_PROXY: 'http://proxy:3128', HTTPS_PROXY: '' })).toEqual([])
-    expect(proxyCredentials({ HTTPS_PROXY: 'http://u:%E0%A4%A@proxy' })).toEqual(expect.arrayContaining(['%E0%A4%A']))
+    expect(proxyCredentials({ HTTPS_PROXY: 'http://u:%E0%A4%A@proxy' })).toEqual(
+      expect.arrayContaining(['%E0%A4%A'])
+    )
   })
 })

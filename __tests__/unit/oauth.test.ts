@@ -1,6 +1,11 @@
 import { createServer } from 'node:http'
 import { readGrantAnswer, retryAfter } from '../../src/oauth/answer.js'
-import { computeExpiry, jwtExpiry, MAX_TOKEN_LIFETIME_SECONDS, parseStoredExpiry } from '../../src/oauth/expiry.js'
+import {
+  computeExpiry,
+  jwtExpiry,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  parseStoredExpiry
+} from '../../src/oauth/expiry.js'
 import { createTokenPoster, TransportError } from '../../src/oauth/post.js'
 import { buildTokenRequest } from '../../src/oauth/request.js'
 import { listenOnLoopback } from '../../harness/loopback.js'
@@ -8,14 +13,25 @@ import { listenOnLoopback } from '../../harness/loopback.js'
 const NOW = Date.parse('2026-11-30T07:23:00Z')
 const masked: string[] = []
 const read = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  readGrantAnswer(status, typeof body === 'string' ? body : JSON.stringify(body), headers, (v) => masked.push(v), NOW)
+  readGrantAnswer(
+    status,
+    typeof body === 'string' ? body : JSON.stringify(body),
+    headers,
+    (v) => masked.push(v),
+    NOW
+  )
 
 describe('the grant request', () => {
   it('a public client names itself; a confidential one authenticates with HTTP Basic, form-encoded first', () => {
     const open = buildTokenRequest({ tokenUrl: 'https://a/t', refreshToken: 'r t', clientId: 'c' })
     expect(open.body).toBe('grant_type=refresh_token&refresh_token=r+t&client_id=c')
     expect(open.headers.authorization).toBeUndefined()
-    const closed = buildTokenRequest({ tokenUrl: 'https://a/t', refreshToken: 'r', clientId: 'c:1', clientSecret: 's&x' })
+    const closed = buildTokenRequest({
+      tokenUrl: 'https://a/t',
+      refreshToken: 'r',
+      clientId: 'c:1',
+      clientSecret: 's&x'
+    })
     expect(closed.body).toBe('grant_type=refresh_token&refresh_token=r')
     expect(Buffer.from(closed.headers.authorization!.slice(6), 'base64').toString()).toBe('c%3A1:s%26x')
   })
@@ -24,16 +40,31 @@ describe('the grant request', () => {
 describe('the grant answer', () => {
   it('masks every token field the moment the JSON is parsed', () => {
     masked.length = 0
-    read(200, { access_token: 'at-value', refresh_token: 'rt-value', id_token: 'id-value', token_type: 'bearer', expires_in: 3600 })
+    read(200, {
+      access_token: 'at-value',
+      refresh_token: 'rt-value',
+      id_token: 'id-value',
+      token_type: 'bearer',
+      expires_in: 3600
+    })
     expect(masked).toEqual(['at-value', 'rt-value', 'id-value'])
   })
 
   it('tokens, with expires_in read leniently and bounded', () => {
-    expect(read(200, { access_token: 'a', token_type: 'Bearer', expires_in: '3600.5', refresh_token: 'r' })).toMatchObject({
+    expect(
+      read(200, { access_token: 'a', token_type: 'Bearer', expires_in: '3600.5', refresh_token: 'r' })
+    ).toMatchObject({
       kind: 'tokens',
       tokens: { expires_in: 3600 }
     })
-    expect(read(200, { access_token: 'a', token_type: 'bearer', expires_in: MAX_TOKEN_LIFETIME_SECONDS * 2, refresh_token: 'r' })).toMatchObject({
+    expect(
+      read(200, {
+        access_token: 'a',
+        token_type: 'bearer',
+        expires_in: MAX_TOKEN_LIFETIME_SECONDS * 2,
+        refresh_token: 'r'
+      })
+    ).toMatchObject({
       kind: 'salvage',
       refreshToken: 'r'
     })
@@ -47,9 +78,15 @@ describe('the grant answer', () => {
   })
 
   it('by status: 5xx ambiguous, 429 and 408 not processed (with Retry-After), 4xx refusals with their code', () => {
-    expect(read(502, '<html>')).toMatchObject({ kind: 'ambiguous', reason: 'the token endpoint answered 502' })
+    expect(read(502, '<html>')).toMatchObject({
+      kind: 'ambiguous',
+      reason: 'the token endpoint answered 502'
+    })
     expect(read(503, { error: 'temporarily_unavailable' })).toMatchObject({ kind: 'ambiguous' })
-    expect(read(429, {}, { 'retry-after': '7' })).toMatchObject({ kind: 'not-processed', retryAfterSeconds: 7 })
+    expect(read(429, {}, { 'retry-after': '7' })).toMatchObject({
+      kind: 'not-processed',
+      retryAfterSeconds: 7
+    })
     expect(read(408, 'x')).toMatchObject({ kind: 'not-processed', retryAfterSeconds: undefined })
     expect(read(400, { error: 'invalid_grant', error_description: 'gone\n::set-output name=x::1' })).toEqual({
       kind: 'refused',
@@ -58,15 +95,28 @@ describe('the grant answer', () => {
     })
     expect(read(404, 'Not Found')).toMatchObject({ kind: 'refused', oauthError: undefined })
     expect(read(400, { error: 'invalid_request', error_description: 'x'.repeat(400) }).kind).toBe('refused')
-    expect((read(400, { error: 'invalid_request', error_description: 'x'.repeat(400) }) as { reason: string }).reason.length).toBeLessThan(400)
+    expect(
+      (read(400, { error: 'invalid_request', error_description: 'x'.repeat(400) }) as { reason: string })
+        .reason.length
+    ).toBeLessThan(400)
   })
 
   it('Hydra’s concurrent refresh, in the description or the hint; other invalid_request answers are refusals', () => {
-    expect(read(400, { error: 'invalid_request', error_hint: 'Failed to refresh token. Please retry the request.' }).kind).toBe('concurrent')
-    expect(read(400, { error: 'invalid_request', error_description: '… multiple concurrent requests using the same token …' }).kind).toBe(
-      'concurrent'
+    expect(
+      read(400, {
+        error: 'invalid_request',
+        error_hint: 'Failed to refresh token. Please retry the request.'
+      }).kind
+    ).toBe('concurrent')
+    expect(
+      read(400, {
+        error: 'invalid_request',
+        error_description: '… multiple concurrent requests using the same token …'
+      }).kind
+    ).toBe('concurrent')
+    expect(read(400, { error: 'invalid_request', error_description: 'missing refresh_token' }).kind).toBe(
+      'refused'
     )
-    expect(read(400, { error: 'invalid_request', error_description: 'missing refresh_token' }).kind).toBe('refused')
   })
 
   it('Retry-After as seconds or as an HTTP date', () => {
@@ -80,16 +130,26 @@ describe('the grant answer', () => {
 
 describe('the expiry', () => {
   const sentAt = new Date(NOW)
-  const jwt = (claims: unknown) => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+  const jwt = (claims: unknown) =>
+    `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
 
   it('from expires_in, counted from the send', () => {
-    expect(computeExpiry(sentAt, 3600, 'opaque')).toEqual({ expiresAt: new Date(NOW + 3600_000), expiresIn: 3600, source: 'expires_in' })
+    expect(computeExpiry(sentAt, 3600, 'opaque')).toEqual({
+      expiresAt: new Date(NOW + 3600_000),
+      expiresIn: 3600,
+      source: 'expires_in'
+    })
   })
 
   it('from a JWT exp claim when there is no expires_in; never from an opaque token or a lifetime past ten years', () => {
-    expect(computeExpiry(sentAt, undefined, jwt({ exp: NOW / 1000 + 600 }))).toMatchObject({ expiresIn: 600, source: 'jwt-exp' })
+    expect(computeExpiry(sentAt, undefined, jwt({ exp: NOW / 1000 + 600 }))).toMatchObject({
+      expiresIn: 600,
+      source: 'jwt-exp'
+    })
     expect(computeExpiry(sentAt, undefined, 'opaque')).toBeUndefined()
-    expect(computeExpiry(sentAt, undefined, jwt({ exp: NOW / 1000 + MAX_TOKEN_LIFETIME_SECONDS + 10 }))).toBeUndefined()
+    expect(
+      computeExpiry(sentAt, undefined, jwt({ exp: NOW / 1000 + MAX_TOKEN_LIFETIME_SECONDS + 10 }))
+    ).toBeUndefined()
     expect(jwtExpiry('a.b')).toBeUndefined()
     expect(jwtExpiry('a..c')).toBeUndefined()
     expect(jwtExpiry(`a.${Buffer.from('not json').toString('base64url')}.c`)).toBeUndefined()
@@ -98,7 +158,10 @@ describe('the expiry', () => {
   })
 
   it('a stored value, when it says anything readable', () => {
-    expect(parseStoredExpiry('2026-11-30T08:23:00Z', sentAt)).toMatchObject({ expiresIn: 3600, source: 'stored' })
+    expect(parseStoredExpiry('2026-11-30T08:23:00Z', sentAt)).toMatchObject({
+      expiresIn: 3600,
+      source: 'stored'
+    })
     expect(parseStoredExpiry('2026-11-30T06:23:00Z', sentAt)).toMatchObject({ expiresIn: 0 })
     expect(parseStoredExpiry('soon', sentAt)).toBeUndefined()
     expect(parseStoredExpiry(undefined, sentAt)).toBeUndefined()
@@ -122,7 +185,10 @@ describe('the POST', () => {
     await serving(
       (_, res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}'),
       async (url) => {
-        expect(await post(request(url), new AbortController().signal)).toMatchObject({ status: 400, body: '{"error":"invalid_grant"}' })
+        expect(await post(request(url), new AbortController().signal)).toMatchObject({
+          status: 400,
+          body: '{"error":"invalid_grant"}'
+        })
       }
     )
   })
@@ -135,13 +201,17 @@ describe('the POST', () => {
         setImmediate(() => res.socket?.destroy())
       },
       async (url) => {
-        await expect(post(request(url), new AbortController().signal)).rejects.toMatchObject({ neverSent: false })
+        await expect(post(request(url), new AbortController().signal)).rejects.toMatchObject({
+          neverSent: false
+        })
       }
     )
     await serving(
       (_, res) => res.writeHead(200).end(Buffer.alloc(1100 * 1024, 120)),
       async (url) => {
-        await expect(post(request(url), new AbortController().signal)).rejects.toThrow(/larger than 1048576 bytes/)
+        await expect(post(request(url), new AbortController().signal)).rejects.toThrow(
+          /larger than 1048576 bytes/
+        )
       }
     )
   })
@@ -150,13 +220,17 @@ describe('the POST', () => {
     const closed = createServer()
     const { port, close } = await listenOnLoopback(closed)
     await close()
-    await expect(post(request(`http://127.0.0.1:${port}/t`), new AbortController().signal)).rejects.toMatchObject({ neverSent: true })
+    await expect(
+      post(request(`http://127.0.0.1:${port}/t`), new AbortController().signal)
+    ).rejects.toMatchObject({ neverSent: true })
     await serving(
       () => undefined,
       async (url) => {
         const controller = new AbortController()
         setTimeout(() => controller.abort(), 20)
-        await expect(post(request(url), controller.signal)).rejects.toEqual(new TransportError('no answer within the answer window', false))
+        await expect(post(request(url), controller.signal)).rejects.toEqual(
+          new TransportError('no answer within the answer window', false)
+        )
         const aborted = new AbortController()
         aborted.abort()
         await expect(post(request(url), aborted.signal)).rejects.toBeInstanceOf(TransportError)
@@ -171,7 +245,9 @@ describe('the POST', () => {
       await serving(
         () => undefined,
         async () => {
-          const failure = await post(request('http://example.invalid/t'), new AbortController().signal).catch((error: Error) => error)
+          const failure = await post(request('http://example.invalid/t'), new AbortController().signal).catch(
+            (error: Error) => error
+          )
           expect(String((failure as Error).message)).not.toContain('s3cret')
         }
       )

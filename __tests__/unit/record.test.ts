@@ -1,5 +1,10 @@
 import { encodeRecord, findSpent, nextRecord, parseRecord, type SpentEntry } from '../../src/lease/record.js'
-import { CLAIM_CLEANUP_AFTER_MS, CLAIM_CLEANUPS_PER_RUN, RECORD_MAX_BYTES, RECORD_RETENTION_MS } from '../../src/timing.js'
+import {
+  CLAIM_CLEANUP_AFTER_MS,
+  CLAIM_CLEANUPS_PER_RUN,
+  RECORD_MAX_BYTES,
+  RECORD_RETENTION_MS
+} from '../../src/timing.js'
 
 const NOW = Date.parse('2026-11-30T07:23:00Z')
 const fp = (n: number) => n.toString(16).toUpperCase().padStart(16, '0')
@@ -30,9 +35,15 @@ describe('the spent record', () => {
   })
 
   it('adds this token once, keeps what it read, and marks at most a few old claims for removal', () => {
-    const old = Array.from({ length: CLAIM_CLEANUPS_PER_RUN + 3 }, (_, i) => entry(100 + i, CLAIM_CLEANUP_AFTER_MS + i * 1000))
+    const old = Array.from({ length: CLAIM_CLEANUPS_PER_RUN + 3 }, (_, i) =>
+      entry(100 + i, CLAIM_CLEANUP_AFTER_MS + i * 1000)
+    )
     const recent = entry(7, CLAIM_CLEANUP_AFTER_MS - 1000)
-    const { entries, claimsToRemove } = nextRecord({ kind: 'read', entries: [...old, recent], sweptAt: 0 }, { fingerprint: fp(9), stored: true, generations: 1 }, NOW)
+    const { entries, claimsToRemove } = nextRecord(
+      { kind: 'read', entries: [...old, recent], sweptAt: 0 },
+      { fingerprint: fp(9), stored: true, generations: 1 },
+      NOW
+    )
     expect(entries).toHaveLength(old.length + 2)
     expect(claimsToRemove).toHaveLength(CLAIM_CLEANUPS_PER_RUN)
     // Oldest first, and never one the record has shown for less than a day.
@@ -42,7 +53,11 @@ describe('the spent record', () => {
   })
 
   it('an entry already there is updated, never duplicated; stored wins over lost', () => {
-    const { entries } = nextRecord({ kind: 'read', entries: [entry(1, 5000, { stored: false })], sweptAt: 0 }, { fingerprint: fp(1), stored: true, generations: 2 }, NOW)
+    const { entries } = nextRecord(
+      { kind: 'read', entries: [entry(1, 5000, { stored: false })], sweptAt: 0 },
+      { fingerprint: fp(1), stored: true, generations: 2 },
+      NOW
+    )
     expect(entries).toEqual([expect.objectContaining({ fingerprint: fp(1), stored: true, generations: 2 })])
   })
 

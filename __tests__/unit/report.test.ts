@@ -7,8 +7,17 @@ import { writeJobSummary } from '../../src/report/summary.js'
 import type { FailReason, SkipReason } from '../../src/lease/decide.js'
 
 const NOW = new Date('2026-11-30T07:23:00Z')
-const config = parseConfig({ 'refresh-token': 'rt', 'writer-token': 'pat', repository: 'octo/cat', environment: 'prod' })
-const expiry = (ms: number) => ({ expiresAt: new Date(NOW.getTime() + ms), expiresIn: Math.max(0, ms / 1000), source: 'stored' as const })
+const config = parseConfig({
+  'refresh-token': 'rt',
+  'writer-token': 'pat',
+  repository: 'octo/cat',
+  environment: 'prod'
+})
+const expiry = (ms: number) => ({
+  expiresAt: new Date(NOW.getTime() + ms),
+  expiresIn: Math.max(0, ms / 1000),
+  source: 'stored' as const
+})
 const outcome = (overrides: Partial<Outcome>): Outcome => ({
   status: 'rotated',
   phase: 'done',
@@ -24,7 +33,8 @@ describe('the outputs and the summary', () => {
     expect(isHealthy(outcome({ expiry: expiry(60_000) }), NOW)).toBe(true)
     expect(isHealthy(outcome({ expiry: expiry(-1) }), NOW)).toBe(false)
     expect(isHealthy(outcome({}), NOW)).toBe(false)
-    for (const status of STATUSES) expect(say.report.heading(status, config)).toContain('octo/cat (environment "prod")')
+    for (const status of STATUSES)
+      expect(say.report.heading(status, config)).toContain('octo/cat (environment "prod")')
     expect(say.report.heading('failed', undefined)).toContain('the target')
   })
 
@@ -56,7 +66,9 @@ describe('the outputs and the summary', () => {
       'error-kind': '',
       'writer-token-expires-at': '2026-12-24T00:00:00.000Z'
     })
-    expect(outputsFor(outcome({ status: 'failed', refreshTokenRotated: false }), NOW, undefined)).toMatchObject({ 'expires-at': '', 'expires-in': '' })
+    expect(
+      outputsFor(outcome({ status: 'failed', refreshTokenRotated: false }), NOW, undefined)
+    ).toMatchObject({ 'expires-at': '', 'expires-in': '' })
   })
 
   it('a rotation’s notes: the expiry and its source, the time of the rotation, a server that kept the refresh token', () => {
@@ -79,7 +91,9 @@ describe('the outputs and the summary', () => {
       'the message'
     ])
     expect(summaryFor(outcome({ status: 'dry-run' }), NOW, []).headline).toBe(say.report.dryRun)
-    expect(summaryFor(outcome({ status: 'cancelled' }), NOW, []).headline).toMatch(/^Cancelled before the grant/)
+    expect(summaryFor(outcome({ status: 'cancelled' }), NOW, []).headline).toMatch(
+      /^Cancelled before the grant/
+    )
     expect(summaryFor(outcome({ status: 'failed' }), NOW, []).headline).toMatch(/^Failed \(transient\)/)
   })
 
@@ -94,7 +108,12 @@ describe('the outputs and the summary', () => {
       write: async () => builder
     }
     await writeJobSummary(
-      { heading: '<b>', headline: 'secret-value & more', table: [['A'], ['<i>']], notes: ['prose\ngh secret set X'] },
+      {
+        heading: '<b>',
+        headline: 'secret-value & more',
+        table: [['A'], ['<i>']],
+        notes: ['prose\ngh secret set X']
+      },
       builder as never,
       (text) => text.replace('secret-value', '***')
     )
@@ -112,18 +131,54 @@ describe('the outputs and the summary', () => {
 describe('the alert plan', () => {
   const target = 'octo/cat (prod) WIZARD_REFRESH_TOKEN'
   it('open exactly while a person is needed', () => {
-    expect(planAlert(outcome({ status: 'failed', errorKind: 'terminal', message: 'm' }), target, undefined, 'https://run')).toMatchObject({
+    expect(
+      planAlert(
+        outcome({ status: 'failed', errorKind: 'terminal', message: 'm' }),
+        target,
+        undefined,
+        'https://run'
+      )
+    ).toMatchObject({
       action: 'open',
       marker: alertMarker(target)
     })
     // An unknown grant waits for the run after the hold; the guard's refusal after two does not.
-    expect(planAlert(outcome({ status: 'failed', errorKind: 'unknown', phase: 'grant-out' }), target, undefined, undefined)).toEqual({ action: 'none' })
-    expect(planAlert(outcome({ status: 'failed', errorKind: 'unknown', phase: 'before-grant' }), target, undefined, undefined).action).toBe('open')
-    expect(planAlert(outcome({ status: 'failed', errorKind: 'transient', phase: 'before-grant' }), target, undefined, undefined).action).toBe('none')
-    expect(planAlert(outcome({ status: 'failed', errorKind: 'store' }), target, undefined, undefined).action).toBe('none')
-    expect(planAlert(outcome({ status: 'skipped-claimed' }), target, 'expires soon', undefined)).toMatchObject({ action: 'open', title: expect.stringContaining('writer token') })
-    expect(planAlert(outcome({ status: 'rotated' }), target, undefined, undefined)).toMatchObject({ action: 'close' })
-    expect(planAlert(outcome({ status: 'skipped-valid' }), target, undefined, undefined)).toEqual({ action: 'none' })
+    expect(
+      planAlert(
+        outcome({ status: 'failed', errorKind: 'unknown', phase: 'grant-out' }),
+        target,
+        undefined,
+        undefined
+      )
+    ).toEqual({ action: 'none' })
+    expect(
+      planAlert(
+        outcome({ status: 'failed', errorKind: 'unknown', phase: 'before-grant' }),
+        target,
+        undefined,
+        undefined
+      ).action
+    ).toBe('open')
+    expect(
+      planAlert(
+        outcome({ status: 'failed', errorKind: 'transient', phase: 'before-grant' }),
+        target,
+        undefined,
+        undefined
+      ).action
+    ).toBe('none')
+    expect(
+      planAlert(outcome({ status: 'failed', errorKind: 'store' }), target, undefined, undefined).action
+    ).toBe('none')
+    expect(
+      planAlert(outcome({ status: 'skipped-claimed' }), target, 'expires soon', undefined)
+    ).toMatchObject({ action: 'open', title: expect.stringContaining('writer token') })
+    expect(planAlert(outcome({ status: 'rotated' }), target, undefined, undefined)).toMatchObject({
+      action: 'close'
+    })
+    expect(planAlert(outcome({ status: 'skipped-valid' }), target, undefined, undefined)).toEqual({
+      action: 'none'
+    })
     expect(alertMarker('a--b')).toBe('<!-- refresh-oauth-secrets:alert ab -->')
   })
 })
@@ -151,15 +206,30 @@ describe('every skip and refusal has its sentence', () => {
   it.each(skips)('skip %j', (reason) => expect(say.guard.skip(reason).length).toBeGreaterThan(40))
   it.each(fails)('fail %j', (reason) => expect(say.guard.fail(reason, config).length).toBeGreaterThan(40))
   it('the cancel, at every phase', () => {
-    for (const phase of ['before-grant', 'not-rotated', 'grant-out', 'successor-received', 'refresh-token-stored', 'done'] as const)
+    for (const phase of [
+      'before-grant',
+      'not-rotated',
+      'grant-out',
+      'successor-received',
+      'refresh-token-stored',
+      'done'
+    ] as const)
       expect(say.cancel.received('SIGINT', phase)).toMatch(/^SIGINT received/)
   })
   it('a refusal by what the server refused', () => {
-    expect(say.grant.refused('r', 'unsupported_grant_type', config)).toMatch(/does not answer like an OAuth token endpoint/)
+    expect(say.grant.refused('r', 'unsupported_grant_type', config)).toMatch(
+      /does not answer like an OAuth token endpoint/
+    )
     expect(say.grant.refused('r', 'unauthorized_client', config)).toMatch(/refused the client/)
-    expect(say.grant.refused('r', 'invalid_grant', { ...config, explicitTokenUrl: true })).toMatch(/this run used token-url/)
+    expect(say.grant.refused('r', 'invalid_grant', { ...config, explicitTokenUrl: true })).toMatch(
+      /this run used token-url/
+    )
     expect(say.grant.notSent('x', 1)).toMatch(/1 attempt\)/)
-    expect(say.lease.notes({ leftClaims: ['A'], unrecorded: [] }, undefined)).toEqual([expect.stringContaining('the claim of long-spent tokens')])
-    expect(say.lease.notes({ leftClaims: ['A', 'B'], unrecorded: [] }, config)[0]).toMatch(/the claims .* --repo octo\/cat/)
+    expect(say.lease.notes({ leftClaims: ['A'], unrecorded: [] }, undefined)).toEqual([
+      expect.stringContaining('the claim of long-spent tokens')
+    ])
+    expect(say.lease.notes({ leftClaims: ['A', 'B'], unrecorded: [] }, config)[0]).toMatch(
+      /the claims .* --repo octo\/cat/
+    )
   })
 })

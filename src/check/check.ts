@@ -12,16 +12,14 @@ export interface CheckResult {
 
 const checkInputs = z.object({
   'expires-at': z.string(),
-  'valid-for': z
-    .string()
-    .transform((text, ctx) => {
-      const ms = parseDuration(text)
-      if (ms === undefined || ms > 30 * 86_400_000) {
-        ctx.addIssue({ code: 'custom', message: say.check.badDuration })
-        return z.NEVER
-      }
-      return ms
-    })
+  'valid-for': z.string().transform((text, ctx) => {
+    const ms = parseDuration(text)
+    if (ms === undefined || ms > 30 * 86_400_000) {
+      ctx.addIssue({ code: 'custom', message: say.check.badDuration })
+      return z.NEVER
+    }
+    return ms
+  })
 })
 
 export type CheckInputs = z.input<typeof checkInputs>
@@ -32,7 +30,8 @@ export type CheckInputs = z.input<typeof checkInputs>
  */
 export function check(inputs: CheckInputs, now: Date): CheckResult {
   const parsed = checkInputs.safeParse(inputs)
-  if (!parsed.success) return { healthy: false, expiry: undefined, message: `Input "valid-for" ${say.check.badDuration}.` }
+  if (!parsed.success)
+    return { healthy: false, expiry: undefined, message: `Input "valid-for" ${say.check.badDuration}.` }
   const expiry = parseStoredExpiry(parsed.data['expires-at'], now)
   if (!expiry) return { healthy: false, expiry, message: say.check.missing }
   const left = expiry.expiresAt.getTime() - now.getTime()

@@ -5,7 +5,10 @@
 import * as core from '@actions/core'
 import { check } from './check.js'
 
-const result = check({ 'expires-at': core.getInput('expires-at'), 'valid-for': core.getInput('valid-for') || '10m' }, new Date())
+const result = check(
+  { 'expires-at': core.getInput('expires-at'), 'valid-for': core.getInput('valid-for') || '10m' },
+  new Date()
+)
 core.setOutput('healthy', String(result.healthy))
 core.setOutput('expires-at', result.expiry?.expiresAt.toISOString() ?? '')
 core.setOutput('expires-in', result.expiry ? String(result.expiry.expiresIn) : '')

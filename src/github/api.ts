@@ -86,14 +86,19 @@ export class GitHubApi {
       },
       (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()),
       policy,
-      { ...this.deps, abandon: patience?.abandon, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) }
+      {
+        ...this.deps,
+        abandon: patience?.abandon,
+        onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why)
+      }
     )
   }
 
   private noteRateLimit(headers: Record<string, unknown> | undefined): void {
     const remaining = Number(headers?.['x-ratelimit-remaining'])
     const reset = Number(headers?.['x-ratelimit-reset'])
-    if (Number.isFinite(remaining) && Number.isFinite(reset)) this.rateLimit = { remaining, resetAt: reset * 1000 }
+    if (Number.isFinite(remaining) && Number.isFinite(reset))
+      this.rateLimit = { remaining, resetAt: reset * 1000 }
   }
 
   private environmentName(): { environment_name: string } | undefined {
@@ -116,7 +121,12 @@ export class GitHubApi {
     return { key_id: data.key_id, key: data.key }
   }
 
-  async putSecret(name: string, encrypted: string, keyId: string, patience: Patience = undefined): Promise<'created' | 'updated'> {
+  async putSecret(
+    name: string,
+    encrypted: string,
+    keyId: string,
+    patience: Patience = undefined
+  ): Promise<'created' | 'updated'> {
     const environment = this.environmentName()
     const actions = this.octokit.rest.actions
     const secret = { ...this.repo, secret_name: name, encrypted_value: encrypted, key_id: keyId }
@@ -150,7 +160,11 @@ export class GitHubApi {
   }
 
   /** Creates the variable only if none of that name exists: the one compare-and-set GitHub offers (201 or 409). */
-  async createVariable(name: string, value: string, patience: Patience = undefined): Promise<'created' | 'exists'> {
+  async createVariable(
+    name: string,
+    value: string,
+    patience: Patience = undefined
+  ): Promise<'created' | 'exists'> {
     const created = await this.call(
       `create the variable ${name}`,
       (request) => this.octokit.rest.actions.createRepoVariable({ ...this.repo, name, value, request }),
@@ -175,7 +189,11 @@ export class GitHubApi {
     return { value, createdAt, updatedAt }
   }
 
-  async updateVariable(name: string, value: string, patience: Patience = undefined): Promise<'updated' | 'absent'> {
+  async updateVariable(
+    name: string,
+    value: string,
+    patience: Patience = undefined
+  ): Promise<'updated' | 'absent'> {
     const updated = await this.call(
       `update the variable ${name}`,
       (request) => this.octokit.rest.actions.updateRepoVariable({ ...this.repo, name, value, request }),
@@ -188,8 +206,16 @@ export class GitHubApi {
    * Update, or create when there is none; `exists` says which to try first (a read may have told). The
    * calls share one deadline: an ordinary write is as bounded as one call.
    */
-  async writeVariable(name: string, value: string, exists: boolean, patience: Patience = undefined): Promise<'created' | 'updated'> {
-    const shared = patience ?? { until: this.deps.clock.now().getTime() + CALL_BUDGET_MS, attempts: GITHUB_ATTEMPTS }
+  async writeVariable(
+    name: string,
+    value: string,
+    exists: boolean,
+    patience: Patience = undefined
+  ): Promise<'created' | 'updated'> {
+    const shared = patience ?? {
+      until: this.deps.clock.now().getTime() + CALL_BUDGET_MS,
+      attempts: GITHUB_ATTEMPTS
+    }
     if (exists && (await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
     if ((await this.createVariable(name, value, shared)) === 'created') return 'created'
     if ((await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
@@ -211,11 +237,13 @@ export class GitHubApi {
     for (let page = 1; page <= 20; page++) {
       const { data } = await this.call(
         'list the variables',
-        (request) => this.octokit.rest.actions.listRepoVariables({ ...this.repo, per_page: 30, page, request }),
+        (request) =>
+          this.octokit.rest.actions.listRepoVariables({ ...this.repo, per_page: 30, page, request }),
         undefined
       )
       for (const variable of data.variables)
-        if (variable.name.startsWith(prefix)) found.push({ name: variable.name, createdAt: Date.parse(variable.created_at) })
+        if (variable.name.startsWith(prefix))
+          found.push({ name: variable.name, createdAt: Date.parse(variable.created_at) })
       if (data.variables.length < 30) break
     }
     return found

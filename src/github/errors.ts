@@ -71,7 +71,10 @@ export function toGitHubError(error: unknown): GitHubError {
   if (failure?.response) return fromAnswer(failure.response)
   // No answer: Octokit wraps the fetch error; its innermost cause says what happened.
   let innermost: unknown = error
-  while (typeof (innermost as { cause?: unknown })?.cause === 'object' && (innermost as { cause?: unknown }).cause)
+  while (
+    typeof (innermost as { cause?: unknown })?.cause === 'object' &&
+    (innermost as { cause?: unknown }).cause
+  )
     innermost = (innermost as { cause: unknown }).cause
   const reason = String((innermost as { message?: unknown })?.message ?? innermost)
   return new GitHubError(undefined, `no answer from GitHub (${reason})`)

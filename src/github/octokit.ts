@@ -47,7 +47,8 @@ export function createOctokit(options: OctokitOptions): Octokit {
       options.debug(`${line} → ${response.status} in ${took()}`)
       return response
     } catch (error) {
-      const response = (error as { response?: { status: number; headers?: Record<string, unknown> } }).response
+      const response = (error as { response?: { status: number; headers?: Record<string, unknown> } })
+        .response
       note(response?.headers)
       options.debug(`${line} → ${response?.status ?? 'no answer'} in ${took()}`)
       throw error

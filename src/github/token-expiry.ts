@@ -2,7 +2,9 @@ import { WRITER_TOKEN_URGENT_DAYS, WRITER_TOKEN_WARN_DAYS } from '../timing.js'
 
 /** GitHub's `github-authentication-token-expiration` (`2026-12-31 12:00:00 UTC`), or undefined. */
 export function parseTokenExpiration(value: string | undefined): Date | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/i.exec(value?.trim() ?? '')
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    value?.trim() ?? ''
+  )
   if (!match) return undefined
   const zone = !match[3] || /^(utc|z)$/i.test(match[3]) ? 'Z' : match[3]
   const at = new Date(`${match[1]}T${match[2]}${zone}`)

@@ -85,7 +85,11 @@ export function decide(seen: Observation): Step {
       : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created }
   }
   if (seen.record.kind === 'unreadable')
-    return { next: 'fail', reason: { why: 'unreadable-record', reason: seen.record.reason }, release: created }
+    return {
+      next: 'fail',
+      reason: { why: 'unreadable-record', reason: seen.record.reason },
+      release: created
+    }
   if (seen.record.kind === 'lagging') return { next: 'skip', reason: { why: 'unreadable' }, release: created }
   switch (seen.claim.kind) {
     case 'created':
@@ -101,7 +105,8 @@ export function decide(seen: Observation): Step {
 
 function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number): Step {
   // This run's own create landed and its answer was lost.
-  if (claim.nonce === seen.nonce) return { next: 'present', generation: seen.generation, presentations: claim.presentations }
+  if (claim.nonce === seen.nonce)
+    return { next: 'present', generation: seen.generation, presentations: claim.presentations }
   const until = Date.parse(claim.until)
   const by = claim.holder
   const stillActing = seen.now < until + CONSISTENCY_HORIZON_MS
@@ -109,7 +114,11 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
     case 'stored':
       return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
     case 'refused':
-      return { next: 'fail', reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) }, release: false }
+      return {
+        next: 'fail',
+        reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
+        release: false
+      }
     case 'reserved':
       if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
       // Never presented: its holder was storing it. Taking it over counts no presentation.
@@ -126,7 +135,8 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
       return afterSilence(seen, claim, createdAt, createdAt)
     case 'unknown': {
       const sentAt = Date.parse(claim.sentAt ?? claim.at)
-      if (seen.now < until) return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false }
+      if (seen.now < until)
+        return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false }
       return afterSilence(seen, claim, createdAt, sentAt)
     }
   }
@@ -144,18 +154,30 @@ function afterSilence(seen: Observation, claim: ClaimValue, createdAt: number, s
     case 'after':
       return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false }
     case 'same':
-      return { next: 'fail', reason: { why: 'same-second', claimedAt: createdAt, by: claim.holder }, release: false }
+      return {
+        next: 'fail',
+        reason: { why: 'same-second', claimedAt: createdAt, by: claim.holder },
+        release: false
+      }
     case 'before':
       break
   }
   const silent = claim.state === 'claimed' || claim.cancelled === true
   if (silent && claim.recovery)
-    return { next: 'fail', reason: { why: 'silent-with-recovery', by: claim.holder, claimedAt: createdAt }, release: false }
+    return {
+      next: 'fail',
+      reason: { why: 'silent-with-recovery', by: claim.holder, claimedAt: createdAt },
+      release: false
+    }
   const presentations = claim.presentations + 1
   if (presentations > 1) {
     return {
       next: 'fail',
-      reason: { why: 'presented-twice', by: claim.holder, sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined },
+      reason: {
+        why: 'presented-twice',
+        by: claim.holder,
+        sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined
+      },
       release: false
     }
   }

@@ -11,7 +11,15 @@ import {
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
 } from '../timing.js'
-import { CLAIM_PREFIX, claimFingerprint, claimName, decodeClaim, encodeClaim, type ClaimState, type ClaimValue } from './claim.js'
+import {
+  CLAIM_PREFIX,
+  claimFingerprint,
+  claimName,
+  decodeClaim,
+  encodeClaim,
+  type ClaimState,
+  type ClaimValue
+} from './claim.js'
 import { decide, type FailReason, type Observation, type SkipReason } from './decide.js'
 import { fingerprint } from './fingerprint.js'
 import { encodeRecord, nextRecord, parseRecord, type ReadRecord, type SpentEntry } from './record.js'
@@ -21,7 +29,13 @@ const OLD_LOCK = 'WIZARD_ROTATION_LOCK'
 
 export type LeaseApi = Pick<
   GitHubApi,
-  'createVariable' | 'readVariable' | 'updateVariable' | 'writeVariable' | 'deleteVariable' | 'secretWrittenAt' | 'listVariables'
+  | 'createVariable'
+  | 'readVariable'
+  | 'updateVariable'
+  | 'writeVariable'
+  | 'deleteVariable'
+  | 'secretWrittenAt'
+  | 'listVariables'
 >
 
 export interface LeaseOptions {
@@ -124,7 +138,7 @@ export class Lease {
     let claim: Observation['claim'] = created.value ? { kind: 'created' } : await this.read(1)
     let secretWrittenAt: number | undefined
     const readPatience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
-    for (let wait = BACKOFF_BASE_MS; ; ) {
+    for (let wait = BACKOFF_BASE_MS; ;) {
       const step = decide({
         fingerprint: this.fingerprint,
         nonce: this.nonce,
@@ -143,7 +157,9 @@ export class Lease {
         case 'skip':
         case 'fail':
           if (!step.release) this.owned = undefined
-          return step.next === 'skip' ? { kind: 'skip', reason: step.reason } : { kind: 'fail', reason: step.reason }
+          return step.next === 'skip'
+            ? { kind: 'skip', reason: step.reason }
+            : { kind: 'fail', reason: step.reason }
         case 'read-secret-time':
           secretWrittenAt = await this.api.secretWrittenAt(this.options.refreshTokenSecret)
           continue
@@ -163,7 +179,8 @@ export class Lease {
             claim = { kind: 'created' }
             continue
           }
-          if (this.clock.now().getTime() + wait > readPatience) return { kind: 'skip', reason: { why: 'unreadable' } }
+          if (this.clock.now().getTime() + wait > readPatience)
+            return { kind: 'skip', reason: { why: 'unreadable' } }
           await this.clock.sleep(wait)
           wait *= 2
           claim = await this.read(generation)
@@ -184,7 +201,9 @@ export class Lease {
     const found = await this.api.readVariable(claimName(this.fingerprint, generation))
     if (!found) return { kind: 'not-found' }
     const value = decodeClaim(found.value)
-    return value ? { kind: 'found', value, createdAt: found.createdAt } : { kind: 'foreign', text: found.value }
+    return value
+      ? { kind: 'found', value, createdAt: found.createdAt }
+      : { kind: 'foreign', text: found.value }
   }
 
   /**
@@ -218,7 +237,9 @@ export class Lease {
       await this.api.writeVariable(owned.name, encodeClaim(value), true, patience)
     })
     this.pending = done.catch(() => undefined)
-    return done.catch((error: unknown) => void this.notes.unrecorded.push({ name: owned.name, reason: String(error) }))
+    return done.catch(
+      (error: unknown) => void this.notes.unrecorded.push({ name: owned.name, reason: String(error) })
+    )
   }
 
   /**
@@ -227,7 +248,11 @@ export class Lease {
    */
   received(successor: string): Promise<void> {
     this.successor = fingerprint(successor)
-    return this.write('received', { next: this.successor }, { until: this.clock.now().getTime() + PATIENT_WRITE_MS })
+    return this.write(
+      'received',
+      { next: this.successor },
+      { until: this.clock.now().getTime() + PATIENT_WRITE_MS }
+    )
   }
 
   /**
@@ -283,8 +308,11 @@ export class Lease {
   private async recordOutcome(phase: Phase, sentAt: Date | undefined): Promise<void> {
     const owned = this.owned
     if (!owned) return
-    const note = (name: string) => (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
-    const release = this.reservation ? this.api.deleteVariable(this.reservation).catch(note(this.reservation)) : undefined
+    const note = (name: string) => (error: unknown) =>
+      void this.notes.unrecorded.push({ name, reason: String(error) })
+    const release = this.reservation
+      ? this.api.deleteVariable(this.reservation).catch(note(this.reservation))
+      : undefined
     switch (phase) {
       case 'before-grant':
       case 'not-rotated':
@@ -295,7 +323,10 @@ export class Lease {
         await this.unknown(sentAt ?? this.clock.now())
         break
       case 'successor-received':
-        await Promise.all([this.pending, this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })])
+        await Promise.all([
+          this.pending,
+          this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })
+        ])
         break
       case 'refresh-token-stored':
       case 'done':
@@ -311,22 +342,35 @@ export class Lease {
    * The record with this token added, and the claims it has shown long enough removed; once a day, a sweep
    * of every claim, for those whose removal failed before.
    */
-  private async writeRecord(spent: { fingerprint: string; stored: boolean; generations: number }): Promise<void> {
+  private async writeRecord(spent: {
+    fingerprint: string
+    stored: boolean
+    generations: number
+  }): Promise<void> {
     if (this.record.kind !== 'read') return
     const now = this.clock.now().getTime()
     const { entries, claimsToRemove } = nextRecord(this.record, spent, now)
     const sweep = now - this.record.sweptAt >= SWEEP_EVERY_MS
     await Promise.all([
       this.api
-        .writeVariable(this.options.record, encodeRecord(entries, now, sweep ? now : this.record.sweptAt), true)
-        .catch((error: unknown) => void this.notes.unrecorded.push({ name: this.options.record, reason: String(error) })),
+        .writeVariable(
+          this.options.record,
+          encodeRecord(entries, now, sweep ? now : this.record.sweptAt),
+          true
+        )
+        .catch(
+          (error: unknown) =>
+            void this.notes.unrecorded.push({ name: this.options.record, reason: String(error) })
+        ),
       ...claimsToRemove.flatMap((entry) => this.removeClaims(entry)),
       sweep ? this.sweep(entries, now) : undefined
     ])
   }
 
   private removeClaims(entry: SpentEntry): Promise<void>[] {
-    return Array.from({ length: entry.generations }, (_, i) => this.remove(claimName(entry.fingerprint, i + 1)))
+    return Array.from({ length: entry.generations }, (_, i) =>
+      this.remove(claimName(entry.fingerprint, i + 1))
+    )
   }
 
   private remove(name: string): Promise<void> {

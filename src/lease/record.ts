@@ -103,7 +103,9 @@ export function parseRecord(text: string | undefined): ReadRecord {
 }
 
 export function findSpent(record: ReadRecord, fingerprint: string): SpentEntry | undefined {
-  return record.kind === 'read' ? record.entries.find((entry) => entry.fingerprint === fingerprint) : undefined
+  return record.kind === 'read'
+    ? record.entries.find((entry) => entry.fingerprint === fingerprint)
+    : undefined
 }
 
 /**

@@ -8,7 +8,13 @@ export const tokenSetSchema = z.object({
   // Bounded: a lifetime beyond ten years is a server bug, and would make an expiry no date can hold.
   // A numeric string or a fraction is read as whole seconds, rather than costing a rotation.
   expires_in: z
-    .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/)
+        .transform(Number)
+    ])
     .pipe(z.number().min(1).max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' }))
     .transform(Math.floor)
     .optional(),
@@ -74,7 +80,10 @@ export function readGrantAnswer(
     const parsed = tokenSetSchema.safeParse(json)
     if (parsed.success) return { kind: 'tokens', tokens: parsed.data }
     if (json === undefined || typeof json !== 'object')
-      return { kind: 'ambiguous', reason: `the token endpoint answered ${status} with a body that is not JSON` }
+      return {
+        kind: 'ambiguous',
+        reason: `the token endpoint answered ${status} with a body that is not JSON`
+      }
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'} ${issue.message}`)
     const reason = `the token endpoint answered ${status} with an unusable token response (${problems.join('; ')})`
     const refresh = (json as { refresh_token?: unknown }).refresh_token
@@ -85,9 +94,12 @@ export function readGrantAnswer(
 
   const oauth = oauthErrorSchema.safeParse(json)
   const error = oauth.success ? oauth.data.error : undefined
-  const said = oauth.success ? [oauth.data.error_description, oauth.data.error_hint].filter(Boolean).join(' ') : ''
+  const said = oauth.success
+    ? [oauth.data.error_description, oauth.data.error_hint].filter(Boolean).join(' ')
+    : ''
   const reason = `the token endpoint answered ${status}${error ? ` ${error}` : ''}${said ? `: ${oneLine(said)}` : ''}`
-  if (status === 429 || status === 408) return { kind: 'not-processed', reason, retryAfterSeconds: retryAfter(headers, now) }
+  if (status === 429 || status === 408)
+    return { kind: 'not-processed', reason, retryAfterSeconds: retryAfter(headers, now) }
   // A gateway's 502/504, or a server failing after it rotated: whether it processed the grant is unknown.
   if (status >= 500) return { kind: 'ambiguous', reason }
   if (error === 'invalid_request' && CONCURRENT_REFRESH.test(said)) return { kind: 'concurrent', reason }
@@ -95,7 +107,10 @@ export function readGrantAnswer(
 }
 
 /** `Retry-After` as seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfter(headers: Record<string, string | string[] | undefined>, now: number): number | undefined {
+export function retryAfter(
+  headers: Record<string, string | string[] | undefined>,
+  now: number
+): number | undefined {
   const raw = headers['retry-after']
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim()
   if (!value) return undefined

@@ -46,5 +46,9 @@ export function jwtExpiry(token: string): number | undefined {
 export function parseStoredExpiry(text: string | undefined, now: Date): Expiry | undefined {
   const at = text ? Date.parse(text) : NaN
   if (Number.isNaN(at)) return undefined
-  return { expiresAt: new Date(at), expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)), source: 'stored' }
+  return {
+    expiresAt: new Date(at),
+    expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)),
+    source: 'stored'
+  }
 }

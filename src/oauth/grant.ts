@@ -62,7 +62,13 @@ export async function presentToken(request: TokenRequest, deps: GrantDeps): Prom
       deps.debug(
         `Token POST → ${response.status} in ${Math.round(performance.now() - started)} ms (attempt ${attempt}, ${response.body.length} bytes)`
       )
-      const answer = readGrantAnswer(response.status, response.body, response.headers, deps.mask, clock.now().getTime())
+      const answer = readGrantAnswer(
+        response.status,
+        response.body,
+        response.headers,
+        deps.mask,
+        clock.now().getTime()
+      )
       switch (answer.kind) {
         case 'tokens':
           return {
@@ -86,7 +92,9 @@ export async function presentToken(request: TokenRequest, deps: GrantDeps): Prom
       }
     } catch (error) {
       const failure = error instanceof TransportError ? error : new TransportError(String(error), false)
-      deps.debug(`Token POST → no answer in ${Math.round(performance.now() - started)} ms (attempt ${attempt}): ${failure.message}`)
+      deps.debug(
+        `Token POST → no answer in ${Math.round(performance.now() - started)} ms (attempt ${attempt}): ${failure.message}`
+      )
       if (!failure.neverSent) return { kind: 'unknown', sentAt, reason: failure.message }
       retryWhy = failure.message
     }

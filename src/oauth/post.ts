@@ -46,12 +46,14 @@ export function createTokenPoster(userAgent: string): PostToken {
       allowRedirects: false,
       keepAlive: false
     })
-    const answer = client.request('POST', request.url, request.body, request.headers).then(async (response) => ({
-      status: response.message.statusCode ?? 0,
-      headers: response.message.headers,
-      // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
-      body: await boundedText(response.message)
-    }))
+    const answer = client
+      .request('POST', request.url, request.body, request.headers)
+      .then(async (response) => ({
+        status: response.message.statusCode ?? 0,
+        headers: response.message.headers,
+        // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
+        body: await boundedText(response.message)
+      }))
     const aborted = new Promise<never>((_, reject) => {
       const stop = () => reject(new TransportError('no answer within the answer window', false))
       if (signal.aborted) stop()
@@ -71,7 +73,9 @@ export function createTokenPoster(userAgent: string): PostToken {
   }
 }
 
-async function boundedText(stream: AsyncIterable<Buffer> & { destroy(): void; complete?: boolean }): Promise<string> {
+async function boundedText(
+  stream: AsyncIterable<Buffer> & { destroy(): void; complete?: boolean }
+): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of stream) {

@@ -47,7 +47,12 @@ export type AlertPlan =
  * issue (or adds to the open one), and so does a writer token in its last days; the next rotation closes it.
  * An `unknown` outcome opens none: the next run after the hold settles it, and opens one if it must.
  */
-export function planAlert(outcome: Outcome, target: string, writerTokenUrgent: string | undefined, runUrl: string | undefined): AlertPlan {
+export function planAlert(
+  outcome: Outcome,
+  target: string,
+  writerTokenUrgent: string | undefined,
+  runUrl: string | undefined
+): AlertPlan {
   const marker = alertMarker(target)
   if (needsAPerson(outcome)) {
     return {
@@ -91,12 +96,20 @@ export async function applyAlert(
     const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
     if (plan.action === 'close') {
       if (!current) return 'no open alert'
-      await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.comment) })
+      await octokit.rest.issues.createComment({
+        ...repository,
+        issue_number: current.number,
+        body: redact(plan.comment)
+      })
       await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' })
       return `closed #${current.number}`
     }
     if (current) {
-      await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.body) })
+      await octokit.rest.issues.createComment({
+        ...repository,
+        issue_number: current.number,
+        body: redact(plan.body)
+      })
       return `updated #${current.number}`
     }
     const { data } = await octokit.rest.issues.create({

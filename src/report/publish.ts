@@ -49,12 +49,13 @@ export async function publish(deps: PublishDeps, outcome: Outcome): Promise<void
   }
   if (outcome.status === 'rotated') core.info(say.report.rotatedLine(outcome.written, outcome.expiry))
   else if (outcome.message && outcome.status !== 'failed' && outcome.status !== 'cancelled') {
-    if (outcome.status.startsWith('skipped') && !isHealthy(outcome, now)) core.warning(`${outcome.message} ${say.report.notHealthy(outcome.expiry, now)}`)
+    if (outcome.status.startsWith('skipped') && !isHealthy(outcome, now))
+      core.warning(`${outcome.message} ${say.report.notHealthy(outcome.expiry, now)}`)
     else core.notice(outcome.message)
   }
-  await writeJobSummary(summaryFor(outcome, now, extra), core.summary, (text) => deps.redactor.redact(text)).catch(
-    unless('write the job summary')
-  )
+  await writeJobSummary(summaryFor(outcome, now, extra), core.summary, (text) =>
+    deps.redactor.redact(text)
+  ).catch(unless('write the job summary'))
   if (outcome.status === 'failed' || outcome.status === 'cancelled')
     core.setFailed(`[${outcome.errorKind ?? 'cancelled'}] ${outcome.message ?? ''}`)
   await tellPeople(deps, outcome, urgent).catch(unless('tell people'))

@@ -32,7 +32,13 @@ export class Redactor {
   }
 }
 
-const HTML_NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+const HTML_NAMED: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+}
 
 /** The value, and how it reads HTML-escaped (named and numeric), URL-encoded (both ways) and JSON-escaped. */
 export function transformedForms(value: string): string[] {

@@ -8,12 +8,18 @@ export function isHealthy(outcome: Pick<Outcome, 'expiry'>, now: Date): boolean 
 }
 
 /** Every output the action sets, as strings. The access token itself is set apart, already masked. */
-export function outputsFor(outcome: Outcome, now: Date, writerTokenExpiresAt: Date | undefined): Record<string, string> {
+export function outputsFor(
+  outcome: Outcome,
+  now: Date,
+  writerTokenExpiresAt: Date | undefined
+): Record<string, string> {
   return {
     status: outcome.status,
     healthy: String(isHealthy(outcome, now)),
     'expires-at': outcome.expiry?.expiresAt.toISOString() ?? '',
-    'expires-in': outcome.expiry ? String(Math.max(0, Math.floor((outcome.expiry.expiresAt.getTime() - now.getTime()) / 1000))) : '',
+    'expires-in': outcome.expiry
+      ? String(Math.max(0, Math.floor((outcome.expiry.expiresAt.getTime() - now.getTime()) / 1000)))
+      : '',
     'refresh-token-rotated': String(outcome.refreshTokenRotated),
     'secrets-written': outcome.written
       .filter((w) => w.what !== 'expiry variable')
@@ -29,14 +35,18 @@ export function summaryFor(outcome: Outcome, now: Date, extraNotes: string[]): S
   const notes: string[] = []
   if (outcome.expiry) notes.push(say.report.expiryNote(outcome.expiry))
   if (outcome.status === 'rotated' && outcome.expiry && outcome.expiry.source !== 'stored')
-    notes.push(say.report.rotatedAt(new Date(outcome.expiry.expiresAt.getTime() - outcome.expiry.expiresIn * 1000)))
+    notes.push(
+      say.report.rotatedAt(new Date(outcome.expiry.expiresAt.getTime() - outcome.expiry.expiresIn * 1000))
+    )
   if (outcome.status === 'rotated' && !outcome.refreshTokenRotated) notes.push(say.report.notRotatedRefresh)
   notes.push(...outcome.notes, ...extraNotes)
   if (outcome.message) notes.push(outcome.message)
   return {
     heading: say.report.heading(outcome.status, outcome.config),
     headline: headline(outcome, now),
-    table: outcome.written.length ? [say.report.table, ...outcome.written.map((w) => [w.name, w.what, w.result])] : [],
+    table: outcome.written.length
+      ? [say.report.table, ...outcome.written.map((w) => [w.name, w.what, w.result])]
+      : [],
     notes
   }
 }

@@ -32,7 +32,10 @@ export async function writeJobSummary(
   builder.addRaw(`<p><strong>${safe(summary.headline)}</strong></p>`, true)
   const [head, ...rows] = summary.table
   if (head)
-    builder.addTable([head.map((cell) => ({ data: safe(cell), header: true })), ...rows.map((row) => row.map(safe))])
+    builder.addTable([
+      head.map((cell) => ({ data: safe(cell), header: true })),
+      ...rows.map((row) => row.map(safe))
+    ])
   for (const note of summary.notes) {
     const [prose = '', ...commands] = note.split('\n')
     builder.addRaw(`<p>${safe(prose)}</p>`, true)

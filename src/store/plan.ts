@@ -26,7 +26,11 @@ export interface SecretNames {
  *    consumers read. A server that did not rotate the refresh token leaves the stored one as it is. An
  *    unknown expiry is not written rather than guessed.
  */
-export function planWrites(names: SecretNames, tokens: TokenSet, expiry: Expiry | undefined): PlannedWrite[][] {
+export function planWrites(
+  names: SecretNames,
+  tokens: TokenSet,
+  expiry: Expiry | undefined
+): PlannedWrite[][] {
   const first: PlannedWrite[] = tokens.refresh_token
     ? [{ name: names.refreshToken, value: tokens.refresh_token, what: 'refresh token', kind: 'secret' }]
     : []

@@ -39,7 +39,8 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
     const at = grant.sentAt.toISOString()
     run.onExpire(async () => {
       const failed = await writer.writeAll(expiryWrites(config.names, at), undefined)
-      for (const write of expiryWrites(config.names, at)) if (!failed.some((f) => f.write === write)) writer.undo(write)
+      for (const write of expiryWrites(config.names, at))
+        if (!failed.some((f) => f.write === write)) writer.undo(write)
       if (failed[0]) throw failed[0].error
     })
   }
@@ -66,11 +67,19 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
   if (refresh) await storeRefreshToken(refresh.value, context)
   const last = refresh ? rest : first
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-  const [failed] = await Promise.all([writer.writeAll(last ?? [], undefined), lease.settle(run.phase, grant.sentAt)])
+  const [failed] = await Promise.all([
+    writer.writeAll(last ?? [], undefined),
+    lease.settle(run.phase, grant.sentAt)
+  ])
   const expiry = (last ?? []).filter((write) => write.what === 'expiry' || write.what === 'expiry variable')
   run.expiryFresh = expiry.length > 0 && !failed.some((f) => expiry.includes(f.write))
   if (failed.length > 0) {
-    const rolledBack = await rollBackExpiry(last ?? [], failed.map((f) => f.write), context, grant.sentAt)
+    const rolledBack = await rollBackExpiry(
+      last ?? [],
+      failed.map((f) => f.write),
+      context,
+      grant.sentAt
+    )
     throw new RunError('store', say.store.restFailed(failed, rolledBack, config))
   }
   if (!refresh) throw new RunError('response', say.grant.noRefreshToken(config))
@@ -93,7 +102,12 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  */
 async function storeRefreshToken(token: string, context: RotationContext): Promise<void> {
   const { config, writer, lease, run, clock } = context
-  const write: PlannedWrite = { name: config.names.refreshToken, value: token, what: 'refresh token', kind: 'secret' }
+  const write: PlannedWrite = {
+    name: config.names.refreshToken,
+    value: token,
+    what: 'refresh token',
+    kind: 'secret'
+  }
   let taken = false
   const [stored] = await Promise.allSettled([
     writer.write(write, { until: clock.now().getTime() + PATIENT_WRITE_MS, abandon: () => taken }),
@@ -106,7 +120,10 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
     return
   }
   await run.recover(token)
-  throw new RunError('lost', say.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)))
+  throw new RunError(
+    'lost',
+    say.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey))
+  )
 }
 
 /**

@@ -50,7 +50,12 @@ export class SecretWriter {
     for (let rekeys = 0; ; rekeys++) {
       const key = this.key
       try {
-        return await this.api.putSecret(write.name, await this.sealer.seal(write.value, key.key), key.key_id, patience)
+        return await this.api.putSecret(
+          write.name,
+          await this.sealer.seal(write.value, key.key),
+          key.key_id,
+          patience
+        )
       } catch (error) {
         if (!(error instanceof GitHubError) || error.status !== 422 || rekeys >= MAX_REKEYS) throw error
         this.warn(write.name, error)
