@@ -49,7 +49,7 @@ export async function startFixture(
   }
   const [oauth, github] = await Promise.all([
     startOAuthServer({ ...shared, ...options.oauth }),
-    startGitHubServer({ ...shared, ...options.github })
+    startGitHubServer({ contract: true, ...shared, ...options.github })
   ])
   github.addRepository(REPOSITORY, { environments: [ENVIRONMENT] })
   github.addToken(PAT)

@@ -70,6 +70,8 @@ export interface GitHubServerOptions {
    * write, update included (both seen on github.com; the design assumes the worse).
    */
   staleShows?: 'old-value' | '404'
+  /** Check every answer against GitHub's published contract when the stand-in closes (harness/github-contract.ts). */
+  contract?: boolean
   /**
    * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
    * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
@@ -830,7 +832,20 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       faults.push({ match, fault, remaining: times, after })
     },
 
-    close() {
+    async close() {
+      if (options.contract) {
+        const { breachOf } = await import('./github-contract.js')
+        const breaches = answers.flatMap(
+          ({ method, path, status, body }) => breachOf(method, path, status, body) ?? []
+        )
+        if (breaches.length) {
+          closed = true
+          await stopListening()
+          throw new Error(
+            `The GitHub stand-in broke GitHub's contract:\n${[...new Set(breaches)].join('\n')}`
+          )
+        }
+      }
       closed = true
       for (const timer of timers) clearTimeout(timer)
       timers.clear()

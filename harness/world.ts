@@ -182,8 +182,11 @@ export async function startWorld(
     stored: () => fx.github.secrets(fx.repo),
     variables: () => fx.github.variables(fx.repo.repository),
     async close() {
-      await fx.close()
-      clock.uninstall()
+      try {
+        await fx.close()
+      } finally {
+        clock.uninstall()
+      }
     }
   }
 }
