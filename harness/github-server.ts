@@ -72,6 +72,8 @@ export interface GitHubServerOptions {
   staleShows?: 'old-value' | '404'
   /** Check every answer against GitHub's published contract when the stand-in closes (harness/github-contract.ts). */
   contract?: boolean
+  /** Asked for each request no injected fault matched: the soak's seeded faults. */
+  chaos?: (request: { method: string; path: string; body: string }) => GitHubFault | undefined
   /**
    * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
    * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
@@ -124,6 +126,8 @@ export interface GitHubServer {
   clearFaults(): void
   /** Every request, in arrival order. */
   requests: RequestRecord[]
+  /** A `fetch` answered in memory by this stand-in, no socket (for the soak). */
+  fetchInMemory: typeof fetch
   /** Told of each request as it arrives (its body read), before any fault or latency: to act at that moment. */
   onRequest(listener: (request: RequestRecord, body: string) => void): void
   /** Issues turned off, as a fork has them by default: every issues call answers 410. */
@@ -212,6 +216,10 @@ interface Answer {
   body?: unknown
   headers?: Record<string, string>
 }
+type Reply =
+  | { kind: 'answer'; status: number; headers: Record<string, string>; payload: string }
+  | { kind: 'cut' }
+  | { kind: 'silence' }
 
 class HttpError extends Error {
   constructor(
@@ -239,7 +247,6 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const timers = new Set<NodeJS.Timeout>()
   let nextRepositoryId = 1296269
   let lastWrite = 0
-  let served = 0
   let closed = false
   /** The path of the request being routed, as sent: for the Link header of a paginated answer. */
   let currentPath = ''
@@ -559,47 +566,61 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    void (clock
-      ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park))
-      : handle(req, res, sleep))
+    void (clock ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park)) : handle(req, res, sleep))
   }
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
     : createServer(listener)
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    wait: (ms: number) => Promise<void>
-  ): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase()
-    const path = normalizePath(req.url ?? '/')
-    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '')
-    const record: RequestRecord = { method, path, status: 0, startedAt: Date.now(), endedAt: 0 }
-    requests.push(record)
-    const ended = () => {
-      if (record.endedAt === 0) record.endedAt = Date.now()
-    }
-    res.on('close', ended)
-
+  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
     let rawBody: string
     try {
       rawBody = await readBody(req)
     } catch {
-      ended()
       return
     }
+    const reply = await respond(req.method ?? 'GET', req.url ?? '/', header(req, 'authorization'), rawBody, wait)
+    if (reply.kind === 'silence') return
+    if (reply.kind === 'cut') {
+      const socket = req.socket
+      if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+      else socket.destroy()
+      return
+    }
+    if (res.destroyed) return
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.payload)) })
+    res.end(reply.payload)
+  }
+
+  /**
+   * One request, whatever carries it: the answer, or a cut connection, or silence (a hung request). Faults
+   * are matched before routing, so a faulted write never changes state, except `lose-answer`, which applies
+   * the write and then cuts.
+   */
+  async function respond(
+    rawMethod: string,
+    url: string,
+    authorization: string | undefined,
+    rawBody: string,
+    wait: (ms: number) => Promise<void>
+  ): Promise<Reply> {
+    const method = rawMethod.toUpperCase()
+    const path = normalizePath(url)
+    const query = new URLSearchParams(url.split('?')[1] ?? '')
+    const record: RequestRecord = { method, path, status: 0, startedAt: Date.now(), endedAt: 0 }
+    requests.push(record)
     for (const listener of arrivals) listener(record, rawBody)
-    const fault = takeFault(method, path, rawBody)
+    const fault = takeFault(method, path, rawBody) ?? options.chaos?.({ method, path, body: rawBody })
     if (latencyMs > 0) await wait(latencyMs)
     if (fault?.kind === 'delay') await wait(fault.ms)
-    if (closed) return
-
-    if (fault?.kind === 'hang') return wait(Infinity)
+    if (closed) return { kind: 'silence' }
+    if (fault?.kind === 'hang') {
+      await wait(Infinity)
+      return { kind: 'silence' }
+    }
     if (fault?.kind === 'reset') {
-      ended()
-      cut(req)
-      return
+      record.endedAt = Date.now()
+      return { kind: 'cut' }
     }
     let answer: Answer
     if (fault?.kind === 'status') {
@@ -610,8 +631,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
     } else {
       try {
-        currentPath = (req.url ?? '/').split('?')[0] ?? '/'
-        answer = route(method, path, query, header(req, 'authorization'), rawBody)
+        currentPath = url.split('?')[0] ?? '/'
+        answer = route(method, path, query, authorization, rawBody)
       } catch (error) {
         answer =
           error instanceof HttpError
@@ -625,24 +646,39 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     }
     if (fault?.kind === 'lose-answer') {
       // Applied above; the answer never arrives.
-      ended()
-      cut(req)
-      return
+      record.endedAt = Date.now()
+      return { kind: 'cut' }
     }
-    const expiresAt = tokenOf(header(req, 'authorization'))?.expiresAt
+    const expiresAt = tokenOf(authorization)?.expiresAt
     if (expiresAt) {
       // GitHub's format: `2026-12-31 12:00:00 UTC`.
       const text = `${expiresAt.toISOString().slice(0, 19).replace('T', ' ')} UTC`
       answer = { ...answer, headers: { ...answer.headers, 'github-authentication-token-expiration': text } }
     }
     answers.push({ method, path, status: answer.status, body: answer.body })
-    send(res, record, answer)
+    return render(record, answer)
   }
 
-  function cut(req: IncomingMessage): void {
-    const socket = req.socket
-    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-    else socket.destroy()
+  /**
+   * The same stand-in without a socket: a `fetch` that answers in memory, for the soak, where a year of runs
+   * would otherwise spend most of its time in the loopback's HTTP machinery. Everything above the socket
+   * (faults, staleness, the contract, the clock's parking) is the same.
+   */
+  const fetchInMemory: typeof fetch = async (input, init) => {
+    const request = new Request(input, init)
+    const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
+    const url = new URL(request.url)
+    const signal = init?.signal ?? undefined
+    const work = (wait: (ms: number) => Promise<void>) =>
+      respond(request.method, `${url.pathname}${url.search}`, request.headers.get('authorization') ?? undefined, body, wait)
+    const replying = clock ? clock.serve(request.headers.get(TICKET_HEADER) ?? undefined, work) : work(sleep)
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+      replying.then(resolve, reject)
+    })
+    if (reply.kind !== 'answer') throw new TypeError('fetch failed', { cause: new Error('other side closed') })
+    const empty = reply.status === 204 || reply.status === 304
+    return new Response(empty ? null : reply.payload, { status: reply.status, headers: reply.headers })
   }
 
   function tokenOf(auth: string | undefined): Access | undefined {
@@ -650,16 +686,21 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     return match ? tokens.get(match[1] ?? '') : undefined
   }
 
-  function send(res: ServerResponse, record: RequestRecord, answer: Answer): void {
-    served++
+  /** How many calls each token made in the current hour: GitHub's primary limit resets hourly. */
+  let window = { hour: -1, served: 0 }
+
+  function render(record: RequestRecord, answer: Answer): Reply {
+    const hour = Math.floor(Date.now() / 3_600_000)
+    if (window.hour !== hour) window = { hour, served: 0 }
+    window.served++
     const headers: Record<string, string> = {
       'x-github-request-id': requestId(),
       'x-github-media-type': 'github.v3; format=json',
       'x-github-api-version-selected': '2022-11-28',
       'x-ratelimit-limit': String(RATE_LIMIT),
-      'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - served)),
-      'x-ratelimit-used': String(Math.min(RATE_LIMIT, served)),
-      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - window.served)),
+      'x-ratelimit-used': String(Math.min(RATE_LIMIT, window.served)),
+      'x-ratelimit-reset': String((hour + 1) * 3600),
       'x-ratelimit-resource': 'core'
     }
     let payload = ''
@@ -676,9 +717,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     for (const [name, value] of Object.entries(answer.headers ?? {})) headers[name.toLowerCase()] = value
     record.status = answer.status
     record.endedAt = Date.now()
-    if (res.destroyed) return
-    res.writeHead(answer.status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) })
-    res.end(payload)
+    return { kind: 'answer', status: answer.status, headers, payload }
   }
 
   function takeFault(method: string, path: string, body: string): GitHubFault | undefined {
@@ -722,6 +761,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     url,
     requests,
     answers,
+    fetchInMemory,
 
     setStaleReads(ms, shows) {
       staleReadMs = ms

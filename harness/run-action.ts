@@ -21,13 +21,18 @@ const CONTEXT_DEFAULTS: Record<string, string> = {
   '${{ github.token }}': 'GITHUB_TOKEN'
 }
 
+type ParsedAction = { inputs: Record<string, { default?: unknown }> }
+const parsedActions = new Map<string, ParsedAction>()
+
 /** Each input's default from action.yml, as the runner fills in an input the workflow did not give. */
 export function actionDefaults(
   env: Record<string, string | undefined>,
   actionFile = 'action.yml'
 ): Record<string, string> {
-  const action = parse(readFileSync(join(ROOT, actionFile), 'utf8')) as {
-    inputs: Record<string, { default?: unknown }>
+  let action = parsedActions.get(actionFile)
+  if (!action) {
+    action = parse(readFileSync(join(ROOT, actionFile), 'utf8')) as ParsedAction
+    parsedActions.set(actionFile, action)
   }
   const defaults: Record<string, string> = {}
   for (const [name, input] of Object.entries(action.inputs)) {

@@ -113,7 +113,16 @@ export interface World {
 let nextRun = 1
 
 export async function startWorld(
-  options: { start?: Date; github?: GitHubServerOptions; oauth?: OAuthServerOptions } = {}
+  options: {
+    start?: Date
+    github?: GitHubServerOptions
+    oauth?: OAuthServerOptions
+    /**
+     * How the action reaches the GitHub stand-in: over loopback HTTP (the suite), or in memory (the soak, where
+     * a year of runs would spend most of its time in the socket's machinery). The token endpoint is always HTTP.
+     */
+    transport?: 'loopback' | 'memory'
+  } = {}
 ): Promise<World> {
   const clock = new VirtualClock(options.start ?? new Date('2026-11-30T07:22:00Z'))
   const fx = await startFixture({ clock, github: options.github, oauth: options.oauth })
@@ -126,7 +135,7 @@ export async function startWorld(
     clock.ticket(async (header) => {
       const headers = new Headers(init?.headers)
       for (const [name, value] of Object.entries(header)) headers.set(name, value)
-      const response = await fetch(input, { ...init, headers })
+      const response = await (options.transport === 'memory' ? fx.github.fetchInMemory : fetch)(input, { ...init, headers })
       // Read to the end inside the ticket: the answer is real work until its last byte.
       const body = await response.arrayBuffer()
       const empty = response.status === 204 || response.status === 304
