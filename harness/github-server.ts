@@ -25,7 +25,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import { createServer as createHttpsServer } from 'node:https'
 import sodium from 'libsodium-wrappers'
 import { listenOnLoopback } from './loopback.js'
-import { TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
+import { RUN_HEADER, TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
 
 export type GitHubTarget = { repository: string; environment?: string } // repository 'owner/name'
 export type GitHubFault =
@@ -34,6 +34,7 @@ export type GitHubFault =
   | { kind: 'hang' } // never answer; must not keep close() from finishing
   | { kind: 'lose-answer' } // apply the request, then cut the connection before the answer
   | { kind: 'delay'; ms: number } // answer this much later (virtual with a clock)
+  | { kind: 'stale'; ms: number } // answer, with this request's reads that many ms stale
 /**
  * `path` is matched against the path without the `/api/v3` prefix and without the query; `body` against the
  * raw request body (e.g. `/"name":"WIZARD_EXPIRES_AT"/` tells the expiry variable's create from the lock's).
@@ -73,7 +74,12 @@ export interface GitHubServerOptions {
   /** Check every answer against GitHub's published contract when the stand-in closes (harness/github-contract.ts). */
   contract?: boolean
   /** Asked for each request no injected fault matched: the soak's seeded faults. */
-  chaos?: (request: { method: string; path: string; body: string }) => GitHubFault | undefined
+  chaos?: (request: {
+    method: string
+    path: string
+    body: string
+    run: string | undefined
+  }) => GitHubFault | undefined
   /**
    * Serve HTTPS with this PEM key and certificate instead of plain HTTP (for clients that only speak TLS
    * to a non-github.com host, such as `gh` pointed at GitHub Enterprise Server). `url` is then https://.
@@ -250,6 +256,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   let closed = false
   /** The path of the request being routed, as sent: for the Link header of a paginated answer. */
   let currentPath = ''
+  /** A `stale` fault's lag, for the request being routed (routing is synchronous). */
+  let staleForThisRequest: number | undefined
   let url = ''
 
   /** Write times strictly increase, so a test can tell two writes within one millisecond apart. */
@@ -549,7 +557,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   /** What a read returns: the state `staleReadMs` ago, as GitHub's eventually consistent reads may. */
   function readAsOf(entries: Map<string, Entry>, history: History, key: string): Entry | undefined {
-    const stale = typeof staleReadMs === 'function' ? staleReadMs() : staleReadMs
+    const stale = staleForThisRequest ?? (typeof staleReadMs === 'function' ? staleReadMs() : staleReadMs)
     if (stale <= 0) return entries.get(key)
     const asOf = Date.now() - stale
     const versions = history.get(key) ?? []
@@ -566,20 +574,33 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   // ── HTTP ───────────────────────────────────────────────────────────────────────────────────────────
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    void (clock ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park)) : handle(req, res, sleep))
+    void (clock
+      ? clock.serve(req.headers[TICKET_HEADER], (park) => handle(req, res, park))
+      : handle(req, res, sleep))
   }
   const server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
     : createServer(listener)
 
-  async function handle(req: IncomingMessage, res: ServerResponse, wait: (ms: number) => Promise<void>): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    wait: (ms: number) => Promise<void>
+  ): Promise<void> {
     let rawBody: string
     try {
       rawBody = await readBody(req)
     } catch {
       return
     }
-    const reply = await respond(req.method ?? 'GET', req.url ?? '/', header(req, 'authorization'), rawBody, wait)
+    const reply = await respond(
+      req.method ?? 'GET',
+      req.url ?? '/',
+      header(req, 'authorization'),
+      rawBody,
+      wait,
+      header(req, RUN_HEADER)
+    )
     if (reply.kind === 'silence') return
     if (reply.kind === 'cut') {
       const socket = req.socket
@@ -588,7 +609,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return
     }
     if (res.destroyed) return
-    res.writeHead(reply.status, { ...reply.headers, 'content-length': String(Buffer.byteLength(reply.payload)) })
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-length': String(Buffer.byteLength(reply.payload))
+    })
     res.end(reply.payload)
   }
 
@@ -602,7 +626,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     url: string,
     authorization: string | undefined,
     rawBody: string,
-    wait: (ms: number) => Promise<void>
+    wait: (ms: number) => Promise<void>,
+    run?: string
   ): Promise<Reply> {
     const method = rawMethod.toUpperCase()
     const path = normalizePath(url)
@@ -610,7 +635,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     const record: RequestRecord = { method, path, status: 0, startedAt: Date.now(), endedAt: 0 }
     requests.push(record)
     for (const listener of arrivals) listener(record, rawBody)
-    const fault = takeFault(method, path, rawBody) ?? options.chaos?.({ method, path, body: rawBody })
+    const fault = takeFault(method, path, rawBody) ?? options.chaos?.({ method, path, body: rawBody, run })
     if (latencyMs > 0) await wait(latencyMs)
     if (fault?.kind === 'delay') await wait(fault.ms)
     if (closed) return { kind: 'silence' }
@@ -632,6 +657,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     } else {
       try {
         currentPath = url.split('?')[0] ?? '/'
+        staleForThisRequest = fault?.kind === 'stale' ? fault.ms : undefined
         answer = route(method, path, query, authorization, rawBody)
       } catch (error) {
         answer =
@@ -670,13 +696,21 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     const url = new URL(request.url)
     const signal = init?.signal ?? undefined
     const work = (wait: (ms: number) => Promise<void>) =>
-      respond(request.method, `${url.pathname}${url.search}`, request.headers.get('authorization') ?? undefined, body, wait)
+      respond(
+        request.method,
+        `${url.pathname}${url.search}`,
+        request.headers.get('authorization') ?? undefined,
+        body,
+        wait,
+        request.headers.get(RUN_HEADER) ?? undefined
+      )
     const replying = clock ? clock.serve(request.headers.get(TICKET_HEADER) ?? undefined, work) : work(sleep)
     const reply = await new Promise<Reply>((resolve, reject) => {
       signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
       replying.then(resolve, reject)
     })
-    if (reply.kind !== 'answer') throw new TypeError('fetch failed', { cause: new Error('other side closed') })
+    if (reply.kind !== 'answer')
+      throw new TypeError('fetch failed', { cause: new Error('other side closed') })
     const empty = reply.status === 204 || reply.status === 304
     return new Response(empty ? null : reply.payload, { status: reply.status, headers: reply.headers })
   }

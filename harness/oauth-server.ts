@@ -18,7 +18,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { createServer as createHttpsServer } from 'node:https'
 import type ProviderType from 'oidc-provider'
 import { listenOnLoopback } from './loopback.js'
-import { TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
+import { RUN_HEADER, TICKET_HEADER, type VirtualClock } from './virtual-clock.js'
 
 export type OAuthFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -51,6 +51,8 @@ export interface OAuthServerOptions {
    */
   tls?: { key: string; cert: string }
   clock?: VirtualClock
+  /** Asked for each token request no injected fault matched: the soak's seeded faults. */
+  chaos?: (run: string | undefined) => OAuthFault | undefined
 }
 
 /** Hydra's answers when another request is refreshing the same token (in the description, or in `error_hint`). */
@@ -256,7 +258,8 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     }
     if (latencyMs) await wait(latencyMs)
     if (isToken) for (const listener of listeners) await listener()
-    const fault = isToken ? faults.shift() : undefined
+    const run = req.headers[RUN_HEADER]
+    const fault = isToken ? (faults.shift() ?? options.chaos?.(Array.isArray(run) ? run[0] : run)) : undefined
     if (isToken) tokenRequests++
     switch (fault?.kind) {
       case 'status': {

@@ -28,6 +28,8 @@ interface Ticket {
 }
 
 export const TICKET_HEADER = 'x-virtual-ticket'
+/** Which in-process run sent a request: the soak keys its seeded faults by it, not by arrival order. */
+export const RUN_HEADER = 'x-world-run'
 
 export class VirtualClock implements Clock {
   private current: number

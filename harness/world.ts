@@ -14,7 +14,7 @@ import { JOB_TOKEN, leakedValues, REPOSITORY, startFixture, type Fixture } from 
 import type { GitHubServerOptions } from './github-server.js'
 import type { OAuthServerOptions } from './oauth-server.js'
 import { actionDefaults } from './run-action.js'
-import { VirtualClock } from './virtual-clock.js'
+import { RUN_HEADER, VirtualClock } from './virtual-clock.js'
 
 /** What the runner would have shown: masks, outputs, log lines by level, the job summary's HTML, the failure. */
 export interface Recorded {
@@ -76,6 +76,10 @@ export function recordingCore(inputs: Record<string, string>, options: { summary
 
 export interface WorldRun extends Recorded {
   outcome: Outcome
+  /** Requests this run sent, GitHub's and the token endpoint's. */
+  requests: number
+  /** Killed by `killAtRequest`: what it reports is what a dead process would never have said. */
+  killed: boolean
   log: string
   /** Every text a person could read: log, summary, outputs but the access token. */
   exposed: string
@@ -97,6 +101,15 @@ export interface RunOptions {
   post?: PostToken
   sealer?: Sealer
   random?: () => number
+  /**
+   * Kills the run as its n-th request (GitHub or the token endpoint) goes out: that request still reaches the
+   * server, and nothing after it does (a SIGKILL, or a runner lost).
+   */
+  killAtRequest?: number
+  /** Told as each request of this run goes out (1, 2, …): to cancel it at a chosen one. */
+  onRequest?: (n: number, cancellation: Cancellation) => void
+  /** The run's name on its requests (RUN_HEADER), for the stand-ins' seeded faults. */
+  id?: string
 }
 
 export interface World {
@@ -131,20 +144,27 @@ export async function startWorld(
   const realSealer = createSodiumSealer()
   const realPost = createTokenPoster('refresh-oauth-secrets')
 
-  const fetchVia: typeof fetch = (input, init) =>
-    clock.ticket(async (header) => {
-      const headers = new Headers(init?.headers)
-      for (const [name, value] of Object.entries(header)) headers.set(name, value)
-      const response = await (options.transport === 'memory' ? fx.github.fetchInMemory : fetch)(input, { ...init, headers })
-      // Read to the end inside the ticket: the answer is real work until its last byte.
-      const body = await response.arrayBuffer()
-      const empty = response.status === 204 || response.status === 304
-      return new Response(empty ? null : body, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers
+  const fetchVia =
+    (gate: () => void, run: string): typeof fetch =>
+    (input, init) =>
+      clock.ticket(async (header) => {
+        gate()
+        const headers = new Headers(init?.headers)
+        for (const [name, value] of Object.entries(header)) headers.set(name, value)
+        headers.set(RUN_HEADER, run)
+        const response = await (options.transport === 'memory' ? fx.github.fetchInMemory : fetch)(input, {
+          ...init,
+          headers
+        })
+        // Read to the end inside the ticket: the answer is real work until its last byte.
+        const body = await response.arrayBuffer()
+        const empty = response.status === 204 || response.status === 304
+        return new Response(empty ? null : body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers
+        })
       })
-    })
 
   async function run(runOptions: RunOptions = {}): Promise<WorldRun> {
     const env = { GITHUB_REPOSITORY: REPOSITORY, GITHUB_API_URL: fx.github.url, GITHUB_TOKEN: JOB_TOKEN }
@@ -155,6 +175,16 @@ export async function startWorld(
     runOptions.onStart?.(cancellation)
     const post = runOptions.post ?? realPost
     const sealer = runOptions.sealer ?? realSealer
+    let requests = 0
+    let killed = false
+    const runId = runOptions.id ?? String(nextRun)
+    // Every request of this run passes here first: counted, told, and refused once the run is dead.
+    const gate = () => {
+      if (killed) throw new TypeError('fetch failed', { cause: new Error('the process was killed') })
+      requests++
+      runOptions.onRequest?.(requests, cancellation)
+      if (runOptions.killAtRequest === requests) killed = true
+    }
     const label = runOptions.context?.runLabel ?? `workflow "Refresh OAuth token" run ${nextRun++} attempt 1`
     const outcome = await main({
       core,
@@ -169,9 +199,12 @@ export async function startWorld(
       },
       clock,
       random: runOptions.random ?? (() => 0.5),
-      fetch: fetchVia,
+      fetch: fetchVia(gate, runId),
       post: (request, signal) =>
-        clock.ticket((header) => post({ ...request, headers: { ...request.headers, ...header } }, signal)),
+        clock.ticket(async (header) => {
+          gate()
+          return post({ ...request, headers: { ...request.headers, ...header, [RUN_HEADER]: runId } }, signal)
+        }),
       sealer: {
         warmUp: () => sealer.warmUp(),
         seal: (plaintext, key) => clock.hold(() => sealer.seal(plaintext, key))
@@ -181,7 +214,16 @@ export async function startWorld(
     const log = seen.lines.join('\n')
     const { 'access-token': _, ...outputs } = seen.outputs
     const exposed = [log, seen.summary, ...Object.values(outputs)].join('\n')
-    return { ...seen, outcome, log, exposed, leaks: (values) => leakedValues(exposed, values), ended }
+    return {
+      ...seen,
+      outcome,
+      log,
+      exposed,
+      leaks: (values) => leakedValues(exposed, values),
+      ended,
+      requests,
+      killed
+    }
   }
 
   return {

@@ -32,10 +32,23 @@ const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {
   unreadable: 'skipped-claimed'
 }
 
-/**
- * Whether this run presents the token, from the lease's decision and the stored expiry: the lease says
- * whether presenting is safe; skip-if-valid-for says whether it is needed. Pure.
- */
+/** skip-if-valid-for: whether a rotation is needed at all, from the stored expiry alone (before any claim). Pure. */
+export function stillValid(
+  stored: StoredExpiry,
+  config: Config,
+  now: Date
+): Extract<Verdict, { action: 'skip' }> | undefined {
+  const { expiry } = stored
+  if (!expiry || config.skipIfValidForMs === undefined) return undefined
+  if (expiry.expiresAt.getTime() - now.getTime() <= config.skipIfValidForMs) return undefined
+  return {
+    action: 'skip',
+    status: 'skipped-valid',
+    message: say.guard.valid(expiry, config.skipIfValidForMs)
+  }
+}
+
+/** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
 export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Config, now: Date): Verdict {
   if (decision.kind === 'fail')
     return {
@@ -56,12 +69,6 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
       message: say.guard.skip(decision.reason)
     }
   }
-  if (expiry && config.skipIfValidForMs !== undefined && left !== undefined && left > config.skipIfValidForMs)
-    return {
-      action: 'skip',
-      status: 'skipped-valid',
-      message: say.guard.valid(expiry, config.skipIfValidForMs)
-    }
   if (decision.takeoverFrom)
     return { action: 'present', note: say.guard.secondPresentation(decision.takeoverFrom) }
   if (expiry && left !== undefined && left <= 0)

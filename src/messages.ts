@@ -15,7 +15,7 @@ import type { Status } from './outcome.js'
 import type { Phase } from './phase.js'
 import type { PlannedWrite } from './store/plan.js'
 import type { FailedWrite, Written } from './store/store.js'
-import { PATIENT_WRITE_MS, UNKNOWN_HOLD_MS } from './timing.js'
+import { RUN_BUDGET_MS, UNKNOWN_HOLD_MS } from './timing.js'
 
 type Names = Pick<Config, 'target' | 'names' | 'workflow'>
 
@@ -317,7 +317,7 @@ export const say = {
     refreshTokenLost: (config: Config, error: unknown, recoveryLine: boolean) =>
       'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
       `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
-      `${seconds(PATIENT_WRITE_MS)} at most. ` +
+      `as long as the run could (${seconds(RUN_BUDGET_MS)} from its start). ` +
       (recoveryLine
         ? 'It was printed above, sealed to recovery-public-key: open and store it (see "Recovering without ' +
           'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
@@ -457,6 +457,9 @@ export const say = {
     failedLead:
       'The rotation of the OAuth secrets failed, and the next run will fail the same way until a person acts.',
     writerTokenLead: 'The writer token expires within days; rotation stops when it does.',
+    unknownLead:
+      'A grant got no readable answer. It may clear by itself (the run after the hold presents the token once ' +
+      'more, and closes this issue when it rotates); if the server had rotated it, a person must sign in again.',
     closing: (runUrl: string | undefined) =>
       `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
     done: (what: string) => `Alert issue: ${what}.`,

@@ -4,7 +4,7 @@ import { INPUT_NAMES, parseConfig, SECRET_INPUTS, type Config, type RawInputs } 
 import { kindInPhase, RunError } from './errors.js'
 import { GitHubApi, type PublicKey } from './github/api.js'
 import { createOctokit } from './github/octokit.js'
-import { guard, type Verdict } from './guard.js'
+import { guard, stillValid, type Verdict } from './guard.js'
 import { Lease } from './lease/lease.js'
 import { say } from './messages.js'
 import { parseStoredExpiry, type Expiry } from './oauth/expiry.js'
@@ -20,7 +20,8 @@ import type { ActionCore, RunContext } from './runner.js'
 import { storeRotation } from './store/rotation.js'
 import type { Sealer } from './store/seal.js'
 import { SecretWriter } from './store/store.js'
-import { PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM } from './timing.js'
+import type { RetryPolicy } from './retry.js'
+import { GITHUB_ATTEMPTS, PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM, RUN_BUDGET_MS } from './timing.js'
 
 /** What the pipeline needs: the runner (already redacting), time, the two transports, the sealed box. */
 export interface Dependencies {
@@ -42,8 +43,9 @@ export interface StoredExpiry {
 }
 
 /**
- * parse → lease (claim ∥ spent record ∥ key ∥ stored expiry) → guard → prove the write → grant → store.
- * Never throws. The lease owns the claim; its one `finally` records what the phase says became of the token.
+ * parse → read (key ∥ stored expiry ∥ spent record) → needed? → lease (claim ∥ write proof) → guard → grant →
+ * store. Never throws. The lease owns the claim; its one `finally` records what the phase says became of the
+ * token. A run that skips because the stored token is still valid never claims it, so it leaves nothing behind.
  */
 export async function rotate(deps: Dependencies): Promise<Outcome> {
   const run = new RunState(deps)
@@ -54,12 +56,16 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
     lease = new Lease(github, leaseOptions(config, deps), config.refreshToken, deps.clock)
     deps.cancellation.attach(run.cancelHooks(lease, config))
     deps.sealer.warmUp()
-    const [decision, key, stored] = await run.beforeGrant(
-      Promise.all([lease.acquire(), github.publicKey(), readStoredExpiry(github, config, deps.clock)])
+    const [key, stored] = await run.beforeGrant(
+      Promise.all([github.publicKey(), readStoredExpiry(github, config, deps.clock), lease.readRecord()])
+    )
+    const needless = stillValid(stored, config, deps.clock.now())
+    if (needless) return run.end(verdictOutcome(needless, stored))
+    const [decision] = await run.beforeGrant(
+      Promise.all([lease.acquire(), proveWrite(github, key, deps.sealer, config, deps.clock)])
     )
     const verdict = guard(decision, stored, config, deps.clock.now())
     if (verdict.action !== 'present') return run.end(verdictOutcome(verdict, stored))
-    await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock))
     run.requireHeadroom(github)
     if (config.dryRun)
       return run.end({ status: 'dry-run', message: say.dryRun(config, verdict), expiry: stored.expiry })
@@ -74,6 +80,7 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
   } catch (error) {
     return run.end(run.failure(error))
   } finally {
+    run.releasing = true
     await Promise.all([lease?.settle(run.phase, run.sentAt), run.expireUnlessFresh()])
     run.noteLease(lease)
   }
@@ -100,6 +107,7 @@ function connect(deps: Dependencies, config: Config, run: RunState): GitHubApi {
   return new GitHubApi(octokit, config.target, {
     clock: deps.clock,
     random: deps.random,
+    budget: () => run.budget(),
     onRetry: (call, waitMs, why) => deps.core.warning(say.github.retrying(call, why, waitMs))
   })
 }
@@ -155,9 +163,29 @@ class RunState {
   private writer: SecretWriter | undefined
   private readonly notes: string[] = []
   private readonly deadline: number
+  private readonly runDeadline: number
+  /** The run is over and its claim, if never presented, is being given back. */
+  releasing = false
 
   constructor(private readonly deps: Dependencies) {
-    this.deadline = deps.clock.now().getTime() + PREFLIGHT_BUDGET_MS
+    const start = deps.clock.now().getTime()
+    this.deadline = start + PREFLIGHT_BUDGET_MS
+    this.runDeadline = start + RUN_BUDGET_MS
+  }
+
+  /**
+   * How hard GitHub calls try now: before the grant a few attempts within the preflight's budget (nothing is
+   * spent; the next run can try again); once the token may be spent, until the run's deadline.
+   */
+  budget(): RetryPolicy {
+    if (mayHaveSpent(this.phase)) return { attempts: Infinity, deadline: this.runDeadline }
+    // A claim left behind holds the token from every run for its whole hold: giving it back is worth waiting
+    // out a rate limit of minutes for, up to the run's deadline.
+    if (this.releasing) return { attempts: Infinity, deadline: this.runDeadline }
+    return {
+      attempts: GITHUB_ATTEMPTS,
+      deadline: this.phase === 'before-grant' ? this.deadline : this.runDeadline
+    }
   }
 
   /** Every input at once, before any request; the secret ones are masked first. */

@@ -26,26 +26,25 @@ export const UNKNOWN_HOLD_MS = 10 * MINUTE
 export const GITHUB_ATTEMPT_TIMEOUT_MS = 30 * SECOND
 
 /** Attempts in all for a GitHub call that fails transiently before the grant (nothing is at stake yet). */
-export const GITHUB_ATTEMPTS = 4
+export const GITHUB_ATTEMPTS = 6
 
 /** Exponential backoff between attempts: the first wait, and the longest one. */
 export const BACKOFF_BASE_MS = SECOND
 export const BACKOFF_MAX_MS = 30 * SECOND
 
 /**
- * One GitHub call before the grant, its retries and a rate limit's wait included, ends within this: a longer
- * outage is better met by the next scheduled run, since nothing has been spent.
+ * Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops
+ * unspent: a GitHub call waits out a rate limit of minutes, but a longer outage is better met by the next
+ * scheduled run, since nothing has been spent.
  */
-export const CALL_BUDGET_MS = 2 * MINUTE
-
-/** Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops unspent. */
 export const PREFLIGHT_BUDGET_MS = 5 * MINUTE
 
 /**
- * After the grant, the writes that cannot be redone (the new refresh token, and beside it the claim's
- * "successor received") keep trying this long: through outages and rate limits of minutes (Retry-After).
+ * Everything that matters ends within this from the run's start: once the grant is out, every write (the new
+ * refresh token first) keeps trying until then, through outages and rate limits of minutes (Retry-After). The
+ * shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
  */
-export const PATIENT_WRITE_MS = 10 * MINUTE
+export const RUN_BUDGET_MS = 25 * MINUTE
 
 /** Connection failures that prove the grant never left: retried within this, from the first send. */
 export const NEVER_SENT_BUDGET_MS = 2 * MINUTE
@@ -64,13 +63,11 @@ export const CONSISTENCY_HORIZON_MS = 5 * MINUTE
 export const CLAIM_READ_PATIENCE_MS = 30 * SECOND
 
 /**
- * The longest a run can take from its claim to its last write that matters: the preflight, the exchange
- * (retries of a grant that never left, then one answer window), the patient writes, then the last stage of
- * ordinary writes. Every one of them is bounded above, so the run stops acting by then, whatever the job's
- * timeout; the shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
+ * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
+ * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it
+ * stops acting by then, whatever the job's timeout.
  */
-export const WORST_CASE_RUN_MS =
-  PREFLIGHT_BUDGET_MS + NEVER_SENT_BUDGET_MS + ANSWER_WINDOW_MS + PATIENT_WRITE_MS + CALL_BUDGET_MS
+export const WORST_CASE_RUN_MS = RUN_BUDGET_MS
 
 /**
  * A claim that still says "claimed" this long after it was made belongs to a run that can no longer be

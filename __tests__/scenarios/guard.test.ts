@@ -27,7 +27,8 @@ describe('two runs at once', () => {
       w.run({ inputs: { 'refresh-token': held } })
     ])
     const statuses = [a.outcome.status, b.outcome.status].sort()
-    expect(statuses).toEqual(['rotated', 'skipped-claimed'])
+    // The other run read the claim while the winner held it, or once it had stored the successor.
+    expect(statuses).toEqual(['rotated', expect.stringMatching(/^skipped-(claimed|spent)$/)])
     expect(w.fx.oauth.presented).toEqual([held])
     await expectChainAlive(w)
   })

@@ -1,6 +1,6 @@
 /** Everything that stops a run before the grant: nothing is spent, and the message names the fix. */
 import { JOB_TOKEN, PAT } from '../../harness/fixture.js'
-import { CALL_BUDGET_MS } from '../../src/timing.js'
+import { PREFLIGHT_BUDGET_MS } from '../../src/timing.js'
 import { MINUTE, useWorld } from '../support/world.js'
 
 const world = useWorld()
@@ -108,7 +108,7 @@ describe('GitHub unwell before the grant', () => {
     const started = w.clock.ms
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
-    expect(w.clock.ms - started).toBeLessThanOrEqual(CALL_BUDGET_MS + MINUTE)
+    expect(w.clock.ms - started).toBeLessThanOrEqual(PREFLIGHT_BUDGET_MS + MINUTE)
     expect(w.fx.oauth.presented).toEqual([])
     expect(Object.keys(w.variables()).filter((name) => name.includes('_CLAIM_'))).toEqual([])
   })

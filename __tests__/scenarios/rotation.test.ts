@@ -51,41 +51,49 @@ describe('a rotation', () => {
     expect(run.failed).toBeUndefined()
   })
 
-  it('goes in order: one round trip for the claim, the record, the key and the expiry; the write proof; the grant; the refresh token alone beside the claim and its successor’s reservation; then the rest at once', async () => {
+  it('takes five sequential round trips: the key, the expiry and the record; the claim beside the write proof; the grant; the refresh token beside the claim’s “received” and its successor’s reservation; then the rest at once', async () => {
     const w = world()
     // The first run ever also creates the empty record (a 404 is never taken at its word); from then on:
     await w.run()
     await w.clock.advance(HOUR)
+    // Every GitHub answer takes a second of virtual time: the requests of one round start at the same instant.
     const from = w.fx.github.requests.length
+    const grantsBefore = w.fx.oauth.tokenRequestLog.length
+    w.fx.github.injectFault({}, { kind: 'delay', ms: 1000 }, 1000)
     await w.run()
+    w.fx.github.clearFaults()
     const requests = w.fx.github.requests.slice(from)
-    const calls = requests.map((r) => `${r.method} ${r.path.replace(/CLAIM_[0-9A-F]+/, 'CLAIM_*')}`)
-    expect(calls.slice(0, 4).sort()).toEqual(
-      [
-        'GET /repos/octo/widgets/actions/secrets/public-key',
-        'GET /repos/octo/widgets/actions/variables/WIZARD_EXPIRES_AT',
-        'GET /repos/octo/widgets/actions/variables/WIZARD_REFRESH_TOKEN_SPENT',
-        'POST /repos/octo/widgets/actions/variables'
-      ].sort()
-    )
-    expect(calls[4]).toBe('PUT /repos/octo/widgets/actions/secrets/WIZARD_WRITE_CHECK')
-    expect(calls.slice(5, 8).sort()).toEqual(
-      [
-        'PATCH /repos/octo/widgets/actions/variables/WIZARD_CLAIM_*',
-        'POST /repos/octo/widgets/actions/variables',
-        'PUT /repos/octo/widgets/actions/secrets/WIZARD_REFRESH_TOKEN'
-      ].sort()
-    )
-    // The refresh token landed before anything else of the rotation went out.
-    const refreshAt = requests.find((r) => r.path.endsWith('/secrets/WIZARD_REFRESH_TOKEN'))?.endedAt ?? 0
-    const later = requests.slice(8)
-    expect(later.map((r) => r.path)).toEqual(
+    const rounds = new Map<number, string[]>()
+    for (const r of requests) {
+      const call = `${r.method} ${r.path.replace(/CLAIM_[0-9A-F]+/, 'CLAIM_*').replace('/repos/octo/widgets/actions', '')}`
+      rounds.set(r.startedAt, [...(rounds.get(r.startedAt) ?? []), call].sort())
+    }
+    const grantAt = w.fx.oauth.tokenRequestLog[grantsBefore]!.startedAt
+    const [first, second, third, fourth] = [...rounds.keys()].sort((a, b) => a - b)
+    expect(rounds.get(first!)).toEqual([
+      'GET /secrets/public-key',
+      'GET /variables/WIZARD_EXPIRES_AT',
+      'GET /variables/WIZARD_REFRESH_TOKEN_SPENT'
+    ])
+    expect(rounds.get(second!)).toEqual(['POST /variables', 'PUT /secrets/WIZARD_WRITE_CHECK'])
+    expect(grantAt).toBe(second! + 1000)
+    // The refresh token alone among the secrets, with the claim's state and the successor's reservation.
+    expect(third).toBe(grantAt)
+    expect(rounds.get(third!)).toEqual([
+      'PATCH /variables/WIZARD_CLAIM_*',
+      'POST /variables',
+      'PUT /secrets/WIZARD_REFRESH_TOKEN'
+    ])
+    // Then everything else at once, once the refresh token landed.
+    expect(fourth).toBe(third! + 1000)
+    expect(rounds.get(fourth!)).toEqual(
       expect.arrayContaining([
-        '/repos/octo/widgets/actions/secrets/WIZARD_OAUTH_TOKEN',
-        '/repos/octo/widgets/actions/secrets/WIZARD_EXPIRES_AT'
+        'PUT /secrets/WIZARD_OAUTH_TOKEN',
+        'PUT /secrets/WIZARD_EXPIRES_AT',
+        'PATCH /variables/WIZARD_EXPIRES_AT'
       ])
     )
-    for (const request of later) expect(request.startedAt).toBeGreaterThanOrEqual(refreshAt)
+    expect(rounds.size).toBe(4)
   })
 
   it('chains hourly: each run presents what the last stored, once; a day later the spent claims are removed, the record keeps them', async () => {

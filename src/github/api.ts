@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js'
 import { retrying, type RetryPolicy } from '../retry.js'
-import { CALL_BUDGET_MS, GITHUB_ATTEMPT_TIMEOUT_MS, GITHUB_ATTEMPTS } from '../timing.js'
+import { GITHUB_ATTEMPT_TIMEOUT_MS } from '../timing.js'
 import { classifyGitHubFailure, GitHubError, toGitHubError } from './errors.js'
 import type { Octokit } from './octokit.js'
 
@@ -16,11 +16,8 @@ export interface Target {
   environment?: string
 }
 
-/**
- * How hard a call tries: undefined for ordinary (a few attempts within a bounded time), or until a deadline.
- * A logical write made of several calls (update, else create, else update) shares one deadline.
- */
-export type Patience = { until: number; attempts?: number; abandon?: () => boolean } | undefined
+/** A write that must stop retrying once this says so (a newer value may have landed over it meanwhile). */
+export type Patience = { abandon?: () => boolean } | undefined
 
 /** A variable as GitHub returns it: its value, and its times by GitHub's own clock. */
 export interface StoredVariable {
@@ -38,6 +35,11 @@ export interface RateLimit {
 export interface CallDeps {
   clock: Clock
   random: () => number
+  /**
+   * How hard a call tries now, by the run's phase: before the grant a few attempts within the preflight's
+   * budget; once the grant is out, until the run's deadline. Several calls of one write share the deadline.
+   */
+  budget: () => RetryPolicy
   /** Told before each retry: which call, why, and the pause. */
   onRetry: (call: string, waitMs: number, why: string) => void
 }
@@ -65,10 +67,7 @@ export class GitHubApi {
     send: (request: { signal: AbortSignal }) => Promise<T>,
     patience: Patience
   ): Promise<T> {
-    const now = this.deps.clock.now().getTime()
-    const policy: RetryPolicy = patience
-      ? { attempts: patience.attempts ?? Infinity, deadline: patience.until }
-      : { attempts: GITHUB_ATTEMPTS, deadline: now + CALL_BUDGET_MS }
+    const policy = this.deps.budget()
     return retrying(
       async () => {
         let response: T
@@ -202,23 +201,16 @@ export class GitHubApi {
     return updated ? 'updated' : 'absent'
   }
 
-  /**
-   * Update, or create when there is none; `exists` says which to try first (a read may have told). The
-   * calls share one deadline: an ordinary write is as bounded as one call.
-   */
+  /** Update, or create when there is none; `exists` says which to try first (a read may have told). */
   async writeVariable(
     name: string,
     value: string,
     exists: boolean,
     patience: Patience = undefined
   ): Promise<'created' | 'updated'> {
-    const shared = patience ?? {
-      until: this.deps.clock.now().getTime() + CALL_BUDGET_MS,
-      attempts: GITHUB_ATTEMPTS
-    }
-    if (exists && (await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
-    if ((await this.createVariable(name, value, shared)) === 'created') return 'created'
-    if ((await this.updateVariable(name, value, shared)) === 'updated') return 'updated'
+    if (exists && (await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
+    if ((await this.createVariable(name, value, patience)) === 'created') return 'created'
+    if ((await this.updateVariable(name, value, patience)) === 'updated') return 'updated'
     throw new GitHubError(404, `the variable ${name} was removed while it was being written`)
   }
 

@@ -6,7 +6,6 @@ import {
   BACKOFF_BASE_MS,
   CLAIM_CLEANUP_AFTER_MS,
   CLAIM_READ_PATIENCE_MS,
-  PATIENT_WRITE_MS,
   SWEEP_EVERY_MS,
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
@@ -121,21 +120,15 @@ export class Lease {
   }
 
   /**
-   * The create of the token's claim beside the read of the spent record (one round trip), then, only when
-   * the claim exists already, what its value, its age and the refresh-token secret's last write say.
+   * The create of the token's claim (one round trip, after `readRecord`), then, only when the claim exists
+   * already, what its value, its age and the refresh-token secret's last write say.
    */
   private async decide(): Promise<LeaseDecision> {
     let generation = 1
     let presentations = 0
     let takeoverFrom: ClaimValue | undefined
-    const [created, record] = await Promise.allSettled([
-      this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0)),
-      this.readRecord()
-    ])
-    if (created.status === 'rejected') throw created.reason
-    if (record.status === 'rejected') throw record.reason
-    this.record = record.value
-    let claim: Observation['claim'] = created.value ? { kind: 'created' } : await this.read(1)
+    const created = await this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0))
+    let claim: Observation['claim'] = created ? { kind: 'created' } : await this.read(1)
     let secretWrittenAt: number | undefined
     const readPatience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
     for (let wait = BACKOFF_BASE_MS; ;) {
@@ -207,11 +200,15 @@ export class Lease {
   }
 
   /**
-   * The spent record. A 404 is not taken at its word (a read just after a write can 404): the record is
+   * The spent record, read first (beside the key and the stored expiry). A 404 is not taken at its word (a read just after a write can 404): the record is
    * created empty, and only a 201 says there was none; a 409 means it exists, and it is read again until a
    * read shows it. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
    */
-  private async readRecord(): Promise<ReadRecord> {
+  async readRecord(): Promise<void> {
+    this.record = await this.recordAsRead()
+  }
+
+  private async recordAsRead(): Promise<ReadRecord> {
     const found = await this.api.readVariable(this.options.record)
     if (found) return parseRecord(found.value)
     if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created') {
@@ -248,11 +245,7 @@ export class Lease {
    */
   received(successor: string): Promise<void> {
     this.successor = fingerprint(successor)
-    return this.write(
-      'received',
-      { next: this.successor },
-      { until: this.clock.now().getTime() + PATIENT_WRITE_MS }
-    )
+    return this.write('received', { next: this.successor }, undefined)
   }
 
   /**
@@ -263,9 +256,7 @@ export class Lease {
   async reserve(successor: string): Promise<'reserved' | 'taken'> {
     const name = claimName(fingerprint(successor), 1)
     const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() }
-    const result = await this.api
-      .createVariable(name, encodeClaim(value), { until: this.clock.now().getTime() + PATIENT_WRITE_MS })
-      .catch(() => 'failed' as const)
+    const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed' as const)
     if (result === 'created') this.reservation = name
     return result === 'exists' ? 'taken' : 'reserved'
   }

@@ -5,25 +5,26 @@ import { say } from '../messages.js'
 import type { Outcome } from '../outcome.js'
 
 /**
- * Failures that wait for a person: the next run will not fix them. An `unknown` grant is not one (the run
- * after the hold presents the token once more); the guard's refusal after two unknown outcomes is.
+ * Failures a person should hear of: the next run will not fix them, or may not. An `unknown` grant is one:
+ * if the server had rotated and the answer was lost, no client can recover the token, and the run that met it
+ * is the one to say so (the next rotation closes the issue when the one more presentation works).
  */
-function needsAPerson(outcome: Outcome): boolean {
-  const kind = outcome.errorKind
-  if (outcome.status !== 'failed' || !kind) return false
-  if (kind === 'unknown') return outcome.phase === 'before-grant'
-  return NEEDS_A_PERSON.has(kind)
-}
-
 const NEEDS_A_PERSON: ReadonlySet<ErrorKind> = new Set([
   'input',
   'preflight',
   'guard',
   'terminal',
   'concurrent',
+  'unknown',
   'lost',
   'response'
 ])
+
+function needsAPerson(outcome: Outcome): boolean {
+  return (
+    outcome.status === 'failed' && outcome.errorKind !== undefined && NEEDS_A_PERSON.has(outcome.errorKind)
+  )
+}
 
 /** The label every alert issue carries: how the action finds its issues (a search by label, paginated). */
 export const ALERT_LABEL = 'refresh-oauth-secrets'
@@ -45,7 +46,6 @@ export type AlertPlan =
  * What the alert issue should become after this run: open exactly while a person is needed. GitHub mails a
  * failed scheduled run only to whoever last edited its cron line, so a failure that needs a person opens one
  * issue (or adds to the open one), and so does a writer token in its last days; the next rotation closes it.
- * An `unknown` outcome opens none: the next run after the hold settles it, and opens one if it must.
  */
 export function planAlert(
   outcome: Outcome,
@@ -59,7 +59,7 @@ export function planAlert(
       action: 'open',
       title: say.alert.title(target, outcome.errorKind ?? 'failed'),
       marker,
-      body: `${marker}\n${say.alert.body(say.alert.failedLead, outcome.message ?? '', runUrl)}`
+      body: `${marker}\n${say.alert.body(outcome.errorKind === 'unknown' ? say.alert.unknownLead : say.alert.failedLead, outcome.message ?? '', runUrl)}`
     }
   }
   if (writerTokenUrgent) {

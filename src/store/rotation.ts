@@ -6,7 +6,6 @@ import { say } from '../messages.js'
 import type { GrantResult } from '../oauth/grant.js'
 import type { Outcome } from '../outcome.js'
 import type { Phase } from '../phase.js'
-import { PATIENT_WRITE_MS } from '../timing.js'
 import { expiryWrites, planWrites, type PlannedWrite } from './plan.js'
 import type { SecretWriter } from './store.js'
 
@@ -110,7 +109,7 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
   }
   let taken = false
   const [stored] = await Promise.allSettled([
-    writer.write(write, { until: clock.now().getTime() + PATIENT_WRITE_MS, abandon: () => taken }),
+    writer.write(write, { abandon: () => taken }),
     lease.received(token),
     lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
   ])
