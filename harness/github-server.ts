@@ -120,6 +120,8 @@ export interface GitHubServer {
   setSecret(target: GitHubTarget, name: string, plaintext: string): void
   variables(repository: string): Record<string, string>
   setVariable(repository: string, name: string, value: string): void
+  /** A person's delete, as `gh variable delete` does it. */
+  deleteVariable(repository: string, name: string): void
   publicKey(target: GitHubTarget): { key_id: string; key: string }
   /** A new key pair and key_id; stored secrets are kept, a PUT with the old key_id now gets 422. */
   rotateKey(target: GitHubTarget): void
@@ -879,6 +881,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return Object.fromEntries(
         [...repositoryOf(repository).variables.values()].map((entry) => [entry.name, entry.value])
       )
+    },
+
+    deleteVariable(repository, name) {
+      const found = repositoryOf(repository)
+      removeEntry(found.variables, found.variableHistory, name.toUpperCase())
     },
 
     setVariable(repository, name, value) {

@@ -364,8 +364,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   }
 
   /**
-   * The person: renews an expired writer token, or signs in again and seeds a fresh token (after a chain death
-   * or a red that needs them).
+   * The person, doing what the alert issue says: renews an expired writer token; deletes the claim a red of
+   * the guard names (they stored the token by hand); or signs in again and seeds a fresh token (after a
+   * chain death). They act at their own time, not a run's.
    */
   async function personActs(): Promise<void> {
     if (personAt === undefined || clock.ms < personAt) return
@@ -374,7 +375,16 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       renewal = clock.ms
       return
     }
-    if (alive && (await fx.oauth.isRefreshTokenLive(fx.storedRefreshToken()))) return
+    const stored = fx.storedRefreshToken()
+    if (alive && (await fx.oauth.isRefreshTokenLive(stored))) {
+      if (/^guard/.test(personCause)) {
+        for (const name of Object.keys(world.variables()))
+          if (name.startsWith(`WIZARD_CLAIM_${fingerprint(stored)}`))
+            fx.github.deleteVariable(repository, name)
+        trace(`${new Date(clock.ms).toISOString()}: a person deleted the claim the red named`)
+      }
+      return
+    }
     const fresh = await fx.oauth.mintRefreshToken()
     fx.github.setSecret(fx.repo, 'WIZARD_REFRESH_TOKEN', fresh)
     if (!alive) downtimeSurvivable = true
@@ -393,9 +403,13 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       }
       const at = slot + delayOf(random)
       if (at <= clock.ms) continue // a run still queued behind a late one: the newer replaces it
+      if (personAt !== undefined && personAt < at) {
+        await clock.advance(personAt - clock.ms)
+        await account(clock.ms)
+        await personActs()
+      }
       await clock.advance(at - clock.ms)
       await account(clock.ms)
-      await personActs()
       if (writerExpiresAt && renewal !== undefined && clock.ms >= renewal) {
         fx.github.addToken(PAT, { expiresAt: new Date(clock.ms + 365 * DAY) })
         renewal = undefined

@@ -250,8 +250,8 @@ export const say = {
     missed: (expiry: Expiry, now: Date) =>
       `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
       'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-      'failed. Jobs that used the token in that window failed. Rotating now. The README’s cadence survives one ' +
-      'dropped run.'
+      'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 15 minutes with ' +
+      'skip-if-valid-for: 35m survives one dropped run (the README’s "A cadence that survives a dropped run").'
   },
 
   grant: {

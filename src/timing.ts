@@ -103,6 +103,9 @@ export const RATE_LIMIT_HEADROOM = 25
 export const WRITER_TOKEN_WARN_DAYS = 14
 export const WRITER_TOKEN_URGENT_DAYS = 3
 
+/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+export const REPORT_BUDGET_MS = 3 * MINUTE
+
 /** A cancel before the grant gives back the claim within this, then the process ends. */
 export const CANCEL_RELEASE_MS = 2 * SECOND
 

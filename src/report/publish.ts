@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js'
-import { toGitHubError } from '../github/errors.js'
+import { classifyGitHubFailure, toGitHubError } from '../github/errors.js'
+import { retrying } from '../retry.js'
+import { GITHUB_ATTEMPTS, REPORT_BUDGET_MS } from '../timing.js'
 import { createOctokit } from '../github/octokit.js'
 import { parseTokenExpiration, writerTokenLevel } from '../github/token-expiry.js'
 import { say } from '../messages.js'
@@ -14,6 +16,7 @@ export interface PublishDeps {
   core: ActionCore
   context: RunContext
   clock: Clock
+  random: () => number
   fetch?: typeof fetch
   redactor: Redactor
 }
@@ -61,6 +64,20 @@ export async function publish(deps: PublishDeps, outcome: Outcome): Promise<void
   await tellPeople(deps, outcome, urgent).catch(unless('tell people'))
 }
 
+/**
+ * The alert issue and the keep-alive ride out what a GitHub call does (a 5xx, a rate limit of a minute or two)
+ * through the same retry rule as every other call: an issue a person needed is not lost to one bad answer.
+ * A GitHub call applied twice is harmless here: the issue is found by its marker before one is opened.
+ */
+function patiently<T>(deps: PublishDeps, send: () => Promise<T>): Promise<T> {
+  return retrying(
+    send,
+    (error) => classifyGitHubFailure(error, deps.clock.now().getTime()),
+    { attempts: GITHUB_ATTEMPTS, deadline: deps.clock.now().getTime() + REPORT_BUDGET_MS },
+    deps
+  )
+}
+
 async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | undefined): Promise<void> {
   const config = outcome.config
   if (!config?.jobToken || (!config.alertIssue && !config.keepAlive)) return
@@ -78,7 +95,9 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
     const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`
     const plan = planAlert(outcome, target, urgent, deps.context.runUrl)
     tasks.push(
-      applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text)).then(
+      patiently(deps, () =>
+        applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text))
+      ).then(
         (done) => deps.core.info(say.alert.done(done)),
         (error: unknown) =>
           deps.core.warning(issuesDisabled(error) ? say.alert.disabled(home) : say.alert.failed(home, error))
@@ -89,7 +108,13 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
     const file = config.workflow?.file
     tasks.push(
       file
-        ? octokit.rest.actions.enableWorkflow({ owner, repo, workflow_id: file }).then(
+        ? patiently(deps, () =>
+            octokit.rest.actions
+              .enableWorkflow({ owner, repo, workflow_id: file })
+              .catch((error: unknown) => {
+                throw toGitHubError(error)
+              })
+          ).then(
             () => deps.core.debug(`Keep-alive: enabled ${file} on ${home}.`),
             (error: unknown) => deps.core.warning(say.keepAlive.failed(file, toGitHubError(error)))
           )

@@ -1,0 +1,3 @@
+import { monthOfSeed } from './month.js'
+
+monthOfSeed(2007)
