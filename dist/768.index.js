@@ -42,3 +42,5 @@ let r;const t={};if(void 0===globalThis.crypto||"function"!=typeof globalThis.cr
 /***/ })
 
 };
+
+//# sourceMappingURL=768.index.js.map

@@ -1,4 +1,4 @@
-import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 770:
@@ -28470,8 +28470,9 @@ function parseDuration(text) {
     if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed))
         return undefined;
     let total = 0;
-    for (const [, amount = '0', , unit = 's'] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
-        total += Number(amount) * (UNITS[unit] ?? 0);
+    // The test above admits only amounts followed by a unit, so both groups are there in every match.
+    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
+        total += Number(amount) * UNITS[unit];
     }
     return Math.round(total);
 }
@@ -28630,7 +28631,8 @@ function toGitHubError(error) {
         return fromAnswer(failure.response);
     // No answer: Octokit wraps the fetch error; its innermost cause says what happened.
     let innermost = error;
-    while (typeof innermost?.cause === 'object' && innermost.cause)
+    while (typeof innermost?.cause === 'object' &&
+        innermost.cause)
         innermost = innermost.cause;
     const reason = String(innermost?.message ?? innermost);
     return new GitHubError(undefined, `no answer from GitHub (${reason})`);
@@ -28649,6 +28651,42 @@ function fromAnswer(answer) {
                 ? 'server error'
                 : 'request refused';
     return new GitHubError(answer.status, text, headers);
+}
+
+// EXTERNAL MODULE: ./src/timing.ts
+var timing = __nccwpck_require__(8117);
+;// CONCATENATED MODULE: ./src/retry.ts
+
+/**
+ * The pause before attempt `attempt + 1`, or undefined to stop: exponential backoff with equal jitter (runs
+ * that failed together do not retry together), never shorter than what the server asked for, and never
+ * ending past the deadline. Pure: the one rule every retry in the action follows.
+ */
+function nextDelay(policy, attempt, verdict, now, random) {
+    if (!verdict.retry || attempt >= policy.attempts)
+        return undefined;
+    const exponential = Math.min(timing/* BACKOFF_MAX_MS */.Hi, timing/* BACKOFF_BASE_MS */.UQ * 2 ** Math.min(attempt - 1, 16));
+    const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
+    const wait = Math.max(jittered, verdict.atLeastMs ?? 0);
+    return now + wait > policy.deadline ? undefined : wait;
+}
+/** The one retry engine: runs `attempt` until it succeeds or `classify` and the policy say stop; throws the last error. */
+async function retrying(attempt, classify, policy, deps) {
+    for (let n = 1;; n++) {
+        try {
+            return await attempt(n);
+        }
+        catch (error) {
+            const verdict = classify(error);
+            const wait = nextDelay(policy, n, verdict, deps.clock.now().getTime(), deps.random);
+            if (wait === undefined || !verdict.retry || deps.abandon?.())
+                throw error;
+            deps.onRetry?.(n, wait, verdict.why);
+            await deps.clock.sleep(wait);
+            if (deps.abandon?.())
+                throw error;
+        }
+    }
 }
 
 // EXTERNAL MODULE: external "fs"
@@ -33691,7 +33729,8 @@ function createOctokit(options) {
             return response;
         }
         catch (error) {
-            const response = error.response;
+            const response = error
+                .response;
             note(response?.headers);
             options.debug(`${line} → ${response?.status ?? 'no answer'} in ${took()}`);
             throw error;
@@ -33700,8 +33739,6 @@ function createOctokit(options) {
     return octokit;
 }
 
-// EXTERNAL MODULE: ./src/timing.ts
-var timing = __nccwpck_require__(8117);
 ;// CONCATENATED MODULE: ./src/github/token-expiry.ts
 
 /** GitHub's `github-authentication-token-expiration` (`2026-12-31 12:00:00 UTC`), or undefined. */
@@ -33731,26 +33768,23 @@ var messages = __nccwpck_require__(4279);
 
 
 /**
- * Failures that wait for a person: the next run will not fix them. An `unknown` grant is not one (the run
- * after the hold presents the token once more); the guard's refusal after two unknown outcomes is.
+ * Failures a person should hear of: the next run will not fix them, or may not. An `unknown` grant is one:
+ * if the server had rotated and the answer was lost, no client can recover the token, and the run that met it
+ * is the one to say so (the next rotation closes the issue when the one more presentation works).
  */
-function needsAPerson(outcome) {
-    const kind = outcome.errorKind;
-    if (outcome.status !== 'failed' || !kind)
-        return false;
-    if (kind === 'unknown')
-        return outcome.phase === 'before-grant';
-    return NEEDS_A_PERSON.has(kind);
-}
 const NEEDS_A_PERSON = new Set([
     'input',
     'preflight',
     'guard',
     'terminal',
     'concurrent',
+    'unknown',
     'lost',
     'response'
 ]);
+function needsAPerson(outcome) {
+    return (outcome.status === 'failed' && outcome.errorKind !== undefined && NEEDS_A_PERSON.has(outcome.errorKind));
+}
 /** The label every alert issue carries: how the action finds its issues (a search by label, paginated). */
 const ALERT_LABEL = 'refresh-oauth-secrets';
 /**
@@ -33764,7 +33798,6 @@ function alertMarker(target) {
  * What the alert issue should become after this run: open exactly while a person is needed. GitHub mails a
  * failed scheduled run only to whoever last edited its cron line, so a failure that needs a person opens one
  * issue (or adds to the open one), and so does a writer token in its last days; the next rotation closes it.
- * An `unknown` outcome opens none: the next run after the hold settles it, and opens one if it must.
  */
 function planAlert(outcome, target, writerTokenUrgent, runUrl) {
     const marker = alertMarker(target);
@@ -33773,7 +33806,7 @@ function planAlert(outcome, target, writerTokenUrgent, runUrl) {
             action: 'open',
             title: messages/* say */.cv.alert.title(target, outcome.errorKind ?? 'failed'),
             marker,
-            body: `${marker}\n${messages/* say */.cv.alert.body(messages/* say */.cv.alert.failedLead, outcome.message ?? '', runUrl)}`
+            body: `${marker}\n${messages/* say */.cv.alert.body(outcome.errorKind === 'unknown' ? messages/* say */.cv.alert.unknownLead : messages/* say */.cv.alert.failedLead, outcome.message ?? '', runUrl)}`
         };
     }
     if (writerTokenUrgent) {
@@ -33807,12 +33840,20 @@ async function applyAlert(octokit, repository, plan, redact) {
         if (plan.action === 'close') {
             if (!current)
                 return 'no open alert';
-            await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.comment) });
+            await octokit.rest.issues.createComment({
+                ...repository,
+                issue_number: current.number,
+                body: redact(plan.comment)
+            });
             await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' });
             return `closed #${current.number}`;
         }
         if (current) {
-            await octokit.rest.issues.createComment({ ...repository, issue_number: current.number, body: redact(plan.body) });
+            await octokit.rest.issues.createComment({
+                ...repository,
+                issue_number: current.number,
+                body: redact(plan.body)
+            });
             return `updated #${current.number}`;
         }
         const { data } = await octokit.rest.issues.create({
@@ -33844,7 +33885,9 @@ function outputsFor(outcome, now, writerTokenExpiresAt) {
         status: outcome.status,
         healthy: String(isHealthy(outcome, now)),
         'expires-at': outcome.expiry?.expiresAt.toISOString() ?? '',
-        'expires-in': outcome.expiry ? String(Math.max(0, Math.floor((outcome.expiry.expiresAt.getTime() - now.getTime()) / 1000))) : '',
+        'expires-in': outcome.expiry
+            ? String(Math.max(0, Math.floor((outcome.expiry.expiresAt.getTime() - now.getTime()) / 1000)))
+            : '',
         'refresh-token-rotated': String(outcome.refreshTokenRotated),
         'secrets-written': outcome.written
             .filter((w) => w.what !== 'expiry variable')
@@ -33869,7 +33912,9 @@ function summaryFor(outcome, now, extraNotes) {
     return {
         heading: messages/* say */.cv.report.heading(outcome.status, outcome.config),
         headline: headline(outcome, now),
-        table: outcome.written.length ? [messages/* say */.cv.report.table, ...outcome.written.map((w) => [w.name, w.what, w.result])] : [],
+        table: outcome.written.length
+            ? [messages/* say */.cv.report.table, ...outcome.written.map((w) => [w.name, w.what, w.result])]
+            : [],
         notes
     };
 }
@@ -33903,7 +33948,10 @@ async function writeJobSummary(summary, builder, redact) {
     builder.addRaw(`<p><strong>${safe(summary.headline)}</strong></p>`, true);
     const [head, ...rows] = summary.table;
     if (head)
-        builder.addTable([head.map((cell) => ({ data: safe(cell), header: true })), ...rows.map((row) => row.map(safe))]);
+        builder.addTable([
+            head.map((cell) => ({ data: safe(cell), header: true })),
+            ...rows.map((row) => row.map(safe))
+        ]);
     for (const note of summary.notes) {
         const [prose = '', ...commands] = note.split('\n');
         builder.addRaw(`<p>${safe(prose)}</p>`, true);
@@ -33914,6 +33962,8 @@ async function writeJobSummary(summary, builder, redact) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/publish.ts
+
+
 
 
 
@@ -33967,6 +34017,14 @@ async function publish(deps, outcome) {
         core.setFailed(`[${outcome.errorKind ?? 'cancelled'}] ${outcome.message ?? ''}`);
     await tellPeople(deps, outcome, urgent).catch(unless('tell people'));
 }
+/**
+ * The alert issue and the keep-alive ride out what a GitHub call does (a 5xx, a rate limit of a minute or two)
+ * through the same retry rule as every other call: an issue a person needed is not lost to one bad answer.
+ * A GitHub call applied twice is harmless here: the issue is found by its marker before one is opened.
+ */
+function patiently(deps, send) {
+    return retrying(send, (error) => classifyGitHubFailure(error, deps.clock.now().getTime()), { attempts: timing/* GITHUB_ATTEMPTS */.p4, deadline: deps.clock.now().getTime() + timing/* REPORT_BUDGET_MS */.m1 }, deps);
+}
 async function tellPeople(deps, outcome, urgent) {
     const config = outcome.config;
     if (!config?.jobToken || (!config.alertIssue && !config.keepAlive))
@@ -33984,12 +34042,16 @@ async function tellPeople(deps, outcome, urgent) {
     if (config.alertIssue) {
         const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`;
         const plan = planAlert(outcome, target, urgent, deps.context.runUrl);
-        tasks.push(applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text)).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
+        tasks.push(patiently(deps, () => applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text))).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
     }
     if (config.keepAlive) {
         const file = config.workflow?.file;
         tasks.push(file
-            ? octokit.rest.actions.enableWorkflow({ owner, repo, workflow_id: file }).then(() => deps.core.debug(`Keep-alive: enabled ${file} on ${home}.`), (error) => deps.core.warning(messages/* say */.cv.keepAlive.failed(file, toGitHubError(error))))
+            ? patiently(deps, () => octokit.rest.actions
+                .enableWorkflow({ owner, repo, workflow_id: file })
+                .catch((error) => {
+                throw toGitHubError(error);
+            })).then(() => deps.core.debug(messages/* say */.cv.keepAlive.enabled(file, home)), (error) => deps.core.warning(messages/* say */.cv.keepAlive.failed(file, toGitHubError(error))))
             : Promise.resolve(deps.core.warning(messages/* say */.cv.keepAlive.unknownWorkflow)));
     }
     await Promise.all(tasks);
@@ -43557,7 +43619,10 @@ const PHASES = (/* unused pure expression or super */ null && ([
 ]));
 /** Whether the old refresh token may have been spent by now. */
 function mayHaveSpent(phase) {
-    return phase === 'grant-out' || phase === 'successor-received' || phase === 'refresh-token-stored' || phase === 'done';
+    return (phase === 'grant-out' ||
+        phase === 'successor-received' ||
+        phase === 'refresh-token-stored' ||
+        phase === 'done');
 }
 /** Whether a new refresh token exists that is not stored yet: the one state in which a token can be lost. */
 function holdsUnstoredSuccessor(phase) {
@@ -43571,7 +43636,8 @@ function holdsUnstoredSuccessor(phase) {
  * - `input`: a bad input, caught before any network call;
  * - `preflight`: the writer token cannot do what the rotation needs; nothing was spent;
  * - `guard`: state the guard cannot read (a claim or the spent record edited by hand); nothing was spent;
- * - `transient`: GitHub or the token endpoint failed before the grant went out; nothing was spent;
+ * - `transient`: nothing was spent and the next run tries again: GitHub or the token endpoint failed before
+ *   the grant went out, or another run held the token's claim for this run's whole wait;
  * - `terminal`: the OAuth server refused the token or the client; a person must act;
  * - `concurrent`: another request refreshed the same token at the same moment;
  * - `unknown`: the grant went out and no readable answer came: whether the token was spent is unknown;
@@ -43692,7 +43758,9 @@ const inputSchema = object({
     'client-id': schemas_string().optional(),
     'client-secret': schemas_string().optional(),
     repository: schemas_string({ error: messages/* inputMessages */.ht.repositoryRequired })
-        .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, { error: messages/* inputMessages */.ht.repositoryShape }),
+        .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+        error: messages/* inputMessages */.ht.repositoryShape
+    }),
     environment: schemas_string()
         .max(255, { error: messages/* inputMessages */.ht.environmentLength })
         .regex(/^\P{Cc}+$/u, { error: messages/* inputMessages */.ht.environmentChars })
@@ -43718,7 +43786,12 @@ const inputSchema = object({
 });
 const INPUT_NAMES = Object.keys(inputSchema.shape);
 /** Inputs whose values are secrets: masked first thing, never quoted in an error. */
-const SECRET_INPUTS = ['refresh-token', 'writer-token', 'client-secret', 'github-token'];
+const SECRET_INPUTS = [
+    'refresh-token',
+    'writer-token',
+    'client-secret',
+    'github-token'
+];
 /** Variables are the repository's: a name that must differ per environment gets the environment's suffix. */
 function environmentSuffix(environment) {
     return environment ? `_${environment.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}` : '';
@@ -43804,40 +43877,6 @@ function parseConfig(raw, context = {}) {
     throw new RunError('input', lines.join('\n'));
 }
 
-;// CONCATENATED MODULE: ./src/retry.ts
-
-/**
- * The pause before attempt `attempt + 1`, or undefined to stop: exponential backoff with equal jitter (runs
- * that failed together do not retry together), never shorter than what the server asked for, and never
- * ending past the deadline. Pure: the one rule every retry in the action follows.
- */
-function nextDelay(policy, attempt, verdict, now, random) {
-    if (!verdict.retry || attempt >= policy.attempts)
-        return undefined;
-    const exponential = Math.min(timing/* BACKOFF_MAX_MS */.Hi, timing/* BACKOFF_BASE_MS */.UQ * 2 ** Math.min(attempt - 1, 16));
-    const jittered = Math.round(exponential / 2 + (random() * exponential) / 2);
-    const wait = Math.max(jittered, verdict.atLeastMs ?? 0);
-    return now + wait > policy.deadline ? undefined : wait;
-}
-/** The one retry engine: runs `attempt` until it succeeds or `classify` and the policy say stop; throws the last error. */
-async function retrying(attempt, classify, policy, deps) {
-    for (let n = 1;; n++) {
-        try {
-            return await attempt(n);
-        }
-        catch (error) {
-            const verdict = classify(error);
-            const wait = nextDelay(policy, n, verdict, deps.clock.now().getTime(), deps.random);
-            if (wait === undefined || !verdict.retry || deps.abandon?.())
-                throw error;
-            deps.onRetry?.(n, wait, verdict.why);
-            await deps.clock.sleep(wait);
-            if (deps.abandon?.())
-                throw error;
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/github/api.ts
 
 
@@ -43861,10 +43900,7 @@ class GitHubApi {
     }
     /** One call with retries: the attempt gets a signal that ends it at its deadline. */
     async call(label, send, patience) {
-        const now = this.deps.clock.now().getTime();
-        const policy = patience
-            ? { attempts: patience.attempts ?? Infinity, deadline: patience.until }
-            : { attempts: timing/* GITHUB_ATTEMPTS */.p4, deadline: now + timing/* CALL_BUDGET_MS */.EN };
+        const policy = this.deps.budget();
         return retrying(async () => {
             let response;
             try {
@@ -43880,7 +43916,11 @@ class GitHubApi {
             if (response.status >= 300)
                 throw toGitHubError({ response });
             return response;
-        }, (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()), policy, { ...this.deps, abandon: patience?.abandon, onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why) });
+        }, (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()), policy, {
+            ...this.deps,
+            abandon: patience?.abandon,
+            onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why)
+        });
     }
     noteRateLimit(headers) {
         const remaining = Number(headers?.['x-ratelimit-remaining']);
@@ -43945,17 +43985,13 @@ class GitHubApi {
         const updated = await this.call(`update the variable ${name}`, (request) => this.octokit.rest.actions.updateRepoVariable({ ...this.repo, name, value, request }), patience).catch(absentOn(404));
         return updated ? 'updated' : 'absent';
     }
-    /**
-     * Update, or create when there is none; `exists` says which to try first (a read may have told). The
-     * calls share one deadline: an ordinary write is as bounded as one call.
-     */
+    /** Update, or create when there is none; `exists` says which to try first (a read may have told). */
     async writeVariable(name, value, exists, patience = undefined) {
-        const shared = patience ?? { until: this.deps.clock.now().getTime() + timing/* CALL_BUDGET_MS */.EN, attempts: timing/* GITHUB_ATTEMPTS */.p4 };
-        if (exists && (await this.updateVariable(name, value, shared)) === 'updated')
+        if (exists && (await this.updateVariable(name, value, patience)) === 'updated')
             return 'updated';
-        if ((await this.createVariable(name, value, shared)) === 'created')
+        if ((await this.createVariable(name, value, patience)) === 'created')
             return 'created';
-        if ((await this.updateVariable(name, value, shared)) === 'updated')
+        if ((await this.updateVariable(name, value, patience)) === 'updated')
             return 'updated';
         throw new GitHubError(404, `the variable ${name} was removed while it was being written`);
     }
@@ -43990,6 +44026,11 @@ function absentOn(...statuses) {
 
 /** What each refusal to present means for the run: a red of which kind. */
 const FAIL_KIND = {
+    // Nothing spent by this run, no person needed yet: the next run reads the claim again.
+    'in-flight': 'transient',
+    unreadable: 'transient',
+    // An earlier run's grant whose outcome is unknown: the token may be spent.
+    held: 'unknown',
     lost: 'lost',
     'presented-twice': 'unknown',
     'foreign-claim': 'guard',
@@ -44000,18 +44041,29 @@ const FAIL_KIND = {
 };
 const SKIP_STATUS = {
     spent: 'skipped-spent',
-    outdated: 'skipped-spent',
-    'in-flight': 'skipped-claimed',
-    held: 'skipped-claimed',
-    unreadable: 'skipped-claimed'
+    outdated: 'skipped-spent'
 };
-/**
- * Whether this run presents the token, from the lease's decision and the stored expiry: the lease says
- * whether presenting is safe; skip-if-valid-for says whether it is needed. Pure.
- */
+/** skip-if-valid-for: whether a rotation is needed at all, from the stored expiry alone (before any claim). Pure. */
+function stillValid(stored, config, now) {
+    const { expiry } = stored;
+    if (!expiry || config.skipIfValidForMs === undefined)
+        return undefined;
+    if (expiry.expiresAt.getTime() - now.getTime() <= config.skipIfValidForMs)
+        return undefined;
+    return {
+        action: 'skip',
+        status: 'skipped-valid',
+        message: messages/* say */.cv.guard.valid(expiry, config.skipIfValidForMs)
+    };
+}
+/** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
 function guard(decision, stored, config, now) {
     if (decision.kind === 'fail')
-        return { action: 'fail', kind: FAIL_KIND[decision.reason.why], message: messages/* say */.cv.guard.fail(decision.reason, config) };
+        return {
+            action: 'fail',
+            kind: FAIL_KIND[decision.reason.why],
+            message: messages/* say */.cv.guard.fail(decision.reason, config)
+        };
     const { expiry } = stored;
     const left = expiry ? expiry.expiresAt.getTime() - now.getTime() : undefined;
     if (decision.kind === 'skip') {
@@ -44019,10 +44071,12 @@ function guard(decision, stored, config, now) {
         // stored again by hand after a silent claim. A person decides; never green.
         if (decision.reason.why === 'outdated' && (left === undefined || left <= 0))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
-        return { action: 'skip', status: SKIP_STATUS[decision.reason.why], message: messages/* say */.cv.guard.skip(decision.reason) };
+        return {
+            action: 'skip',
+            status: SKIP_STATUS[decision.reason.why],
+            message: messages/* say */.cv.guard.skip(decision.reason)
+        };
     }
-    if (expiry && config.skipIfValidForMs !== undefined && left !== undefined && left > config.skipIfValidForMs)
-        return { action: 'skip', status: 'skipped-valid', message: messages/* say */.cv.guard.valid(expiry, config.skipIfValidForMs) };
     if (decision.takeoverFrom)
         return { action: 'present', note: messages/* say */.cv.guard.secondPresentation(decision.takeoverFrom) };
     if (expiry && left !== undefined && left <= 0)
@@ -44137,7 +44191,8 @@ const spentEntrySchema = schemas_string().transform((text, ctx) => {
         ctx.addIssue({ code: 'custom', message: `not an entry: ${text.slice(0, 40)}` });
         return NEVER;
     }
-    const [, fingerprint = '', seconds = '0', stored, cleaned, generations] = match;
+    // Every group of ENTRY takes part in a match (the optional parts match as ''), so each is a string.
+    const [fingerprint, seconds, stored, cleaned, generations] = match.slice(1);
     return {
         fingerprint,
         addedAt: parseInt(seconds, 36) * 1000,
@@ -44198,7 +44253,9 @@ function parseRecord(text) {
         : { kind: 'unreadable', reason: parsed.error.issues[0]?.message ?? 'unreadable' };
 }
 function findSpent(record, fingerprint) {
-    return record.kind === 'read' ? record.entries.find((entry) => entry.fingerprint === fingerprint) : undefined;
+    return record.kind === 'read'
+        ? record.entries.find((entry) => entry.fingerprint === fingerprint)
+        : undefined;
 }
 /**
  * The record this run writes: what it read, with this token's entry added (or updated), and the entries
@@ -44251,14 +44308,20 @@ function decide(seen) {
             : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created };
     }
     if (seen.record.kind === 'unreadable')
-        return { next: 'fail', reason: { why: 'unreadable-record', reason: seen.record.reason }, release: created };
+        return {
+            next: 'fail',
+            reason: { why: 'unreadable-record', reason: seen.record.reason },
+            release: created
+        };
     if (seen.record.kind === 'lagging')
-        return { next: 'skip', reason: { why: 'unreadable' }, release: created };
+        return { next: 'fail', reason: { why: 'unreadable', what: 'record' }, release: created };
     switch (seen.claim.kind) {
         case 'created':
             return { next: 'present', generation: seen.generation, presentations: seen.presentations };
         case 'not-found':
-            return { next: 'read-again' };
+            return seen.now < seen.waitUntil
+                ? { next: 'read-again' }
+                : { next: 'fail', reason: { why: 'unreadable', what: 'claim' }, release: false };
         case 'foreign':
             return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false };
         case 'found':
@@ -44272,19 +44335,28 @@ function decideOnClaim(seen, claim, createdAt) {
     const until = Date.parse(claim.until);
     const by = claim.holder;
     const stillActing = seen.now < until + timing/* CONSISTENCY_HORIZON_MS */.oR;
+    // The holder may be acting: wait for its outcome (a race with it resolves in seconds), and past the wait,
+    // red, since a holder killed after its grant looks the same as a slow one.
+    const inFlight = () => seen.now < seen.waitUntil
+        ? { next: 'wait' }
+        : { next: 'fail', reason: { why: 'in-flight', by, claimedAt: createdAt, until }, release: false };
     switch (claim.state) {
         case 'stored':
             return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false };
         case 'refused':
-            return { next: 'fail', reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) }, release: false };
+            return {
+                next: 'fail',
+                reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
+                release: false
+            };
         case 'reserved':
             if (stillActing)
-                return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false };
+                return inFlight();
             // Never presented: its holder was storing it. Taking it over counts no presentation.
             return takeOver(seen, claim, claim.presentations);
         case 'received':
             if (stillActing)
-                return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false };
+                return inFlight();
             if (seen.secretWrittenAt === undefined)
                 return { next: 'read-secret-time' };
             // Only a write in a later second proves the successor stored; anything less is red, never green.
@@ -44293,12 +44365,13 @@ function decideOnClaim(seen, claim, createdAt) {
                 : { next: 'fail', reason: { why: 'lost', since: createdAt, by }, release: false };
         case 'claimed':
             if (stillActing)
-                return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false };
+                return inFlight();
             return afterSilence(seen, claim, createdAt, createdAt);
         case 'unknown': {
             const sentAt = Date.parse(claim.sentAt ?? claim.at);
+            // Red, not a wait: the hold is minutes, and a token whose outcome is unknown may be spent.
             if (seen.now < until)
-                return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false };
+                return { next: 'fail', reason: { why: 'held', by, sentAt, until }, release: false };
             return afterSilence(seen, claim, createdAt, sentAt);
         }
     }
@@ -44316,18 +44389,30 @@ function afterSilence(seen, claim, createdAt, since) {
         case 'after':
             return { next: 'skip', reason: { why: 'outdated', claimedAt: since, by: claim.holder }, release: false };
         case 'same':
-            return { next: 'fail', reason: { why: 'same-second', claimedAt: createdAt, by: claim.holder }, release: false };
+            return {
+                next: 'fail',
+                reason: { why: 'same-second', claimedAt: createdAt, by: claim.holder },
+                release: false
+            };
         case 'before':
             break;
     }
     const silent = claim.state === 'claimed' || claim.cancelled === true;
     if (silent && claim.recovery)
-        return { next: 'fail', reason: { why: 'silent-with-recovery', by: claim.holder, claimedAt: createdAt }, release: false };
+        return {
+            next: 'fail',
+            reason: { why: 'silent-with-recovery', by: claim.holder, claimedAt: createdAt },
+            release: false
+        };
     const presentations = claim.presentations + 1;
     if (presentations > 1) {
         return {
             next: 'fail',
-            reason: { why: 'presented-twice', by: claim.holder, sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined },
+            reason: {
+                why: 'presented-twice',
+                by: claim.holder,
+                sentAt: claim.sentAt ? Date.parse(claim.sentAt) : undefined
+            },
             release: false
         };
     }
@@ -44417,26 +44502,18 @@ class Lease {
         return acquiring;
     }
     /**
-     * The create of the token's claim beside the read of the spent record (one round trip), then, only when
-     * the claim exists already, what its value, its age and the refresh-token secret's last write say.
+     * The create of the token's claim (one round trip, after `readRecord`), then, only when the claim exists
+     * already, what its value, its age and the refresh-token secret's last write say.
      */
     async decide() {
         let generation = 1;
         let presentations = 0;
         let takeoverFrom;
-        const [created, record] = await Promise.allSettled([
-            this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0)),
-            this.readRecord()
-        ]);
-        if (created.status === 'rejected')
-            throw created.reason;
-        if (record.status === 'rejected')
-            throw record.reason;
-        this.record = record.value;
-        let claim = created.value ? { kind: 'created' } : await this.read(1);
+        const created = await this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0));
+        let claim = created ? { kind: 'created' } : await this.read(1);
         let secretWrittenAt;
-        const readPatience = this.clock.now().getTime() + timing/* CLAIM_READ_PATIENCE_MS */.Nn;
-        for (let wait = timing/* BACKOFF_BASE_MS */.UQ;;) {
+        const waitUntil = this.clock.now().getTime() + timing/* HOLDER_WAIT_MS */.yD;
+        for (let pause = timing/* BACKOFF_BASE_MS */.UQ;;) {
             const step = decide({
                 fingerprint: this.fingerprint,
                 nonce: this.nonce,
@@ -44445,7 +44522,8 @@ class Lease {
                 claim,
                 record: this.record,
                 secretWrittenAt,
-                now: this.clock.now().getTime()
+                now: this.clock.now().getTime(),
+                waitUntil
             });
             const name = claimName(this.fingerprint, generation);
             switch (step.next) {
@@ -44456,7 +44534,9 @@ class Lease {
                 case 'fail':
                     if (!step.release)
                         this.owned = undefined;
-                    return step.next === 'skip' ? { kind: 'skip', reason: step.reason } : { kind: 'fail', reason: step.reason };
+                    return step.next === 'skip'
+                        ? { kind: 'skip', reason: step.reason }
+                        : { kind: 'fail', reason: step.reason };
                 case 'read-secret-time':
                     secretWrittenAt = await this.api.secretWrittenAt(this.options.refreshTokenSecret);
                     continue;
@@ -44476,14 +44556,28 @@ class Lease {
                         claim = { kind: 'created' };
                         continue;
                     }
-                    if (this.clock.now().getTime() + wait > readPatience)
-                        return { kind: 'skip', reason: { why: 'unreadable' } };
-                    await this.clock.sleep(wait);
-                    wait *= 2;
+                    await this.pause(pause);
+                    pause = Math.min(pause * 2, timing/* HOLDER_POLL_MS */.ON);
+                    claim = await this.read(generation);
+                    continue;
+                case 'wait':
+                    // The holder's next state (stored, given back, unknown) shows on a later read; a read that lags
+                    // only shows an earlier state, which is one more pause, never a wrong decision.
+                    await this.pause(timing/* HOLDER_POLL_MS */.ON);
                     claim = await this.read(generation);
                     continue;
             }
         }
+    }
+    /** A pause in a wait for another run, cut short by a cancel (this run holds nothing then; it just stops). */
+    async pause(ms) {
+        for (let left = ms; left > 0; left -= timing/* DURATION */.ft.SECOND) {
+            if (this.options.stopping())
+                throw new Error('the run is stopping');
+            await this.clock.sleep(Math.min(timing/* DURATION */.ft.SECOND, left));
+        }
+        if (this.options.stopping())
+            throw new Error('the run is stopping');
     }
     /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
     async create(name, generation, value) {
@@ -44499,14 +44593,20 @@ class Lease {
         if (!found)
             return { kind: 'not-found' };
         const value = decodeClaim(found.value);
-        return value ? { kind: 'found', value, createdAt: found.createdAt } : { kind: 'foreign', text: found.value };
+        return value
+            ? { kind: 'found', value, createdAt: found.createdAt }
+            : { kind: 'foreign', text: found.value };
     }
     /**
-     * The spent record. A 404 is not taken at its word (a read just after a write can 404): the record is
-     * created empty, and only a 201 says there was none; a 409 means it exists, and it is read again until a
-     * read shows it. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
+     * The spent record, read first (beside the key and the stored expiry). A 404 is not taken at its word (a
+     * read just after a write can 404): the record is created empty, and only a 201 says there was none; a 409
+     * means it exists, and it is read again until a read shows it, for as long as this run waits for another
+     * run. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
      */
     async readRecord() {
+        this.record = await this.recordAsRead();
+    }
+    async recordAsRead() {
         const found = await this.api.readVariable(this.options.record);
         if (found)
             return parseRecord(found.value);
@@ -44516,9 +44616,10 @@ class Lease {
                 this.notes.oldLock = OLD_LOCK;
             return { kind: 'read', entries: [], sweptAt: 0 };
         }
-        const patience = this.clock.now().getTime() + timing/* CLAIM_READ_PATIENCE_MS */.Nn;
-        for (let wait = timing/* BACKOFF_BASE_MS */.UQ; this.clock.now().getTime() + wait <= patience; wait *= 2) {
-            await this.clock.sleep(wait);
+        const patience = this.clock.now().getTime() + timing/* HOLDER_WAIT_MS */.yD;
+        for (let wait = timing/* BACKOFF_BASE_MS */.UQ; this.clock.now().getTime() + wait <= patience;) {
+            await this.pause(wait);
+            wait = Math.min(wait * 2, timing/* HOLDER_POLL_MS */.ON);
             const again = await this.api.readVariable(this.options.record);
             if (again)
                 return parseRecord(again.value);
@@ -44543,7 +44644,7 @@ class Lease {
      */
     received(successor) {
         this.successor = fingerprint(successor);
-        return this.write('received', { next: this.successor }, { until: this.clock.now().getTime() + timing/* PATIENT_WRITE_MS */.Nd });
+        return this.write('received', { next: this.successor }, undefined);
     }
     /**
      * Beside the new token's write: its own claim, reserved by this run, so no run presents it while this run
@@ -44553,9 +44654,7 @@ class Lease {
     async reserve(successor) {
         const name = claimName(fingerprint(successor), 1);
         const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() };
-        const result = await this.api
-            .createVariable(name, encodeClaim(value), { until: this.clock.now().getTime() + timing/* PATIENT_WRITE_MS */.Nd })
-            .catch(() => 'failed');
+        const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed');
         if (result === 'created')
             this.reservation = name;
         return result === 'exists' ? 'taken' : 'reserved';
@@ -44594,7 +44693,9 @@ class Lease {
         if (!owned)
             return;
         const note = (name) => (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
-        const release = this.reservation ? this.api.deleteVariable(this.reservation).catch(note(this.reservation)) : undefined;
+        const release = this.reservation
+            ? this.api.deleteVariable(this.reservation).catch(note(this.reservation))
+            : undefined;
         switch (phase) {
             case 'before-grant':
             case 'not-rotated':
@@ -44606,7 +44707,10 @@ class Lease {
                 await this.unknown(sentAt ?? this.clock.now());
                 break;
             case 'successor-received':
-                await Promise.all([this.pending, this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })]);
+                await Promise.all([
+                    this.pending,
+                    this.writeRecord({ fingerprint: this.fingerprint, stored: false, generations: owned.generation })
+                ]);
                 break;
             case 'refresh-token-stored':
             case 'done':
@@ -44689,7 +44793,11 @@ function parseStoredExpiry(text, now) {
     const at = text ? Date.parse(text) : NaN;
     if (Number.isNaN(at))
         return undefined;
-    return { expiresAt: new Date(at), expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)), source: 'stored' };
+    return {
+        expiresAt: new Date(at),
+        expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)),
+        source: 'stored'
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/oauth/answer.ts
@@ -44701,7 +44809,12 @@ const tokenSetSchema = object({
     token_type: schemas_string().refine((type) => type.toLowerCase() === 'bearer', { error: 'is not bearer' }),
     // Bounded: a lifetime beyond ten years is a server bug, and would make an expiry no date can hold.
     // A numeric string or a fraction is read as whole seconds, rather than costing a rotation.
-    expires_in: union([schemas_number(), schemas_string().regex(/^\d+(\.\d+)?$/).transform(Number)])
+    expires_in: union([
+        schemas_number(),
+        schemas_string()
+            .regex(/^\d+(\.\d+)?$/)
+            .transform(Number)
+    ])
         .pipe(schemas_number().min(1).max(MAX_TOKEN_LIFETIME_SECONDS, { error: 'is more than ten years' }))
         .transform(Math.floor)
         .optional(),
@@ -44744,7 +44857,10 @@ function readGrantAnswer(status, body, headers, mask, now) {
         if (parsed.success)
             return { kind: 'tokens', tokens: parsed.data };
         if (json === undefined || typeof json !== 'object')
-            return { kind: 'ambiguous', reason: `the token endpoint answered ${status} with a body that is not JSON` };
+            return {
+                kind: 'ambiguous',
+                reason: `the token endpoint answered ${status} with a body that is not JSON`
+            };
         const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'} ${issue.message}`);
         const reason = `the token endpoint answered ${status} with an unusable token response (${problems.join('; ')})`;
         const refresh = json.refresh_token;
@@ -44754,7 +44870,9 @@ function readGrantAnswer(status, body, headers, mask, now) {
     }
     const oauth = oauthErrorSchema.safeParse(json);
     const error = oauth.success ? oauth.data.error : undefined;
-    const said = oauth.success ? [oauth.data.error_description, oauth.data.error_hint].filter(Boolean).join(' ') : '';
+    const said = oauth.success
+        ? [oauth.data.error_description, oauth.data.error_hint].filter(Boolean).join(' ')
+        : '';
     const reason = `the token endpoint answered ${status}${error ? ` ${error}` : ''}${said ? `: ${oneLine(said)}` : ''}`;
     if (status === 429 || status === 408)
         return { kind: 'not-processed', reason, retryAfterSeconds: retryAfter(headers, now) };
@@ -44890,7 +45008,8 @@ function preflightFailure(error, config) {
         return new RunError('transient', messages/* say */.cv.unexpected(error));
     const { status } = error;
     // A rate limit whose wait ran out is not a missing permission: the next run may well go through.
-    if (status !== undefined && rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined)
+    if (status !== undefined &&
+        rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined)
         return new RunError('transient', messages/* say */.cv.preflight.unreachable(error));
     if (status === 401)
         return new RunError('preflight', messages/* say */.cv.preflight.writerTokenRejected(config, error));
@@ -44950,7 +45069,6 @@ function expiryWrites(names, value) {
 
 
 
-
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
@@ -44998,7 +45116,10 @@ async function storeRotation(grant, context) {
         await storeRefreshToken(refresh.value, context);
     const last = refresh ? rest : first;
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-    const [failed] = await Promise.all([writer.writeAll(last ?? [], undefined), lease.settle(run.phase, grant.sentAt)]);
+    const [failed] = await Promise.all([
+        writer.writeAll(last ?? [], undefined),
+        lease.settle(run.phase, grant.sentAt)
+    ]);
     const expiry = (last ?? []).filter((write) => write.what === 'expiry' || write.what === 'expiry variable');
     run.expiryFresh = expiry.length > 0 && !failed.some((f) => expiry.includes(f.write));
     if (failed.length > 0) {
@@ -45025,11 +45146,16 @@ async function storeRotation(grant, context) {
  * the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token, context) {
-    const { config, writer, lease, run, clock } = context;
-    const write = { name: config.names.refreshToken, value: token, what: 'refresh token', kind: 'secret' };
+    const { config, writer, lease, run } = context;
+    const write = {
+        name: config.names.refreshToken,
+        value: token,
+        what: 'refresh token',
+        kind: 'secret'
+    };
     let taken = false;
     const [stored] = await Promise.allSettled([
-        writer.write(write, { until: clock.now().getTime() + timing/* PATIENT_WRITE_MS */.Nd, abandon: () => taken }),
+        writer.write(write, { abandon: () => taken }),
         lease.received(token),
         lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
     ]);
@@ -45156,8 +45282,9 @@ class SecretWriter {
 
 
 /**
- * parse → lease (claim ∥ spent record ∥ key ∥ stored expiry) → guard → prove the write → grant → store.
- * Never throws. The lease owns the claim; its one `finally` records what the phase says became of the token.
+ * parse → read (key ∥ stored expiry ∥ spent record) → needed? → lease (claim ∥ write proof) → guard → grant →
+ * store. Never throws. The lease owns the claim; its one `finally` records what the phase says became of the
+ * token. A run that skips because the stored token is still valid never claims it, so it leaves nothing behind.
  */
 async function rotate(deps) {
     const run = new RunState(deps);
@@ -45168,11 +45295,14 @@ async function rotate(deps) {
         lease = new Lease(github, leaseOptions(config, deps), config.refreshToken, deps.clock);
         deps.cancellation.attach(run.cancelHooks(lease, config));
         deps.sealer.warmUp();
-        const [decision, key, stored] = await run.beforeGrant(Promise.all([lease.acquire(), github.publicKey(), readStoredExpiry(github, config, deps.clock)]));
+        const [key, stored] = await run.beforeGrant(Promise.all([github.publicKey(), readStoredExpiry(github, config, deps.clock), lease.readRecord()]));
+        const needless = stillValid(stored, config, deps.clock.now());
+        if (needless)
+            return run.end(verdictOutcome(needless, stored));
+        const [decision] = await run.beforeGrant(Promise.all([lease.acquire(), proveWrite(github, key, deps.sealer, config, deps.clock)]));
         const verdict = guard(decision, stored, config, deps.clock.now());
         if (verdict.action !== 'present')
             return run.end(verdictOutcome(verdict, stored));
-        await run.beforeGrant(proveWrite(github, key, deps.sealer, config, deps.clock));
         run.requireHeadroom(github);
         if (config.dryRun)
             return run.end({ status: 'dry-run', message: messages/* say */.cv.dryRun(config, verdict), expiry: stored.expiry });
@@ -45186,6 +45316,7 @@ async function rotate(deps) {
         return run.end(run.failure(error));
     }
     finally {
+        run.releasing = true;
         await Promise.all([lease?.settle(run.phase, run.sentAt), run.expireUnlessFresh()]);
         run.noteLease(lease);
     }
@@ -45211,6 +45342,7 @@ function connect(deps, config, run) {
     return new GitHubApi(octokit, config.target, {
         clock: deps.clock,
         random: deps.random,
+        budget: () => run.budget(),
         onRetry: (call, waitMs, why) => deps.core.warning(messages/* say */.cv.github.retrying(call, why, waitMs))
     });
 }
@@ -45219,7 +45351,8 @@ function leaseOptions(config, deps) {
         record: config.names.record,
         refreshTokenSecret: config.names.refreshToken,
         holder: deps.context.runLabel ?? messages/* say */.cv.localRun,
-        recovery: Boolean(config.recoveryPublicKey)
+        recovery: Boolean(config.recoveryPublicKey),
+        stopping: () => deps.cancellation.requested
     };
 }
 async function readStoredExpiry(github, config, clock) {
@@ -45253,9 +45386,30 @@ class RunState {
     writer;
     notes = [];
     deadline;
+    runDeadline;
+    /** The run is over and its claim, if never presented, is being given back. */
+    releasing = false;
     constructor(deps) {
         this.deps = deps;
-        this.deadline = deps.clock.now().getTime() + timing/* PREFLIGHT_BUDGET_MS */.Jw;
+        const start = deps.clock.now().getTime();
+        this.deadline = start + timing/* PREFLIGHT_BUDGET_MS */.Jw;
+        this.runDeadline = start + timing/* RUN_BUDGET_MS */.tB;
+    }
+    /**
+     * How hard GitHub calls try now: before the grant a few attempts within the preflight's budget (nothing is
+     * spent; the next run can try again); once the token may be spent, until the run's deadline.
+     */
+    budget() {
+        if (mayHaveSpent(this.phase))
+            return { attempts: Infinity, deadline: this.runDeadline };
+        // A claim left behind holds the token from every run for its whole hold: giving it back is worth waiting
+        // out a rate limit of minutes for, up to the run's deadline.
+        if (this.releasing)
+            return { attempts: Infinity, deadline: this.runDeadline };
+        return {
+            attempts: timing/* GITHUB_ATTEMPTS */.p4,
+            deadline: this.phase === 'before-grant' ? this.deadline : this.runDeadline
+        };
     }
     /** Every input at once, before any request; the secret ones are masked first. */
     parse(inputs) {
@@ -45561,20 +45715,28 @@ const say = {
                 case 'outdated':
                     return (`A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
                         `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`);
-                case 'in-flight':
-                    return (`${capitalize(reason.by)} is presenting this refresh token right now (its claim holds until ` +
-                        `${iso(reason.until)}): this run skipped without presenting it.`);
-                case 'held':
-                    return (`The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
-                        `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
-                        `(${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .UNKNOWN_HOLD_MS */ .ID)} after that send). This run skipped; a run after that presents it once more.`);
-                case 'unreadable':
-                    return ('Another run claimed this refresh token moments ago, and GitHub’s reads do not show its claim yet: this ' +
-                        'run skipped without presenting it.');
             }
         },
         fail(reason, config) {
             switch (reason.why) {
+                case 'in-flight':
+                    return (`${capitalize(reason.by)} claimed this refresh token at ${iso(reason.claimedAt)} and has not finished ` +
+                        `after this run waited ${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)} for it: it is storing through GitHub trouble, or it ` +
+                        'was killed. This run did not present the token and changed nothing. If that run was killed after ' +
+                        `its grant, the token is lost: after ${iso(reason.until + _timing_js__WEBPACK_IMPORTED_MODULE_1__/* .CONSISTENCY_HORIZON_MS */ .oR)} a run presents it ` +
+                        'once more and says so.');
+                case 'held':
+                    return (`The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
+                        `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
+                        `(${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .UNKNOWN_HOLD_MS */ .ID)} after that send). This run did not present it; a run after that presents ` +
+                        'it once more. If the server had processed that grant, its successor is lost and the alert issue says what to do.');
+                case 'unreadable':
+                    return reason.what === 'claim'
+                        ? 'Another run claimed this refresh token, and GitHub’s reads did not show its claim within ' +
+                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)}: this run did not present the token and changed nothing. The next run reads it again.`
+                        : 'The spent record exists, and GitHub’s reads did not show it within ' +
+                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)}: without it this run cannot tell whether its token was spent, so it ` +
+                            'did not present it and changed nothing. The next run reads it again.';
                 case 'lost':
                     return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
                         'and its successor was never stored. Presenting it again would revoke the whole family, with the ' +
@@ -45630,8 +45792,8 @@ const say = {
             'the family (unless its rotation grace period covers it): then a person signs in again.',
         missed: (expiry, now) => `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
             'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-            'failed. Jobs that used the token in that window failed. Rotating now. The README’s cadence survives one ' +
-            'dropped run.'
+            'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 10 minutes with ' +
+            'skip-if-valid-for: 45m survives three dropped runs in a row (the README’s "A cadence that survives dropped runs").'
     },
     grant: {
         retrying: (attempt, why, waitMs) => `The grant never reached the server's processing on attempt ${attempt} (${why}); sending it again in ${seconds(waitMs)}.`,
@@ -45678,14 +45840,16 @@ const say = {
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
-            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .PATIENT_WRITE_MS */ .Nd)} at most. ` +
+            `as long as the run could (${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_BUDGET_MS */ .tB)} from its start). ` +
             (recoveryLine
                 ? 'It was printed above, sealed to recovery-public-key: open and store it (see "Recovering without ' +
                     'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
                 : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
                     `token.\n${resignIn(config)}`),
         restFailed(failed, rolledBack, config) {
-            const list = failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ');
+            const list = failed
+                .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
+                .join(', ');
             const undone = rolledBack.undone.length
                 ? ` ${rolledBack.undone.map(describeWrite).join(' and ')} now say the rotation time, so the stale access token is not taken for a fresh one.`
                 : '';
@@ -45757,7 +45921,6 @@ const say = {
                 rotated: `OAuth secrets rotated on ${at}`,
                 'skipped-valid': `OAuth rotation skipped on ${at}: the stored token is still valid`,
                 'skipped-spent': `OAuth rotation skipped on ${at}: this job holds an old copy of the token`,
-                'skipped-claimed': `OAuth rotation skipped on ${at}: another run holds the token`,
                 'dry-run': `OAuth rotation dry run on ${at}`,
                 cancelled: `OAuth rotation cancelled on ${at}`,
                 failed: `OAuth rotation failed on ${at}`
@@ -45772,7 +45935,11 @@ const say = {
         failed: (kind) => `Failed (${kind}). Next step: ${NEXT_STEP[kind]}`,
         cancelled: `Cancelled before the grant. Next step: ${'nothing; nothing was spent, and the next run rotates.'}`,
         expiryNote: (expiry) => {
-            const source = { expires_in: "the server's expires_in", 'jwt-exp': "the token's exp claim", stored: 'the stored expiry' };
+            const source = {
+                expires_in: "the server's expires_in",
+                'jwt-exp': "the token's exp claim",
+                stored: 'the stored expiry'
+            };
             return `${expiry.source === 'stored' ? 'The stored' : 'The new'} access token expires at ${expiry.expiresAt.toISOString()} (in ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(expiry.expiresIn)}, from ${source[expiry.source]}).`;
         },
         rotatedAt: (at) => `Last rotation: this run, at ${at.toISOString()}.`,
@@ -45788,6 +45955,8 @@ const say = {
         body: (lead, message, runUrl) => `**${lead}**\n\n${fence(message)}${runUrl ? `\n\nThe run: ${runUrl}` : ''}\n\nThis issue closes itself on the next successful rotation.`,
         failedLead: 'The rotation of the OAuth secrets failed, and the next run will fail the same way until a person acts.',
         writerTokenLead: 'The writer token expires within days; rotation stops when it does.',
+        unknownLead: 'A grant got no readable answer. It may clear by itself (the run after the hold presents the token once ' +
+            'more, and closes this issue when it rotates); if the server had rotated it, a person must sign in again.',
         closing: (runUrl) => `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
         done: (what) => `Alert issue: ${what}.`,
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
@@ -45795,7 +45964,8 @@ const say = {
         failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)}): give the job \`permissions: issues: write\`.`
     },
     keepAlive: {
-        unknownWorkflow: 'keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF).',
+        unknownWorkflow: 'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
+        enabled: (file, home) => `Keep-alive: enabled ${file} on ${home}.`,
         failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
             'Without it GitHub disables the schedule after 60 days without activity in a public repository.'
     },
@@ -45806,7 +45976,7 @@ const say = {
         missing: 'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
             'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
         badDuration: 'must be a duration up to 30d, such as 10m or 1h'
-    },
+    }
 };
 /** The one step a failure asks of a person, by kind. */
 const NEXT_STEP = {
@@ -45875,7 +46045,9 @@ function createTokenPoster(userAgent) {
             allowRedirects: false,
             keepAlive: false
         });
-        const answer = client.request('POST', request.url, request.body, request.headers).then(async (response) => ({
+        const answer = client
+            .request('POST', request.url, request.body, request.headers)
+            .then(async (response) => ({
             status: response.message.statusCode ?? 0,
             headers: response.message.headers,
             // Not readBody(): it never settles when the answer is cut off (it waits for an 'end' that never comes).
@@ -45964,7 +46136,13 @@ class Redactor {
         return text.replace(this.pattern, '***');
     }
 }
-const HTML_NAMED = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_NAMED = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
 /** The value, and how it reads HTML-escaped (named and numeric), URL-encoded (both ways) and JSON-escaped. */
 function transformedForms(value) {
     return [
@@ -46063,15 +46241,13 @@ function createSodiumSealer() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EN: () => (/* binding */ CALL_BUDGET_MS),
 /* harmony export */   ES: () => (/* binding */ CANCEL_RELEASE_MS),
 /* harmony export */   HH: () => (/* binding */ ANSWER_WINDOW_MS),
 /* harmony export */   Hi: () => (/* binding */ BACKOFF_MAX_MS),
 /* harmony export */   ID: () => (/* binding */ UNKNOWN_HOLD_MS),
 /* harmony export */   Jw: () => (/* binding */ PREFLIGHT_BUDGET_MS),
 /* harmony export */   LR: () => (/* binding */ GITHUB_ATTEMPT_TIMEOUT_MS),
-/* harmony export */   Nd: () => (/* binding */ PATIENT_WRITE_MS),
-/* harmony export */   Nn: () => (/* binding */ CLAIM_READ_PATIENCE_MS),
+/* harmony export */   ON: () => (/* binding */ HOLDER_POLL_MS),
 /* harmony export */   Rf: () => (/* binding */ RECORD_MIN_RETENTION_MS),
 /* harmony export */   UQ: () => (/* binding */ BACKOFF_BASE_MS),
 /* harmony export */   VG: () => (/* binding */ RATE_LIMIT_HEADROOM),
@@ -46080,15 +46256,19 @@ function createSodiumSealer() {
 /* harmony export */   cm: () => (/* binding */ RECORD_RETENTION_MS),
 /* harmony export */   dS: () => (/* binding */ NEVER_SENT_BUDGET_MS),
 /* harmony export */   fN: () => (/* binding */ WRITER_TOKEN_WARN_DAYS),
+/* harmony export */   ft: () => (/* binding */ DURATION),
 /* harmony export */   gB: () => (/* binding */ MAX_ANSWER_BYTES),
 /* harmony export */   hf: () => (/* binding */ CLAIM_CLEANUPS_PER_RUN),
+/* harmony export */   m1: () => (/* binding */ REPORT_BUDGET_MS),
 /* harmony export */   oR: () => (/* binding */ CONSISTENCY_HORIZON_MS),
 /* harmony export */   p4: () => (/* binding */ GITHUB_ATTEMPTS),
 /* harmony export */   q6: () => (/* binding */ WORST_CASE_RUN_MS),
+/* harmony export */   tB: () => (/* binding */ RUN_BUDGET_MS),
 /* harmony export */   wc: () => (/* binding */ CLAIM_CLEANUP_AFTER_MS),
-/* harmony export */   xy: () => (/* binding */ RECORD_MAX_BYTES)
+/* harmony export */   xy: () => (/* binding */ RECORD_MAX_BYTES),
+/* harmony export */   yD: () => (/* binding */ HOLDER_WAIT_MS)
 /* harmony export */ });
-/* unused harmony exports CLAIM_HOLD_MS, DURATION */
+/* unused harmony export CLAIM_HOLD_MS */
 /**
  * Every duration the action waits, holds or gives up after, in one place, each with its reason. None is an
  * input: these follow from GitHub's and Hydra's behaviour, not from a user's preference, and the worst-case
@@ -46112,22 +46292,22 @@ const UNKNOWN_HOLD_MS = 10 * MINUTE;
 /** One GitHub request attempt, connect to last byte. */
 const GITHUB_ATTEMPT_TIMEOUT_MS = 30 * SECOND;
 /** Attempts in all for a GitHub call that fails transiently before the grant (nothing is at stake yet). */
-const GITHUB_ATTEMPTS = 4;
+const GITHUB_ATTEMPTS = 6;
 /** Exponential backoff between attempts: the first wait, and the longest one. */
 const BACKOFF_BASE_MS = SECOND;
 const BACKOFF_MAX_MS = 30 * SECOND;
 /**
- * One GitHub call before the grant, its retries and a rate limit's wait included, ends within this: a longer
- * outage is better met by the next scheduled run, since nothing has been spent.
+ * Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops
+ * unspent: a GitHub call waits out a rate limit of minutes, but a longer outage is better met by the next
+ * scheduled run, since nothing has been spent.
  */
-const CALL_BUDGET_MS = 2 * MINUTE;
-/** Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops unspent. */
 const PREFLIGHT_BUDGET_MS = 5 * MINUTE;
 /**
- * After the grant, the writes that cannot be redone (the new refresh token, and beside it the claim's
- * "successor received") keep trying this long: through outages and rate limits of minutes (Retry-After).
+ * Everything that matters ends within this from the run's start: once the grant is out, every write (the new
+ * refresh token first) keeps trying until then, through outages and rate limits of minutes (Retry-After). The
+ * shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
  */
-const PATIENT_WRITE_MS = 10 * MINUTE;
+const RUN_BUDGET_MS = 25 * MINUTE;
 /** Connection failures that prove the grant never left: retried within this, from the first send. */
 const NEVER_SENT_BUDGET_MS = 2 * MINUTE;
 /**
@@ -46137,17 +46317,19 @@ const NEVER_SENT_BUDGET_MS = 2 * MINUTE;
  */
 const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
 /**
- * A 409 followed by a 404 means the claim exists but the read lags behind (or it was just released): the
- * read is tried again for this long before the run gives up and skips without presenting.
+ * How long a run waits for another run's claim on the same token to reach an outcome, or, after a 409, for
+ * GitHub's reads to show the claim or the spent record at all, reading again every HOLDER_POLL_MS (at most). Two runs that race settle in seconds; a holder that
+ * takes longer is storing through GitHub trouble or was killed after its grant, this run cannot tell which,
+ * and it ends red rather than green over what may be a dead token.
  */
-const CLAIM_READ_PATIENCE_MS = 30 * SECOND;
+const HOLDER_WAIT_MS = 3 * MINUTE;
+const HOLDER_POLL_MS = 10 * SECOND;
 /**
- * The longest a run can take from its claim to its last write that matters: the preflight, the exchange
- * (retries of a grant that never left, then one answer window), the patient writes, then the last stage of
- * ordinary writes. Every one of them is bounded above, so the run stops acting by then, whatever the job's
- * timeout; the shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
+ * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
+ * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it
+ * stops acting by then, whatever the job's timeout.
  */
-const WORST_CASE_RUN_MS = PREFLIGHT_BUDGET_MS + NEVER_SENT_BUDGET_MS + ANSWER_WINDOW_MS + PATIENT_WRITE_MS + CALL_BUDGET_MS;
+const WORST_CASE_RUN_MS = RUN_BUDGET_MS;
 /**
  * A claim that still says "claimed" this long after it was made belongs to a run that can no longer be
  * acting: it was killed before it could record anything. Its reads are consistent by then too.
@@ -46175,6 +46357,8 @@ const RATE_LIMIT_HEADROOM = 25;
 /** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
 const WRITER_TOKEN_WARN_DAYS = 14;
 const WRITER_TOKEN_URGENT_DAYS = 3;
+/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+const REPORT_BUDGET_MS = 3 * MINUTE;
 /** A cancel before the grant gives back the claim within this, then the process ends. */
 const CANCEL_RELEASE_MS = 2 * SECOND;
 /** The grant's answer is read to at most this many bytes: a token answer is a few kilobytes. */
@@ -49669,3 +49853,5 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 /******/ var __webpack_exports__ = __nccwpck_require__(9407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
+
+//# sourceMappingURL=index.js.map

@@ -1,64 +1,32 @@
-// Jest's globalSetup: builds a bundle of the current src/ for the bundle suite, so `npm test` can never pass
-// on a dist/ older than src/ (CI separately checks that the committed dist/ is the same bundle). It carries a
-// source map, so the bundle's own coverage (NODE_V8_COVERAGE, one file per run) maps back to src/ and is
-// merged with the in-process figure by scripts/coverage.mjs. The build is skipped when src/, the lock file
-// and the bundler's settings are unchanged since the last one.
-import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// A bundle of the current src/ for the bundle suite, so `npm test` can never pass on a bundle older than
+// src/: dist/ itself when its source-hash is the current one (as on a clean clone, where CI has just proved
+// dist/ a fresh bundle), else a build into .cache/bundle (mid-edit), rebuilt only when src/ changes again.
+// Both carry source maps, so the bundle's own coverage (NODE_V8_COVERAGE, one file per run) maps back to
+// src/ and is merged with the in-process figure by scripts/coverage.mjs. As Jest's globalSetup, this file
+// only says where the bundle's coverage goes.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bundle, entryPoints, sourceHash } from '../scripts/bundle.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const out = join(root, '.cache', 'bundle')
 export const BUNDLE_COVERAGE_DIR = join(root, '.cache', 'bundle-coverage')
 
-function sourceFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : [join(dir, entry.name)]))
-    .sort()
+/** Jest's globalSetup: where this run's bundle coverage goes (scripts/test.mjs clears it first). */
+export default function prepare() {
+  mkdirSync(BUNDLE_COVERAGE_DIR, { recursive: true })
+  process.env.BUNDLE_COVERAGE_DIR = BUNDLE_COVERAGE_DIR
 }
 
-export default async function freshBundle() {
-  const hash = createHash('sha256')
-  for (const file of [
-    ...sourceFiles(join(root, 'src')),
-    join(root, 'package-lock.json'),
-    join(root, 'package.json')
-  ]) {
-    hash.update(file).update(readFileSync(file))
-  }
-  const stamp = hash.digest('hex')
-  const stampFile = join(out, '.source-hash')
-  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
-    const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
-    // Both at once: on two cores the bundler's time halves.
-    const builds = [
-      ['src/index.ts', out],
-      ['src/check/index.ts', join(out, 'check')]
-    ].map(
-      ([entry, dir]) =>
-        new Promise((resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [ncc, 'build', entry, '-o', dir, '--source-map', '--target', 'es2022', '--quiet'],
-            {
-              cwd: root,
-              stdio: ['ignore', 'ignore', 'inherit']
-            }
-          )
-          child.on('error', reject)
-          child.on('close', (code) =>
-            code === 0 ? resolve() : reject(new Error(`ncc build ${entry} failed (${code})`))
-          )
-        })
-    )
-    await Promise.all(builds)
-    writeFileSync(stampFile, stamp)
-  }
-  rmSync(BUNDLE_COVERAGE_DIR, { recursive: true, force: true })
-  mkdirSync(BUNDLE_COVERAGE_DIR, { recursive: true })
-  process.env.ACTION_ENTRY = join(out, 'index.js')
-  process.env.CHECK_ENTRY = join(out, 'check', 'index.js')
-  process.env.BUNDLE_COVERAGE_DIR = BUNDLE_COVERAGE_DIR
+const builtFrom = (dir) => {
+  const file = join(dir, 'source-hash')
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined
+}
+
+/** The entry points of a bundle of the current src/: dist/ when fresh, else .cache/bundle (built if stale). */
+export async function freshBundle() {
+  const current = sourceHash()
+  for (const dir of [join(root, 'dist'), join(root, '.cache', 'bundle')])
+    if (builtFrom(dir) === current) return entryPoints(dir)
+  return bundle(join(root, '.cache', 'bundle'))
 }

@@ -1148,7 +1148,9 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
+let requestCount = 0x1a2b3c
+/** GitHub's x-github-request-id shape; counted, not random (a year of requests in the soak adds up). */
 function requestId(): string {
-  const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase()
-  return `${hex(2)}:${hex(3)}:${hex(4)}:${hex(4)}:${hex(4)}`
+  const n = (requestCount++).toString(16).toUpperCase().padStart(8, '0')
+  return `C0DE:${n.slice(0, 4)}:${n}:${n}:${n}`
 }

@@ -8,11 +8,8 @@ import { parse } from 'yaml'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
-/**
- * The bundle the end-to-end suites run: `ACTION_ENTRY` when set (the test run builds a fresh bundle of
- * `src/` there first, so a suite can never pass on a stale one), the committed `dist/index.js` otherwise.
- */
-export const ACTION_ENTRY = process.env.ACTION_ENTRY || join(ROOT, 'dist', 'index.js')
+/** The committed bundle: what the demo and the benchmark run. The bundle suite passes a fresh one as `entry`. */
+export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
 
 /** The context values action.yml's `${{ ... }}` defaults read, as the runner evaluates them. */
 const CONTEXT_DEFAULTS: Record<string, string> = {

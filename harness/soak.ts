@@ -45,9 +45,9 @@ export type Rates = typeof RATES
 export const CADENCES = {
   hourly: { label: 'hourly at :23', minutes: [23], inputs: {} as Record<string, string> },
   recommended: {
-    label: 'every 15 minutes, skip-if-valid-for 35m',
-    minutes: [8, 23, 38, 53],
-    inputs: { 'skip-if-valid-for': '35m' } as Record<string, string>
+    label: 'every 10 minutes, skip-if-valid-for 45m',
+    minutes: [3, 13, 23, 33, 43, 53],
+    inputs: { 'skip-if-valid-for': '45m' } as Record<string, string>
   }
 }
 export type CadenceName = keyof typeof CADENCES
@@ -213,29 +213,28 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   const tokenHistory: string[] = [fx.storedRefreshToken()]
   let alive = true
   let lastHealthy = clock.ms
-  let diedAt = 0
   let personAt: number | undefined
   let personCause = ''
   let runs = 0
 
   // Downtime: the stored access token, and until when it works.
-  let downtime = { total: 0, longest: 0, stretch: 0, fromSurvivable: 0 }
+  const downtime = { total: 0, longest: 0, stretch: 0, fromSurvivable: 0 }
   let lastCheck = clock.ms
   let accessUntil = 0
   let downtimeSurvivable = true
   let accounting = false
   const account = async (now: number) => {
-    // Downtime counts from the first run: before it, no access token was ever stored.
+    // Downtime counts from the first rotation: before it, no access token was ever stored.
     if (!accounting) {
-      accounting = true
       lastCheck = now
-      accessUntil = now
+      if (!world.stored().WIZARD_OAUTH_TOKEN) return
+      accounting = true
     }
     const from = Math.max(lastCheck, accessUntil)
     if (now > from) {
       const gap = now - from
       trace(
-        `${new Date(now).toISOString()}: the stored access token was dead for ${Math.round(gap / 60000)} min`
+        `${new Date(now).toISOString()}: the stored access token was dead for ${Math.round(gap / 60000)} min${downtimeSurvivable ? ' (survivable)' : ''}`
       )
       downtime.total += gap
       downtime.stretch += gap
@@ -318,7 +317,6 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         need.alertedAfterMinutes = Math.round((now - Date.parse(need.at)) / MINUTE)
     if (alive && !live) {
       alive = false
-      diedAt = now
       const fault = grantFaults.filter((entry) => entry.at >= lastHealthy).at(-1)
       const cause = fault?.name ?? describeDeath(played)
       // No client survives a grant the server processed and whose answer never arrived (lost, or queued past
@@ -387,10 +385,19 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     }
     const fresh = await fx.oauth.mintRefreshToken()
     fx.github.setSecret(fx.repo, 'WIZARD_REFRESH_TOKEN', fresh)
-    if (!alive) downtimeSurvivable = true
+    const wasDead = !alive
     alive = true
     tokenHistory.push(fresh)
     trace(`${new Date(clock.ms).toISOString()}: a person seeded a new token (${personCause})`)
+    // Then, as the red's instructions say, runs the workflow once: the minutes until it has stored an access
+    // token still belong to the death, not to a survivable event.
+    const dispatched = await play('dispatch', { 'refresh-token': fresh })
+    trace(
+      `${new Date(clock.ms).toISOString()} run ${dispatched.id}: ${dispatched.outcome.status} (the person's)`
+    )
+    await check([{ run: dispatched, token: fresh, scheduled: false }])
+    await account(clock.ms)
+    if (wasDead) downtimeSurvivable = true
   }
 
   const end = start.getTime() + options.days * DAY

@@ -1,5 +1,5 @@
-// The coverage of src/, in-process and through the bundle together. Jest's V8 figure (coverage/
-// coverage-final.json) and the V8 coverage the bundle's runs wrote (NODE_V8_COVERAGE, mapped back to src/
+// The coverage of src/, in-process and through the bundle together. Jest's figure (coverage/
+// coverage-final.json, Istanbul's instrumentation) and the V8 coverage the bundle's runs wrote (NODE_V8_COVERAGE, mapped back to src/
 // through the bundle's source map) describe the same sources through different compiled code, so they are
 // merged by what they share: a line counts when either run covered it, a branch arm (by its position in the
 // source) when either took it. Prints the figures and fails under the gates: lines 95 %, branches 90 %.
@@ -53,10 +53,12 @@ if (existsSync(inProcess)) {
 }
 
 let bundleRuns = 0
-for (const bundle of [
-  join(root, '.cache', 'bundle', 'index.js'),
-  join(root, '.cache', 'bundle', 'check', 'index.js')
-]) {
+// The bundle the suite ran: dist/ when it was fresh, else .cache/bundle (harness/fresh-bundle.mjs); each run's
+// coverage names the script it ran by its URL.
+for (const bundle of ['dist', join('.cache', 'bundle')].flatMap((dir) => [
+  join(root, dir, 'index.js'),
+  join(root, dir, 'check', 'index.js')
+])) {
   if (!existsSync(raw) || !existsSync(`${bundle}.map`)) continue
   const sourceMap = JSON.parse(readFileSync(`${bundle}.map`, 'utf8'))
   // The bundler names sources relative to its output (`.././src/x.ts`): name them by the project's path.
@@ -100,6 +102,15 @@ if (process.argv.includes('--files'))
     console.log(
       `${row.file.padEnd(32)} lines ${String(pct(row.lines)).padStart(6)} %  branches ${String(pct(row.branches)).padStart(6)} %`
     )
+// --uncovered: each line and branch arm neither run reached, by file (where to add a test).
+if (process.argv.includes('--uncovered'))
+  for (const [path, { lines, arms }] of files) {
+    const missed = [
+      ...[...lines].filter(([, hit]) => !hit).map(([line]) => `line ${line}`),
+      ...[...arms].filter(([, hit]) => !hit).map(([at]) => `arm ${at}`)
+    ]
+    if (missed.length) console.log(`${relative(root, path)}: ${missed.join(', ')}`)
+  }
 console.log(
   `coverage of src/, in-process and through the bundle (${bundleRuns} bundle runs): lines ${pct(total.lines)} % ` +
     `(${total.lines[0]}/${total.lines[1]}), branches ${pct(total.branches)} % (${total.branches[0]}/${total.branches[1]})`

@@ -1,4 +1,5 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+type Unit = keyof typeof UNITS
 
 /**
  * A human duration such as `90s`, `15m`, `1h30m` or `1500ms`, in milliseconds; a bare number means seconds.
@@ -9,8 +10,9 @@ export function parseDuration(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
   if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed)) return undefined
   let total = 0
-  for (const [, amount = '0', , unit = 's'] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
-    total += Number(amount) * (UNITS[unit] ?? 0)
+  // The test above admits only amounts followed by a unit, so both groups are there in every match.
+  for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
+    total += Number(amount) * UNITS[unit as Unit]
   }
   return Math.round(total)
 }

@@ -5,7 +5,8 @@ import { mayHaveSpent, type Phase } from './phase.js'
  * - `input`: a bad input, caught before any network call;
  * - `preflight`: the writer token cannot do what the rotation needs; nothing was spent;
  * - `guard`: state the guard cannot read (a claim or the spent record edited by hand); nothing was spent;
- * - `transient`: GitHub or the token endpoint failed before the grant went out; nothing was spent;
+ * - `transient`: nothing was spent and the next run tries again: GitHub or the token endpoint failed before
+ *   the grant went out, or another run held the token's claim for this run's whole wait;
  * - `terminal`: the OAuth server refused the token or the client; a person must act;
  * - `concurrent`: another request refreshed the same token at the same moment;
  * - `unknown`: the grant went out and no readable answer came: whether the token was spent is unknown;

@@ -15,6 +15,11 @@ export type Verdict =
 
 /** What each refusal to present means for the run: a red of which kind. */
 const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
+  // Nothing spent by this run, no person needed yet: the next run reads the claim again.
+  'in-flight': 'transient',
+  unreadable: 'transient',
+  // An earlier run's grant whose outcome is unknown: the token may be spent.
+  held: 'unknown',
   lost: 'lost',
   'presented-twice': 'unknown',
   'foreign-claim': 'guard',
@@ -26,10 +31,7 @@ const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
 
 const SKIP_STATUS: Record<SkipReason['why'], SkipStatus> = {
   spent: 'skipped-spent',
-  outdated: 'skipped-spent',
-  'in-flight': 'skipped-claimed',
-  held: 'skipped-claimed',
-  unreadable: 'skipped-claimed'
+  outdated: 'skipped-spent'
 }
 
 /** skip-if-valid-for: whether a rotation is needed at all, from the stored expiry alone (before any claim). Pure. */

@@ -15,7 +15,7 @@ import type { Status } from './outcome.js'
 import type { Phase } from './phase.js'
 import type { PlannedWrite } from './store/plan.js'
 import type { FailedWrite, Written } from './store/store.js'
-import { RUN_BUDGET_MS, UNKNOWN_HOLD_MS } from './timing.js'
+import { CONSISTENCY_HORIZON_MS, HOLDER_WAIT_MS, RUN_BUDGET_MS, UNKNOWN_HOLD_MS } from './timing.js'
 
 type Names = Pick<Config, 'target' | 'names' | 'workflow'>
 
@@ -157,26 +157,32 @@ export const say = {
             `A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
             `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`
           )
+      }
+    },
+    fail(reason: FailReason, config: Config): string {
+      switch (reason.why) {
         case 'in-flight':
           return (
-            `${capitalize(reason.by)} is presenting this refresh token right now (its claim holds until ` +
-            `${iso(reason.until)}): this run skipped without presenting it.`
+            `${capitalize(reason.by)} claimed this refresh token at ${iso(reason.claimedAt)} and has not finished ` +
+            `after this run waited ${seconds(HOLDER_WAIT_MS)} for it: it is storing through GitHub trouble, or it ` +
+            'was killed. This run did not present the token and changed nothing. If that run was killed after ' +
+            `its grant, the token is lost: after ${iso(reason.until + CONSISTENCY_HORIZON_MS)} a run presents it ` +
+            'once more and says so.'
           )
         case 'held':
           return (
             `The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
             `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
-            `(${seconds(UNKNOWN_HOLD_MS)} after that send). This run skipped; a run after that presents it once more.`
+            `(${seconds(UNKNOWN_HOLD_MS)} after that send). This run did not present it; a run after that presents ` +
+            'it once more. If the server had processed that grant, its successor is lost and the alert issue says what to do.'
           )
         case 'unreadable':
-          return (
-            'Another run claimed this refresh token moments ago, and GitHub’s reads do not show its claim yet: this ' +
-            'run skipped without presenting it.'
-          )
-      }
-    },
-    fail(reason: FailReason, config: Config): string {
-      switch (reason.why) {
+          return reason.what === 'claim'
+            ? 'Another run claimed this refresh token, and GitHub’s reads did not show its claim within ' +
+                `${seconds(HOLDER_WAIT_MS)}: this run did not present the token and changed nothing. The next run reads it again.`
+            : 'The spent record exists, and GitHub’s reads did not show it within ' +
+                `${seconds(HOLDER_WAIT_MS)}: without it this run cannot tell whether its token was spent, so it ` +
+                'did not present it and changed nothing. The next run reads it again.'
         case 'lost':
           return (
             `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
@@ -250,8 +256,8 @@ export const say = {
     missed: (expiry: Expiry, now: Date) =>
       `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
       'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-      'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 15 minutes with ' +
-      'skip-if-valid-for: 35m survives one dropped run (the README’s "A cadence that survives a dropped run").'
+      'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 10 minutes with ' +
+      'skip-if-valid-for: 45m survives three dropped runs in a row (the README’s "A cadence that survives dropped runs").'
   },
 
   grant: {
@@ -416,7 +422,6 @@ export const say = {
         rotated: `OAuth secrets rotated on ${at}`,
         'skipped-valid': `OAuth rotation skipped on ${at}: the stored token is still valid`,
         'skipped-spent': `OAuth rotation skipped on ${at}: this job holds an old copy of the token`,
-        'skipped-claimed': `OAuth rotation skipped on ${at}: another run holds the token`,
         'dry-run': `OAuth rotation dry run on ${at}`,
         cancelled: `OAuth rotation cancelled on ${at}`,
         failed: `OAuth rotation failed on ${at}`
@@ -471,7 +476,9 @@ export const say = {
   },
 
   keepAlive: {
-    unknownWorkflow: 'keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF).',
+    unknownWorkflow:
+      'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
+    enabled: (file: string, home: string) => `Keep-alive: enabled ${file} on ${home}.`,
     failed: (file: string, error: unknown) =>
       `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
       'Without it GitHub disables the schedule after 60 days without activity in a public repository.'

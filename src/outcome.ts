@@ -7,15 +7,14 @@ import type { Written } from './store/store.js'
 /**
  * - `rotated`: a new refresh token, access token and expiry are stored;
  * - `skipped-valid`: the stored access token lives longer than skip-if-valid-for;
- * - `skipped-spent`: this run holds a token whose successor is stored (a re-run, or a queued run);
- * - `skipped-claimed`: another run is presenting this token, or holds it after an unknown outcome;
+ * - `skipped-spent`: this run holds a token whose successor is stored (a re-run, a queued run, or the loser
+ *   of a race, once the winner's rotation shows);
  * - `dry-run`: everything but the grant; `cancelled`: stopped before the grant; `failed`.
  */
 export const STATUSES = [
   'rotated',
   'skipped-valid',
   'skipped-spent',
-  'skipped-claimed',
   'dry-run',
   'cancelled',
   'failed'

@@ -117,7 +117,8 @@ function leaseOptions(config: Config, deps: Dependencies) {
     record: config.names.record,
     refreshTokenSecret: config.names.refreshToken,
     holder: deps.context.runLabel ?? say.localRun,
-    recovery: Boolean(config.recoveryPublicKey)
+    recovery: Boolean(config.recoveryPublicKey),
+    stopping: () => deps.cancellation.requested
   }
 }
 

@@ -57,10 +57,13 @@ export const NEVER_SENT_BUDGET_MS = 2 * MINUTE
 export const CONSISTENCY_HORIZON_MS = 5 * MINUTE
 
 /**
- * A 409 followed by a 404 means the claim exists but the read lags behind (or it was just released): the
- * read is tried again for this long before the run gives up and skips without presenting.
+ * How long a run waits for another run's claim on the same token to reach an outcome, or, after a 409, for
+ * GitHub's reads to show the claim or the spent record at all, reading again every HOLDER_POLL_MS (at most). Two runs that race settle in seconds; a holder that
+ * takes longer is storing through GitHub trouble or was killed after its grant, this run cannot tell which,
+ * and it ends red rather than green over what may be a dead token.
  */
-export const CLAIM_READ_PATIENCE_MS = 30 * SECOND
+export const HOLDER_WAIT_MS = 3 * MINUTE
+export const HOLDER_POLL_MS = 10 * SECOND
 
 /**
  * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within

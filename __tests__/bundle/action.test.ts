@@ -19,13 +19,19 @@ import {
   type Fixture
 } from '../../harness/fixture.js'
 import { startForwardProxy, type ForwardProxy } from '../../harness/proxy.js'
-import { ACTION_ENTRY } from '../../harness/run-action.js'
+import { freshBundle } from '../../harness/fresh-bundle.mjs'
 import { NODE24, NODE24_AVAILABLE } from '../../harness/runtimes.js'
 import { selfSignedCertificate } from '../../harness/tls.js'
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { withRecoveryKey } from '../support/recovery-key.js'
 
 const describeNode24 = NODE24_AVAILABLE ? describe : describe.skip
+
+/** A bundle of the current src/, built here (never a stale dist/), while the other suites run on the other worker. */
+let entries: { action: string; check: string }
+beforeAll(async () => {
+  entries = await freshBundle()
+}, 180_000)
 
 it('has the node24 runtime that action.yml names (npm test installs it: node harness/ensure-node24.mjs)', () => {
   if (!NODE24_AVAILABLE) return
@@ -46,6 +52,7 @@ describeNode24('the bundle under node24', () => {
       { 'client-secret': '' },
       {
         node: NODE24,
+        entry: entries.action,
         env: {
           GITHUB_SERVER_URL: 'https://github.example',
           GITHUB_RUN_ID: '4242',
@@ -87,7 +94,7 @@ describeNode24('the bundle under node24', () => {
   it('loads libsodium lazily, from its own chunk: without it, bad input is still reported, and a rotation stops before the grant', async () => {
     const work = await mkdtemp(join(tmpdir(), 'bundle-'))
     try {
-      await cp(dirname(ACTION_ENTRY), work, { recursive: true })
+      await cp(dirname(entries.action), work, { recursive: true })
       const chunks = (await readdir(work)).filter((file) => /^\d+\.index\.js$/.test(file))
       expect(chunks.length).toBeGreaterThan(0)
       for (const chunk of chunks) await rm(join(work, chunk))
@@ -118,7 +125,10 @@ describeNode24('the bundle under node24', () => {
         if (request.method === 'POST' && body.includes('_CLAIM_') && child)
           cancel(child, { sigterm: 800, sigkill: 3000 })
       })
-      const result = await fx.run({}, { node: NODE24, onSpawn: (spawned) => (child = spawned) })
+      const result = await fx.run(
+        {},
+        { node: NODE24, entry: entries.action, onSpawn: (spawned) => (child = spawned) }
+      )
       expect(result.signal).toBeNull()
       expect(result.exitCode).toBe(1)
       expect(result.outputs).toMatchObject({ status: 'cancelled', 'error-kind': 'cancelled' })
@@ -132,7 +142,10 @@ describeNode24('the bundle under node24', () => {
       let child: ChildProcess | undefined
       fx.oauth.injectFault({ kind: 'slow-answer', delayMs: 300 })
       fx.oauth.onTokenRequest(() => child && cancel(child, { sigterm: 5000, sigkill: 5000 }))
-      const result = await fx.run({}, { node: NODE24, onSpawn: (spawned) => (child = spawned) })
+      const result = await fx.run(
+        {},
+        { node: NODE24, entry: entries.action, onSpawn: (spawned) => (child = spawned) }
+      )
       expect(result.signal).toBeNull()
       expect(result.outputs.status).toBe('rotated')
       expect(await fx.oauth.isRefreshTokenLive(fx.storedRefreshToken())).toBe(true)
@@ -149,7 +162,7 @@ describeNode24('the bundle under node24', () => {
         })
         const result = await fx.run(
           { 'recovery-public-key': keys.publicKey },
-          { node: NODE24, onSpawn: (spawned) => (child = spawned) }
+          { node: NODE24, entry: entries.action, onSpawn: (spawned) => (child = spawned) }
         )
         expect(result.signal).toBe('SIGKILL')
         const sealed = /sealed to recovery-public-key: (\S+)/.exec(result.stdout)?.[1] ?? ''
@@ -160,10 +173,24 @@ describeNode24('the bundle under node24', () => {
           fx.github.variables(fx.repo.repository)[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}'
         )
         expect(claim).toMatchObject({ state: 'received', next: fingerprint(opened) })
-        // What the kill left behind holds: the next run never presents the spent token.
+        // What the kill left behind holds: the next run never presents the spent token. It waits for the
+        // claim's holder (which cannot finish: it was killed), and a cancel ends that wait at once.
         fx.github.clearFaults()
-        const next = await fx.run({ 'refresh-token': held }, { node: NODE24 })
-        expect(next.outputs.status).toBe('skipped-claimed')
+        let next: ChildProcess | undefined
+        const claimName = `WIZARD_CLAIM_${fingerprint(held)}`
+        fx.github.onRequest((request) => {
+          if (request.method === 'GET' && request.path.endsWith(`/variables/${claimName}`) && next)
+            cancel(next, { sigterm: 7500, sigkill: 2500 })
+        })
+        const waited = await fx.run(
+          { 'refresh-token': held },
+          { node: NODE24, entry: entries.action, onSpawn: (spawned) => (next = spawned) }
+        )
+        expect(waited.signal).toBeNull()
+        expect(waited.outputs).toMatchObject({ status: 'cancelled', 'error-kind': 'cancelled' })
+        // Ended by the SIGINT itself, at the wait's next second, not by the SIGTERM the runner sends 7.5 s on.
+        expect(waited.stdout).toMatch(/SIGINT received/)
+        expect(waited.stdout).not.toMatch(/SIGTERM received/)
         expect(fx.oauth.presented).toEqual([held])
       })
     })
@@ -209,7 +236,11 @@ describeNode24('behind a proxy, under node24', () => {
     const apiUrl = named(fixture.github.url, GITHUB_HOST)
     return fixture.run(
       { 'token-url': named(fixture.oauth.tokenUrl, OAUTH_HOST), 'github-api-url': apiUrl },
-      { node: NODE24, env: { GITHUB_API_URL: apiUrl, NODE_EXTRA_CA_CERTS: certFile, ...env } }
+      {
+        node: NODE24,
+        entry: entries.action,
+        env: { GITHUB_API_URL: apiUrl, NODE_EXTRA_CA_CERTS: certFile, ...env }
+      }
     )
   }
 
@@ -229,9 +260,33 @@ describeNode24('behind a proxy, under node24', () => {
     const closed = await startForwardProxy()
     await closed.close()
     const password = 'pr0xy-s3cret'
-    const result = await runByName({ HTTPS_PROXY: `http://robot:${password}@${new URL(closed.url).host}` })
+    // GitHub cannot be reached through it, and the run would retry for minutes: once it has said so (with the
+    // proxy's error), the runner's cancel ends it, as it would any run.
+    const apiUrl = named(fixture.github.url, GITHUB_HOST)
+    const result = await fixture.run(
+      { 'token-url': named(fixture.oauth.tokenUrl, OAUTH_HOST), 'github-api-url': apiUrl },
+      {
+        node: NODE24,
+        entry: entries.action,
+        env: {
+          GITHUB_API_URL: apiUrl,
+          NODE_EXTRA_CA_CERTS: certFile,
+          HTTPS_PROXY: `http://robot:${password}@${new URL(closed.url).host}`
+        },
+        onSpawn: (child) => {
+          let said = false
+          child.stdout?.on('data', (chunk: Buffer) => {
+            if (said || !/trying again/.test(chunk.toString())) return
+            said = true
+            child.kill('SIGINT')
+            setTimeout(() => child.exitCode === null && child.kill('SIGTERM'), 300)
+          })
+        }
+      }
+    )
     expect(result.exitCode).toBe(1)
-    expect(result.outputs['error-kind']).toBe('transient')
+    expect(result.stdout).toMatch(/trying again/)
+    expect(result.outputs['error-kind']).toBe('cancelled')
     expect(result.masked).toContain(password)
     expect(leakedValues(exposedByRun(result), [password])).toEqual([])
     expect(fixture.oauth.tokenRequests).toBe(0)
@@ -240,10 +295,9 @@ describeNode24('behind a proxy, under node24', () => {
 })
 
 describeNode24('the check action’s bundle under node24', () => {
-  const entry = process.env.CHECK_ENTRY ?? 'dist/check/index.js'
   const runCheck = async (inputs: Record<string, string>) => {
     const { runAction } = await import('../../harness/run-action.js')
-    return runAction({ inputs, node: NODE24, entry, actionFile: 'check/action.yml' })
+    return runAction({ inputs, node: NODE24, entry: entries.check, actionFile: 'check/action.yml' })
   }
 
   it('healthy: exit 0 and the outputs, with no token and no request at all', async () => {

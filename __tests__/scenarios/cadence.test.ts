@@ -1,6 +1,7 @@
 /**
  * The README's two schedules played through the guard, with one-hour tokens and one dropped run: the
- * recommended one (every 15 minutes, skip-if-valid-for 35m) leaves no gap; the plain hourly one leaves the
+ * recommended one (every 10 minutes, skip-if-valid-for 45m) leaves no gap even when three runs in a row are
+ * dropped; the plain hourly one leaves the
  * stored access token dead for about the hour the README states. The advice the action prints names the
  * cadence that survives.
  */
@@ -20,35 +21,35 @@ async function play(
   let deadMs = 0
   let accessUntil = 0
   let logs = ''
+  const dueButDropped: number[] = []
   const start = w.clock.ms
   for (let hour = 0; hour < hours; hour++) {
     for (const minute of minutes) {
       const at = start + hour * HOUR + minute * MINUTE
       await w.clock.advance(at - w.clock.ms)
       if (accessUntil && w.clock.ms > accessUntil) deadMs += w.clock.ms - accessUntil
-      if (dropped.includes(at - start)) continue
+      if (dropped.includes(at - start)) {
+        // A dropped run that would have rotated: the stored token was within the skip window then.
+        if (accessUntil - w.clock.ms <= 45 * MINUTE) dueButDropped.push(at - start)
+        continue
+      }
       const run = await w.run({ inputs })
       logs += run.log
       const expiresAt = Date.parse(run.outputs['expires-at'] ?? '')
       accessUntil = Number.isNaN(expiresAt) ? accessUntil : Math.max(expiresAt, w.clock.ms)
     }
   }
-  return { deadMinutes: Math.round(deadMs / MINUTE), logs }
+  return { deadMinutes: Math.round(deadMs / MINUTE), logs, dueButDropped }
 }
 
 describe('a cadence that survives one dropped run', () => {
-  it('every 15 minutes with skip-if-valid-for 35m: a dropped rotation run costs nothing', async () => {
+  it('every 10 minutes with skip-if-valid-for 45m: three dropped runs in a row, the rotating one among them, cost nothing', async () => {
     const w = world()
-    // Warm up: find which run rotates, then drop the next one that would.
-    const { deadMinutes } = await play(
-      w,
-      [8, 23, 38, 53],
-      6,
-      [2 * HOUR + 23 * MINUTE, 2 * HOUR + 38 * MINUTE],
-      {
-        'skip-if-valid-for': '35m'
-      }
-    )
+    const minutes = [3, 13, 23, 33, 43, 53]
+    // Rotations land every 20 minutes; from 2:03 the next three runs are dropped, at least one of which would rotate.
+    const dropped = [2 * HOUR + 13 * MINUTE, 2 * HOUR + 23 * MINUTE, 2 * HOUR + 33 * MINUTE]
+    const { deadMinutes, dueButDropped } = await play(w, minutes, 6, dropped, { 'skip-if-valid-for': '45m' })
+    expect(dueButDropped).not.toEqual([])
     expect(deadMinutes).toBe(0)
   })
 
@@ -57,6 +58,6 @@ describe('a cadence that survives one dropped run', () => {
     const { deadMinutes, logs } = await play(w, [23], 6, [3 * HOUR + 23 * MINUTE], {})
     expect(deadMinutes).toBeGreaterThanOrEqual(59)
     expect(deadMinutes).toBeLessThanOrEqual(61)
-    expect(logs).toMatch(/every 15 minutes with skip-if-valid-for: 35m survives one dropped run/)
+    expect(logs).toMatch(/every 10 minutes with skip-if-valid-for: 45m survives three dropped runs/)
   })
 })

@@ -45,10 +45,10 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
       expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
       expect(run.failed).toMatch(/^\[unknown\] The grant was sent and no readable answer came/)
 
-      // Within the hold: skipped, not presented.
+      // Within the hold: not presented, and red (the token may be dead; never green over it).
       await w.clock.advance(UNKNOWN_HOLD_MS - MINUTE)
       const early = await w.run()
-      expect(early.outcome.status).toBe('skipped-claimed')
+      expect(early.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown' })
       expect(early.log).toMatch(/held until/)
       expect(presentationsOf(w).get(held)).toBe(1)
 
@@ -75,9 +75,9 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
     w.fx.oauth.injectFault({ kind: 'queue', delayMs: ANSWER_WINDOW_MS + 3 * MINUTE })
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown' })
-    // A re-run right away, while the request still waits in the queue: held.
+    // A re-run right away, while the request still waits in the queue: held, red, not presented.
     const rerun = await w.run({ inputs: { 'refresh-token': held } })
-    expect(rerun.outcome.status).toBe('skipped-claimed')
+    expect(rerun.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown' })
     await w.clock.advance(4 * MINUTE)
     // The queued request was processed meanwhile: the server rotated, and nothing stored its answer.
     expect(w.fx.oauth.grantsReachedProvider).toBe(1)

@@ -98,6 +98,36 @@ describe('the writer token’s expiry', () => {
   })
 })
 
+describe('what cannot be told does not change what happened', () => {
+  it('a job summary that cannot be written: a warning; the rotation stands and the step stays green', async () => {
+    const w = world()
+    const run = await w.run({ summaryFails: true })
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log).toMatch(/warning: Could not write the job summary: Unable to find environment variable/)
+    expect(run.failed).toBeUndefined()
+    // Left behind: the rotated secrets, as in any rotation: the stored refresh token is live.
+    expect(await w.fx.oauth.isRefreshTokenLive(w.stored()['WIZARD_REFRESH_TOKEN'] ?? '')).toBe(true)
+  })
+
+  it('keep-alive without GITHUB_WORKFLOW_REF: a warning that it cannot tell which workflow to keep enabled', async () => {
+    const w = world()
+    const run = await w.run({ inputs: { 'keep-alive': 'true' }, context: { workflowRef: '' } })
+    expect(run.outcome.status).toBe('rotated')
+    expect(run.log).toMatch(/warning: Keep-alive/)
+    expect(w.fx.github.workflowsEnabled(w.fx.repo.repository)).toEqual([])
+  })
+
+  it('a writer token that expires in months: its date in the summary and the output, no warning', async () => {
+    const w = world()
+    const expiresAt = new Date(w.clock.ms + 90 * DAY)
+    w.fx.github.addToken(PAT, { expiresAt })
+    const run = await w.run()
+    expect(run.summary).toMatch(/The writer token expires at/)
+    expect(run.log).not.toMatch(/warning: The writer token/)
+    expect(run.outputs['writer-token-expires-at']).toMatch(/^\d{4}-/)
+  })
+})
+
 async function createIssue(api: string, title: string): Promise<void> {
   const response = await fetch(`${api}/repos/octo/widgets/issues`, {
     method: 'POST',

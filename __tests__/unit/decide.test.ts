@@ -4,6 +4,7 @@ import type { ReadRecord } from '../../src/lease/record.js'
 import {
   CLAIM_HOLD_MS,
   CONSISTENCY_HORIZON_MS,
+  HOLDER_WAIT_MS,
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
 } from '../../src/timing.js'
@@ -33,6 +34,7 @@ function seen(overrides: Partial<Observation> = {}): Observation {
     claim: { kind: 'created' },
     record: { kind: 'absent' },
     now: T0,
+    waitUntil: T0 + HOLDER_WAIT_MS,
     ...overrides
   }
 }
@@ -93,13 +95,23 @@ describe('the lease decision', () => {
     })
   })
 
-  it('skips while the holder may still be presenting, however old the value read may be', () => {
+  it('waits while the holder may still be presenting, and past its wait ends red, never green, however old the value read may be', () => {
     for (const now of [T0, T0 + WORST_CASE_RUN_MS, T0 + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS - 1]) {
-      expect(decide(seen({ claim: found(claim()), now }))).toMatchObject({
-        next: 'skip',
-        reason: { why: 'in-flight' }
+      expect(decide(seen({ claim: found(claim()), now, waitUntil: now + 1 }))).toEqual({ next: 'wait' })
+      expect(decide(seen({ claim: found(claim()), now, waitUntil: now }))).toMatchObject({
+        next: 'fail',
+        reason: { why: 'in-flight', by: 'run 1', claimedAt: T0 },
+        release: false
       })
     }
+  })
+
+  it('a claim that exists (409) and does not show: read again within the wait, then red', () => {
+    expect(decide(seen({ claim: { kind: 'not-found' } }))).toEqual({ next: 'read-again' })
+    expect(decide(seen({ claim: { kind: 'not-found' }, waitUntil: T0 }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'unreadable', what: 'claim' }
+    })
   })
 
   it('skips a token whose successor is stored (a queued run, a re-run)', () => {
@@ -159,9 +171,11 @@ describe('the lease decision', () => {
       sentAt: new Date(sentAt).toISOString(),
       until: new Date(sentAt + UNKNOWN_HOLD_MS).toISOString()
     })
+    // Red while held: the outcome is unknown, so the token may be dead.
     expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS - 1 }))).toMatchObject({
-      next: 'skip',
-      reason: { why: 'held', until: sentAt + UNKNOWN_HOLD_MS }
+      next: 'fail',
+      reason: { why: 'held', until: sentAt + UNKNOWN_HOLD_MS },
+      release: false
     })
     expect(decide(seen({ claim: found(unknown), now: sentAt + UNKNOWN_HOLD_MS }))).toEqual({
       next: 'read-secret-time'
@@ -174,12 +188,9 @@ describe('the lease decision', () => {
     })
   })
 
-  it('a successor received and not stored is red once its holder is done; skipped while it may still be storing', () => {
+  it('a successor received and not stored is red once its holder is done; waited for while it may still be storing', () => {
     const received = claim({ state: 'received', next: 'FFFF' })
-    expect(decide(seen({ claim: found(received), now: T0 + 1000 }))).toMatchObject({
-      next: 'skip',
-      reason: { why: 'in-flight' }
-    })
+    expect(decide(seen({ claim: found(received), now: T0 + 1000 }))).toEqual({ next: 'wait' })
     const later = T0 + CLAIM_HOLD_MS
     expect(decide(seen({ claim: found(received), now: later }))).toEqual({ next: 'read-secret-time' })
     expect(decide(seen({ claim: found(received), now: later, secretWrittenAt: 0 }))).toMatchObject({
@@ -256,10 +267,7 @@ describe('the lease decision against the hostile cases of its review', () => {
 
   it('a reservation (the successor’s claim, made by the run storing it) holds while its holder writes, then is taken over without counting a presentation', () => {
     const reserved = claim({ state: 'reserved' })
-    expect(decide(seen({ claim: found(reserved), now: T0 + 1000 }))).toMatchObject({
-      next: 'skip',
-      reason: { why: 'in-flight' }
-    })
+    expect(decide(seen({ claim: found(reserved), now: T0 + 1000 }))).toEqual({ next: 'wait' })
     expect(decide(seen({ claim: found(reserved), now: T0 + CLAIM_HOLD_MS }))).toMatchObject({
       next: 'take-over',
       generation: 2,
@@ -267,10 +275,10 @@ describe('the lease decision against the hostile cases of its review', () => {
     })
   })
 
-  it('a record that exists but no read shows yet: skip, and a claim this run made is given back', () => {
+  it('a record that exists but no read shows yet: red (nothing spent), and a claim this run made is given back', () => {
     expect(decide(seen({ record: { kind: 'lagging' } }))).toMatchObject({
-      next: 'skip',
-      reason: { why: 'unreadable' },
+      next: 'fail',
+      reason: { why: 'unreadable', what: 'record' },
       release: true
     })
   })

@@ -257,3 +257,63 @@ describe('the POST', () => {
     }
   })
 })
+
+describe('the grant, with its edges faked', () => {
+  const clock = {
+    now: () => new Date(NOW),
+    sleep: async () => undefined,
+    timeout: () => new AbortController().signal
+  }
+  const deps = (post: import('../../src/oauth/post.js').PostToken, mayStart = () => true) => ({
+    post,
+    clock,
+    random: () => 0.5,
+    mask: () => undefined,
+    mayStart,
+    onSend: () => undefined,
+    onNeverSent: () => undefined,
+    onRetry: () => undefined,
+    debug: () => undefined
+  })
+  const request = buildTokenRequest({ tokenUrl: 'https://a/t', refreshToken: 'r', clientId: 'c' })
+
+  it('sends nothing once a cancel came', async () => {
+    const { presentToken } = await import('../../src/oauth/grant.js')
+    expect(
+      await presentToken(
+        request,
+        deps(
+          async () => ({ status: 200, headers: {}, body: '' }),
+          () => false
+        )
+      )
+    ).toEqual({ kind: 'cancelled' })
+  })
+
+  it('a 429 without Retry-After is sent again after the backoff; any other failure of the transport may have reached the server', async () => {
+    const { presentToken } = await import('../../src/oauth/grant.js')
+    let calls = 0
+    const answers = [
+      { status: 429, headers: {}, body: '' },
+      {
+        status: 200,
+        headers: {},
+        body: JSON.stringify({ access_token: 'a', token_type: 'bearer', refresh_token: 'n', expires_in: 60 })
+      }
+    ]
+    expect(
+      await presentToken(
+        request,
+        deps(async () => answers[calls++]!)
+      )
+    ).toMatchObject({ kind: 'rotated', attempts: 2 })
+    expect(
+      await presentToken(
+        request,
+        deps(async () => {
+          throw new Error('socket hang up')
+        })
+      )
+    ).toMatchObject({ kind: 'unknown', reason: 'Error: socket hang up' })
+  })
+})

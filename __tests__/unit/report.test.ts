@@ -39,7 +39,7 @@ describe('the outputs and the summary', () => {
   })
 
   it('a skip over an expired stored token says "Not healthy", with how long ago', () => {
-    const summary = summaryFor(outcome({ status: 'skipped-claimed', expiry: expiry(-120_000) }), NOW, [])
+    const summary = summaryFor(outcome({ status: 'skipped-spent', expiry: expiry(-120_000) }), NOW, [])
     expect(summary.headline).toMatch(/^Not healthy: the stored access token expired at .* 2m ago/)
     expect(summaryFor(outcome({ status: 'skipped-spent' }), NOW, []).headline).toMatch(/no stored expiry/)
   })
@@ -172,9 +172,10 @@ describe('the alert plan', () => {
     expect(
       planAlert(outcome({ status: 'failed', errorKind: 'store' }), target, undefined, undefined).action
     ).toBe('none')
-    expect(
-      planAlert(outcome({ status: 'skipped-claimed' }), target, 'expires soon', undefined)
-    ).toMatchObject({ action: 'open', title: expect.stringContaining('writer token') })
+    expect(planAlert(outcome({ status: 'skipped-spent' }), target, 'expires soon', undefined)).toMatchObject({
+      action: 'open',
+      title: expect.stringContaining('writer token')
+    })
     expect(planAlert(outcome({ status: 'rotated' }), target, undefined, undefined)).toMatchObject({
       action: 'close'
     })
@@ -189,12 +190,13 @@ describe('every skip and refusal has its sentence', () => {
   const skips: SkipReason[] = [
     { why: 'spent', since: 0 },
     { why: 'spent', since: 0, by: 'run 1' },
-    { why: 'outdated', claimedAt: 0, by: 'run 1' },
-    { why: 'in-flight', by: 'run 1', until: 0 },
-    { why: 'held', by: 'run 1', sentAt: 0, until: 0 },
-    { why: 'unreadable' }
+    { why: 'outdated', claimedAt: 0, by: 'run 1' }
   ]
   const fails: FailReason[] = [
+    { why: 'in-flight', by: 'run 1', claimedAt: 0, until: 0 },
+    { why: 'held', by: 'run 1', sentAt: 0, until: 0 },
+    { why: 'unreadable', what: 'claim' },
+    { why: 'unreadable', what: 'record' },
     { why: 'lost', since: 0 },
     { why: 'lost', since: 0, by: 'run 1' },
     { why: 'presented-twice', by: 'run 1' },

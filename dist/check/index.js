@@ -1,4 +1,4 @@
-import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 770:
@@ -41098,8 +41098,9 @@ function parseDuration(text) {
     if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(trimmed))
         return undefined;
     let total = 0;
-    for (const [, amount = '0', , unit = 's'] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
-        total += Number(amount) * (UNITS[unit] ?? 0);
+    // The test above admits only amounts followed by a unit, so both groups are there in every match.
+    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h|d)/g)) {
+        total += Number(amount) * UNITS[unit];
     }
     return Math.round(total);
 }
@@ -41125,7 +41126,7 @@ const DAY = 24 * HOUR;
  * How long the grant's answer is awaited from the moment it is sent. Hydra answers in well under a second;
  * a minute covers a slow gateway. Past it the outcome is unknown and the grant is never sent again by this run.
  */
-const ANSWER_WINDOW_MS = MINUTE;
+const ANSWER_WINDOW_MS = (/* unused pure expression or super */ null && (MINUTE));
 /**
  * After an ambiguous grant (no readable answer: timeout, reset, 5xx, a cut or oversized body) the token is
  * held this long from that send before any run presents it again: at least two answer windows (the spec's
@@ -41135,22 +41136,22 @@ const UNKNOWN_HOLD_MS = 10 * MINUTE;
 /** One GitHub request attempt, connect to last byte. */
 const GITHUB_ATTEMPT_TIMEOUT_MS = 30 * SECOND;
 /** Attempts in all for a GitHub call that fails transiently before the grant (nothing is at stake yet). */
-const GITHUB_ATTEMPTS = 4;
+const GITHUB_ATTEMPTS = 6;
 /** Exponential backoff between attempts: the first wait, and the longest one. */
 const BACKOFF_BASE_MS = (/* unused pure expression or super */ null && (SECOND));
 const BACKOFF_MAX_MS = 30 * SECOND;
 /**
- * One GitHub call before the grant, its retries and a rate limit's wait included, ends within this: a longer
- * outage is better met by the next scheduled run, since nothing has been spent.
+ * Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops
+ * unspent: a GitHub call waits out a rate limit of minutes, but a longer outage is better met by the next
+ * scheduled run, since nothing has been spent.
  */
-const CALL_BUDGET_MS = 2 * MINUTE;
-/** Everything before the grant (the lease, the key, the write proof) ends within this, or the run stops unspent. */
 const PREFLIGHT_BUDGET_MS = 5 * MINUTE;
 /**
- * After the grant, the writes that cannot be redone (the new refresh token, and beside it the claim's
- * "successor received") keep trying this long: through outages and rate limits of minutes (Retry-After).
+ * Everything that matters ends within this from the run's start: once the grant is out, every write (the new
+ * refresh token first) keeps trying until then, through outages and rate limits of minutes (Retry-After). The
+ * shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
  */
-const PATIENT_WRITE_MS = 10 * MINUTE;
+const RUN_BUDGET_MS = 25 * MINUTE;
 /** Connection failures that prove the grant never left: retried within this, from the first send. */
 const NEVER_SENT_BUDGET_MS = 2 * MINUTE;
 /**
@@ -41160,17 +41161,19 @@ const NEVER_SENT_BUDGET_MS = 2 * MINUTE;
  */
 const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
 /**
- * A 409 followed by a 404 means the claim exists but the read lags behind (or it was just released): the
- * read is tried again for this long before the run gives up and skips without presenting.
+ * How long a run waits for another run's claim on the same token to reach an outcome, or, after a 409, for
+ * GitHub's reads to show the claim or the spent record at all, reading again every HOLDER_POLL_MS (at most). Two runs that race settle in seconds; a holder that
+ * takes longer is storing through GitHub trouble or was killed after its grant, this run cannot tell which,
+ * and it ends red rather than green over what may be a dead token.
  */
-const CLAIM_READ_PATIENCE_MS = 30 * SECOND;
+const HOLDER_WAIT_MS = 3 * MINUTE;
+const HOLDER_POLL_MS = 10 * SECOND;
 /**
- * The longest a run can take from its claim to its last write that matters: the preflight, the exchange
- * (retries of a grant that never left, then one answer window), the patient writes, then the last stage of
- * ordinary writes. Every one of them is bounded above, so the run stops acting by then, whatever the job's
- * timeout; the shipped workflows' `timeout-minutes` (30) leaves room for the report after it.
+ * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
+ * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it
+ * stops acting by then, whatever the job's timeout.
  */
-const WORST_CASE_RUN_MS = PREFLIGHT_BUDGET_MS + NEVER_SENT_BUDGET_MS + ANSWER_WINDOW_MS + PATIENT_WRITE_MS + CALL_BUDGET_MS;
+const WORST_CASE_RUN_MS = RUN_BUDGET_MS;
 /**
  * A claim that still says "claimed" this long after it was made belongs to a run that can no longer be
  * acting: it was killed before it could record anything. Its reads are consistent by then too.
@@ -41198,6 +41201,8 @@ const RATE_LIMIT_HEADROOM = 25;
 /** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
 const WRITER_TOKEN_WARN_DAYS = 14;
 const WRITER_TOKEN_URGENT_DAYS = 3;
+/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+const REPORT_BUDGET_MS = 3 * MINUTE;
 /** A cancel before the grant gives back the claim within this, then the process ends. */
 const CANCEL_RELEASE_MS = 2 * SECOND;
 /** The grant's answer is read to at most this many bytes: a token answer is a few kilobytes. */
@@ -41310,20 +41315,28 @@ const say = {
                 case 'outdated':
                     return (`A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
                         `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`);
-                case 'in-flight':
-                    return (`${capitalize(reason.by)} is presenting this refresh token right now (its claim holds until ` +
-                        `${iso(reason.until)}): this run skipped without presenting it.`);
-                case 'held':
-                    return (`The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
-                        `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
-                        `(${seconds(UNKNOWN_HOLD_MS)} after that send). This run skipped; a run after that presents it once more.`);
-                case 'unreadable':
-                    return ('Another run claimed this refresh token moments ago, and GitHub’s reads do not show its claim yet: this ' +
-                        'run skipped without presenting it.');
             }
         },
         fail(reason, config) {
             switch (reason.why) {
+                case 'in-flight':
+                    return (`${capitalize(reason.by)} claimed this refresh token at ${iso(reason.claimedAt)} and has not finished ` +
+                        `after this run waited ${seconds(HOLDER_WAIT_MS)} for it: it is storing through GitHub trouble, or it ` +
+                        'was killed. This run did not present the token and changed nothing. If that run was killed after ' +
+                        `its grant, the token is lost: after ${iso(reason.until + CONSISTENCY_HORIZON_MS)} a run presents it ` +
+                        'once more and says so.');
+                case 'held':
+                    return (`The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
+                        `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
+                        `(${seconds(UNKNOWN_HOLD_MS)} after that send). This run did not present it; a run after that presents ` +
+                        'it once more. If the server had processed that grant, its successor is lost and the alert issue says what to do.');
+                case 'unreadable':
+                    return reason.what === 'claim'
+                        ? 'Another run claimed this refresh token, and GitHub’s reads did not show its claim within ' +
+                            `${seconds(HOLDER_WAIT_MS)}: this run did not present the token and changed nothing. The next run reads it again.`
+                        : 'The spent record exists, and GitHub’s reads did not show it within ' +
+                            `${seconds(HOLDER_WAIT_MS)}: without it this run cannot tell whether its token was spent, so it ` +
+                            'did not present it and changed nothing. The next run reads it again.';
                 case 'lost':
                     return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
                         'and its successor was never stored. Presenting it again would revoke the whole family, with the ' +
@@ -41379,8 +41392,8 @@ const say = {
             'the family (unless its rotation grace period covers it): then a person signs in again.',
         missed: (expiry, now) => `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
             'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-            'failed. Jobs that used the token in that window failed. Rotating now. The README’s cadence survives one ' +
-            'dropped run.'
+            'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 10 minutes with ' +
+            'skip-if-valid-for: 45m survives three dropped runs in a row (the README’s "A cadence that survives dropped runs").'
     },
     grant: {
         retrying: (attempt, why, waitMs) => `The grant never reached the server's processing on attempt ${attempt} (${why}); sending it again in ${seconds(waitMs)}.`,
@@ -41427,14 +41440,16 @@ const say = {
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
-            `${seconds(PATIENT_WRITE_MS)} at most. ` +
+            `as long as the run could (${seconds(RUN_BUDGET_MS)} from its start). ` +
             (recoveryLine
                 ? 'It was printed above, sealed to recovery-public-key: open and store it (see "Recovering without ' +
                     'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
                 : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
                     `token.\n${resignIn(config)}`),
         restFailed(failed, rolledBack, config) {
-            const list = failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ');
+            const list = failed
+                .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
+                .join(', ');
             const undone = rolledBack.undone.length
                 ? ` ${rolledBack.undone.map(describeWrite).join(' and ')} now say the rotation time, so the stale access token is not taken for a fresh one.`
                 : '';
@@ -41506,7 +41521,6 @@ const say = {
                 rotated: `OAuth secrets rotated on ${at}`,
                 'skipped-valid': `OAuth rotation skipped on ${at}: the stored token is still valid`,
                 'skipped-spent': `OAuth rotation skipped on ${at}: this job holds an old copy of the token`,
-                'skipped-claimed': `OAuth rotation skipped on ${at}: another run holds the token`,
                 'dry-run': `OAuth rotation dry run on ${at}`,
                 cancelled: `OAuth rotation cancelled on ${at}`,
                 failed: `OAuth rotation failed on ${at}`
@@ -41521,7 +41535,11 @@ const say = {
         failed: (kind) => `Failed (${kind}). Next step: ${NEXT_STEP[kind]}`,
         cancelled: `Cancelled before the grant. Next step: ${'nothing; nothing was spent, and the next run rotates.'}`,
         expiryNote: (expiry) => {
-            const source = { expires_in: "the server's expires_in", 'jwt-exp': "the token's exp claim", stored: 'the stored expiry' };
+            const source = {
+                expires_in: "the server's expires_in",
+                'jwt-exp': "the token's exp claim",
+                stored: 'the stored expiry'
+            };
             return `${expiry.source === 'stored' ? 'The stored' : 'The new'} access token expires at ${expiry.expiresAt.toISOString()} (in ${formatDuration(expiry.expiresIn)}, from ${source[expiry.source]}).`;
         },
         rotatedAt: (at) => `Last rotation: this run, at ${at.toISOString()}.`,
@@ -41537,6 +41555,8 @@ const say = {
         body: (lead, message, runUrl) => `**${lead}**\n\n${fence(message)}${runUrl ? `\n\nThe run: ${runUrl}` : ''}\n\nThis issue closes itself on the next successful rotation.`,
         failedLead: 'The rotation of the OAuth secrets failed, and the next run will fail the same way until a person acts.',
         writerTokenLead: 'The writer token expires within days; rotation stops when it does.',
+        unknownLead: 'A grant got no readable answer. It may clear by itself (the run after the hold presents the token once ' +
+            'more, and closes this issue when it rotates); if the server had rotated it, a person must sign in again.',
         closing: (runUrl) => `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
         done: (what) => `Alert issue: ${what}.`,
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
@@ -41544,7 +41564,8 @@ const say = {
         failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)}): give the job \`permissions: issues: write\`.`
     },
     keepAlive: {
-        unknownWorkflow: 'keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF).',
+        unknownWorkflow: 'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
+        enabled: (file, home) => `Keep-alive: enabled ${file} on ${home}.`,
         failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
             'Without it GitHub disables the schedule after 60 days without activity in a public repository.'
     },
@@ -41555,7 +41576,7 @@ const say = {
         missing: 'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
             'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
         badDuration: 'must be a duration up to 30d, such as 10m or 1h'
-    },
+    }
 };
 /** The one step a failure asks of a person, by kind. */
 const NEXT_STEP = {
@@ -41615,7 +41636,11 @@ function parseStoredExpiry(text, now) {
     const at = text ? Date.parse(text) : NaN;
     if (Number.isNaN(at))
         return undefined;
-    return { expiresAt: new Date(at), expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)), source: 'stored' };
+    return {
+        expiresAt: new Date(at),
+        expiresIn: Math.max(0, Math.floor((at - now.getTime()) / 1000)),
+        source: 'stored'
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/check/check.ts
@@ -41625,8 +41650,7 @@ function parseStoredExpiry(text, now) {
 
 const checkInputs = object({
     'expires-at': schemas_string(),
-    'valid-for': schemas_string()
-        .transform((text, ctx) => {
+    'valid-for': schemas_string().transform((text, ctx) => {
         const ms = parseDuration(text);
         if (ms === undefined || ms > 30 * 86_400_000) {
             ctx.addIssue({ code: 'custom', message: say.check.badDuration });
@@ -41668,3 +41692,5 @@ if (result.healthy)
 else
     setFailed(result.message);
 
+
+//# sourceMappingURL=index.js.map

@@ -21,6 +21,8 @@ export interface Observation {
   /** When the refresh-token secret was last written, by GitHub's clock (epoch ms; 0: never), once asked for. */
   secretWrittenAt?: number
   now: number
+  /** Until when this run waits for another run's claim to reach an outcome (or to show at all). */
+  waitUntil: number
 }
 
 export type SkipReason =
@@ -28,14 +30,22 @@ export type SkipReason =
   | { why: 'spent'; since: number; by?: string }
   /** A newer token was stored after this token's claim: this run's token is outdated. */
   | { why: 'outdated'; claimedAt: number; by: string }
-  /** Another run may be presenting the token, or storing it, right now. */
-  | { why: 'in-flight'; by: string; until: number }
+
+/**
+ * Every way of not presenting that is not a proof the chain goes on is red: a run cannot tell a holder that is
+ * storing slowly from one that was killed after its grant, nor an unknown outcome from a spent token, and a
+ * green run over a dead token is the one report this action never gives.
+ */
+export type FailReason =
+  /**
+   * Another run held the token's claim for this run's whole wait without reaching an outcome: storing
+   * through GitHub trouble, or killed. Nothing was spent by this run.
+   */
+  | { why: 'in-flight'; by: string; claimedAt: number; until: number }
   /** An earlier presentation's outcome is unknown and it may still be processed: held until `until`. */
   | { why: 'held'; by: string; sentAt: number; until: number }
-  /** The claim or the record exists (409) but no read shows it yet: GitHub's reads lag. */
-  | { why: 'unreadable' }
-
-export type FailReason =
+  /** The claim or the record exists (409) and no read showed it within the wait: GitHub's reads lag. */
+  | { why: 'unreadable'; what: 'claim' | 'record' }
   /** The successor was received and never stored: presenting the token again would revoke it too. */
   | { why: 'lost'; since: number; by?: string }
   /** Presented twice already with unknown outcomes: a third would be guessing. */
@@ -67,6 +77,8 @@ export type Step =
   | { next: 'take-over'; generation: number; presentations: number; from: ClaimValue }
   /** 409 then 404: read again (or create again, if it was given back meanwhile). */
   | { next: 'read-again' }
+  /** Another run is presenting or storing the token: read its claim again after a pause, until its outcome shows. */
+  | { next: 'wait' }
 
 /**
  * The lease's decision, one step at a time: plain data in, the next step out. A token is presented only by
@@ -90,12 +102,15 @@ export function decide(seen: Observation): Step {
       reason: { why: 'unreadable-record', reason: seen.record.reason },
       release: created
     }
-  if (seen.record.kind === 'lagging') return { next: 'skip', reason: { why: 'unreadable' }, release: created }
+  if (seen.record.kind === 'lagging')
+    return { next: 'fail', reason: { why: 'unreadable', what: 'record' }, release: created }
   switch (seen.claim.kind) {
     case 'created':
       return { next: 'present', generation: seen.generation, presentations: seen.presentations }
     case 'not-found':
-      return { next: 'read-again' }
+      return seen.now < seen.waitUntil
+        ? { next: 'read-again' }
+        : { next: 'fail', reason: { why: 'unreadable', what: 'claim' }, release: false }
     case 'foreign':
       return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false }
     case 'found':
@@ -110,6 +125,12 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
   const until = Date.parse(claim.until)
   const by = claim.holder
   const stillActing = seen.now < until + CONSISTENCY_HORIZON_MS
+  // The holder may be acting: wait for its outcome (a race with it resolves in seconds), and past the wait,
+  // red, since a holder killed after its grant looks the same as a slow one.
+  const inFlight = (): Step =>
+    seen.now < seen.waitUntil
+      ? { next: 'wait' }
+      : { next: 'fail', reason: { why: 'in-flight', by, claimedAt: createdAt, until }, release: false }
   switch (claim.state) {
     case 'stored':
       return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
@@ -120,23 +141,24 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
         release: false
       }
     case 'reserved':
-      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      if (stillActing) return inFlight()
       // Never presented: its holder was storing it. Taking it over counts no presentation.
       return takeOver(seen, claim, claim.presentations)
     case 'received':
-      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      if (stillActing) return inFlight()
       if (seen.secretWrittenAt === undefined) return { next: 'read-secret-time' }
       // Only a write in a later second proves the successor stored; anything less is red, never green.
       return compareSeconds(seen.secretWrittenAt, createdAt) === 'after'
         ? { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
         : { next: 'fail', reason: { why: 'lost', since: createdAt, by }, release: false }
     case 'claimed':
-      if (stillActing) return { next: 'skip', reason: { why: 'in-flight', by, until }, release: false }
+      if (stillActing) return inFlight()
       return afterSilence(seen, claim, createdAt, createdAt)
     case 'unknown': {
       const sentAt = Date.parse(claim.sentAt ?? claim.at)
+      // Red, not a wait: the hold is minutes, and a token whose outcome is unknown may be spent.
       if (seen.now < until)
-        return { next: 'skip', reason: { why: 'held', by, sentAt, until }, release: false }
+        return { next: 'fail', reason: { why: 'held', by, sentAt, until }, release: false }
       return afterSilence(seen, claim, createdAt, sentAt)
     }
   }

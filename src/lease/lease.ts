@@ -5,7 +5,9 @@ import type { Phase } from '../phase.js'
 import {
   BACKOFF_BASE_MS,
   CLAIM_CLEANUP_AFTER_MS,
-  CLAIM_READ_PATIENCE_MS,
+  HOLDER_POLL_MS,
+  DURATION,
+  HOLDER_WAIT_MS,
   SWEEP_EVERY_MS,
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
@@ -46,6 +48,8 @@ export interface LeaseOptions {
   holder: string
   /** With a recovery key, a silent claim of this run is never taken over: it may have handed the successor to a person. */
   recovery: boolean
+  /** Whether the run was asked to stop (a cancel): a wait for another run's claim ends there. */
+  stopping: () => boolean
 }
 
 /** What the lease decided: present the token (this run owns its presentation), skip, or fail red. */
@@ -130,8 +134,8 @@ export class Lease {
     const created = await this.create(claimName(this.fingerprint, 1), generation, this.value('claimed', 0))
     let claim: Observation['claim'] = created ? { kind: 'created' } : await this.read(1)
     let secretWrittenAt: number | undefined
-    const readPatience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
-    for (let wait = BACKOFF_BASE_MS; ;) {
+    const waitUntil = this.clock.now().getTime() + HOLDER_WAIT_MS
+    for (let pause = BACKOFF_BASE_MS; ;) {
       const step = decide({
         fingerprint: this.fingerprint,
         nonce: this.nonce,
@@ -140,7 +144,8 @@ export class Lease {
         claim,
         record: this.record,
         secretWrittenAt,
-        now: this.clock.now().getTime()
+        now: this.clock.now().getTime(),
+        waitUntil
       })
       const name = claimName(this.fingerprint, generation)
       switch (step.next) {
@@ -172,14 +177,27 @@ export class Lease {
             claim = { kind: 'created' }
             continue
           }
-          if (this.clock.now().getTime() + wait > readPatience)
-            return { kind: 'skip', reason: { why: 'unreadable' } }
-          await this.clock.sleep(wait)
-          wait *= 2
+          await this.pause(pause)
+          pause = Math.min(pause * 2, HOLDER_POLL_MS)
+          claim = await this.read(generation)
+          continue
+        case 'wait':
+          // The holder's next state (stored, given back, unknown) shows on a later read; a read that lags
+          // only shows an earlier state, which is one more pause, never a wrong decision.
+          await this.pause(HOLDER_POLL_MS)
           claim = await this.read(generation)
           continue
       }
     }
+  }
+
+  /** A pause in a wait for another run, cut short by a cancel (this run holds nothing then; it just stops). */
+  private async pause(ms: number): Promise<void> {
+    for (let left = ms; left > 0; left -= DURATION.SECOND) {
+      if (this.options.stopping()) throw new Error('the run is stopping')
+      await this.clock.sleep(Math.min(DURATION.SECOND, left))
+    }
+    if (this.options.stopping()) throw new Error('the run is stopping')
   }
 
   /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
@@ -200,9 +218,10 @@ export class Lease {
   }
 
   /**
-   * The spent record, read first (beside the key and the stored expiry). A 404 is not taken at its word (a read just after a write can 404): the record is
-   * created empty, and only a 201 says there was none; a 409 means it exists, and it is read again until a
-   * read shows it. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
+   * The spent record, read first (beside the key and the stored expiry). A 404 is not taken at its word (a
+   * read just after a write can 404): the record is created empty, and only a 201 says there was none; a 409
+   * means it exists, and it is read again until a read shows it, for as long as this run waits for another
+   * run. A record that will not show is `lagging`: nothing rests on it, nothing is written over it.
    */
   async readRecord(): Promise<void> {
     this.record = await this.recordAsRead()
@@ -216,9 +235,10 @@ export class Lease {
       if (await this.api.readVariable(OLD_LOCK).catch(() => undefined)) this.notes.oldLock = OLD_LOCK
       return { kind: 'read', entries: [], sweptAt: 0 }
     }
-    const patience = this.clock.now().getTime() + CLAIM_READ_PATIENCE_MS
-    for (let wait = BACKOFF_BASE_MS; this.clock.now().getTime() + wait <= patience; wait *= 2) {
-      await this.clock.sleep(wait)
+    const patience = this.clock.now().getTime() + HOLDER_WAIT_MS
+    for (let wait = BACKOFF_BASE_MS; this.clock.now().getTime() + wait <= patience;) {
+      await this.pause(wait)
+      wait = Math.min(wait * 2, HOLDER_POLL_MS)
       const again = await this.api.readVariable(this.options.record)
       if (again) return parseRecord(again.value)
     }

@@ -28,7 +28,14 @@ export const spentEntrySchema = z.string().transform((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: `not an entry: ${text.slice(0, 40)}` })
     return z.NEVER
   }
-  const [, fingerprint = '', seconds = '0', stored, cleaned, generations] = match
+  // Every group of ENTRY takes part in a match (the optional parts match as ''), so each is a string.
+  const [fingerprint, seconds, stored, cleaned, generations] = match.slice(1) as [
+    string,
+    string,
+    string,
+    string,
+    string
+  ]
   return {
     fingerprint,
     addedAt: parseInt(seconds, 36) * 1000,

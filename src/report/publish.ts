@@ -115,7 +115,7 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
                 throw toGitHubError(error)
               })
           ).then(
-            () => deps.core.debug(`Keep-alive: enabled ${file} on ${home}.`),
+            () => deps.core.debug(say.keepAlive.enabled(file, home)),
             (error: unknown) => deps.core.warning(say.keepAlive.failed(file, toGitHubError(error)))
           )
         : Promise.resolve(deps.core.warning(say.keepAlive.unknownWorkflow))

@@ -100,7 +100,7 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  * the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token: string, context: RotationContext): Promise<void> {
-  const { config, writer, lease, run, clock } = context
+  const { config, writer, lease, run } = context
   const write: PlannedWrite = {
     name: config.names.refreshToken,
     value: token,
