@@ -258,7 +258,7 @@ try {
   }
 
   // ── Cold start: the bundle stopping at input validation, against an empty Node ─────────────────────
-  // No refresh-token or github-token and an unknown zone: the action must fail on its inputs before any
+  // No refresh-token or writer-token and an unknown zone: the action must fail on its inputs before any
   // network call. GITHUB_API_URL and https_proxy point at 127.0.0.1 in case it ever did not.
   const coldEnv = { GITHUB_API_URL: fixture.github.url, https_proxy: 'http://127.0.0.1:9' }
   const coldBundle = async () => {

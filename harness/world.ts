@@ -106,6 +106,8 @@ export interface RunOptions {
    * server, and nothing after it does (a SIGKILL, or a runner lost).
    */
   killAtRequest?: number
+  /** Kills the run as its grant goes out: the grant reaches the server, and nothing after it does. */
+  killAtGrant?: boolean
   /** Told as each request of this run goes out (1, 2, …): to cancel it at a chosen one. */
   onRequest?: (n: number, cancellation: Cancellation) => void
   /** The run's name on its requests (RUN_HEADER), for the stand-ins' seeded faults. */
@@ -179,11 +181,11 @@ export async function startWorld(
     let killed = false
     const runId = runOptions.id ?? String(nextRun)
     // Every request of this run passes here first: counted, told, and refused once the run is dead.
-    const gate = () => {
+    const gate = (grant = false) => {
       if (killed) throw new TypeError('fetch failed', { cause: new Error('the process was killed') })
       requests++
       runOptions.onRequest?.(requests, cancellation)
-      if (runOptions.killAtRequest === requests) killed = true
+      if (runOptions.killAtRequest === requests || (grant && runOptions.killAtGrant)) killed = true
     }
     const label = runOptions.context?.runLabel ?? `workflow "Refresh OAuth token" run ${nextRun++} attempt 1`
     const outcome = await main({
@@ -202,7 +204,7 @@ export async function startWorld(
       fetch: fetchVia(gate, runId),
       post: (request, signal) =>
         clock.ticket(async (header) => {
-          gate()
+          gate(true)
           return post({ ...request, headers: { ...request.headers, ...header, [RUN_HEADER]: runId } }, signal)
         }),
       sealer: {

@@ -64,6 +64,38 @@ describe('two runs at once', () => {
   })
 })
 
+describe('a holder killed after its grant', () => {
+  const world = useWorld()
+
+  it('the next run waits for it, then ends red (never green over what may be a dead token); after the hold one more presentation says what happened', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    // Killed as its grant goes out: the server rotates, and nothing stores the successor.
+    const killed = await w.run({ killAtGrant: true })
+    expect(killed.killed).toBe(true)
+    expect(w.fx.oauth.presented).toEqual([held])
+
+    await w.clock.advance(MINUTE)
+    const next = await w.run({ inputs: { 'refresh-token': held } })
+    expect(next.outcome).toMatchObject({ status: 'failed', errorKind: 'transient', phase: 'before-grant' })
+    expect(next.log).toMatch(/has not finished after this run waited 3m/)
+    expect(next.outputs.healthy).toBe('false')
+    expect(w.fx.oauth.presented).toEqual([held])
+
+    // Once the holder can no longer be acting: presented once more, refused (it had rotated), red for good.
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const after = await w.run({ inputs: { 'refresh-token': held } })
+    expect(presentationsOf(w).get(held)).toBe(2)
+    expect(after.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+    // Left behind: a dead chain (no client survives a kill between the grant and the store) and a red that
+    // says to sign in again; the token is never presented a third time.
+    expect(await w.fx.oauth.isRefreshTokenLive(w.fx.storedRefreshToken())).toBe(false)
+    await w.clock.advance(CLAIM_HOLD_MS)
+    await w.run({ inputs: { 'refresh-token': held } })
+    expect(presentationsOf(w).get(held)).toBe(2)
+  })
+})
+
 describe('GitHub reads that lag behind its writes', () => {
   const world = useWorld({ github: { staleReadMs: 2 * MINUTE } })
 

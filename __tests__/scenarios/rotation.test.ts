@@ -150,7 +150,7 @@ describe('a rotation', () => {
     expect((await w.run()).outcome.status).toBe('rotated')
   })
 
-  it('skip-if-valid-for skips while the stored token lives longer, and gives the claim back; an expired stored token is never "Healthy"', async () => {
+  it('skip-if-valid-for skips while the stored token lives longer, before any claim (nothing left behind); an expired stored token is never "Healthy"', async () => {
     const w = world()
     await w.run()
     await w.clock.advance(10 * 60_000)
