@@ -1,24 +1,14 @@
-import type { Cancellation } from './cancellation.js'
-import type { Clock } from './clock.js'
-import type { PostToken } from './oauth/post.js'
 import type { Outcome } from './outcome.js'
 import { publish } from './report/publish.js'
 import { Redactor } from './report/redact.js'
-import { rotate } from './run.js'
-import { redactingCore, type ActionCore, type RunContext } from './runner.js'
-import type { Sealer } from './store/seal.js'
+import { rotate, type Dependencies } from './run.js'
+import { redactingCore } from './runner.js'
 
-/** Everything a run touches outside itself: the entry point wires the real ones, a test local servers and a virtual clock. */
-export interface Collaborators {
-  core: ActionCore
-  context: RunContext
-  clock: Clock
-  random: () => number
-  /** GitHub's transport; undefined: `@actions/github`'s proxy-aware fetch. */
-  fetch?: typeof fetch
-  post: PostToken
-  sealer: Sealer
-  cancellation: Cancellation
+/**
+ * Everything a run touches outside itself: the entry point wires the real ones, a test local servers and a
+ * virtual clock. The pipeline's dependencies, but the redactor, which a run makes for itself.
+ */
+export type Collaborators = Omit<Dependencies, 'redactor'> & {
   /** Values known before the run (proxy credentials): masked and redacted like the run's own secrets. */
   secrets?: string[]
 }

@@ -29,6 +29,7 @@ export interface Dependencies {
   context: RunContext
   clock: Clock
   random: () => number
+  /** GitHub's transport; undefined: `@actions/github`'s proxy-aware fetch. */
   fetch?: typeof fetch
   post: PostToken
   sealer: Sealer

@@ -34,6 +34,12 @@ export async function expectChainAlive(world: World): Promise<void> {
   expect(await world.fx.oauth.isRefreshTokenLive(world.fx.storedRefreshToken())).toBe(true)
 }
 
+/** What every hostile case must leave behind: no token presented twice, and a live chain. */
+export async function expectOneLiveChain(world: World): Promise<void> {
+  expectOnePresentationPerToken(world)
+  await expectChainAlive(world)
+}
+
 export const MINUTE = 60_000
 export const HOUR = 60 * MINUTE
 export const DAY = 24 * HOUR

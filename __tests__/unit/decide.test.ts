@@ -1,4 +1,5 @@
 import { encodeClaim, decodeClaim, type ClaimValue } from '../../src/lease/claim.js'
+import { othersClaim, T0 } from '../support/claims.js'
 import { decide, type Observation } from '../../src/lease/decide.js'
 import type { ReadRecord } from '../../src/lease/record.js'
 import {
@@ -9,21 +10,8 @@ import {
   WORST_CASE_RUN_MS
 } from '../../src/timing.js'
 
-const T0 = Date.parse('2026-11-30T07:23:00Z')
 const FP = '1A2B3C4D5E6F7A8B'
-
-function claim(overrides: Partial<ClaimValue> = {}): ClaimValue {
-  return {
-    v: 1,
-    state: 'claimed',
-    holder: 'run 1',
-    nonce: 'other',
-    at: new Date(T0).toISOString(),
-    until: new Date(T0 + WORST_CASE_RUN_MS).toISOString(),
-    presentations: 0,
-    ...overrides
-  }
-}
+const claim = othersClaim
 
 function seen(overrides: Partial<Observation> = {}): Observation {
   return {

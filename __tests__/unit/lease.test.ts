@@ -1,18 +1,11 @@
 /** The lease's driver against an in-memory GitHub: the paths the hostile scenarios reach only by luck. */
 import { Lease, type LeaseApi } from '../../src/lease/lease.js'
-import { claimName, encodeClaim } from '../../src/lease/claim.js'
+import { claimName, encodeClaim, type ClaimValue } from '../../src/lease/claim.js'
+import { othersClaim, T0 } from '../support/claims.js'
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { encodeRecord } from '../../src/lease/record.js'
-import {
-  CLAIM_CLEANUP_AFTER_MS,
-  CLAIM_HOLD_MS,
-  DURATION,
-  HOLDER_WAIT_MS,
-  WORST_CASE_RUN_MS
-} from '../../src/timing.js'
+import { CLAIM_CLEANUP_AFTER_MS, CLAIM_HOLD_MS, DURATION, HOLDER_WAIT_MS } from '../../src/timing.js'
 import type { Clock } from '../../src/clock.js'
-
-const T0 = Date.parse('2026-11-30T07:23:00Z')
 
 function world() {
   let now = T0
@@ -84,6 +77,13 @@ function world() {
     advance: (ms: number) => void (now += ms),
     hide: (n: number) => void (hideReads = n),
     stop: () => void (stopping = true),
+    /** Puts a claim of `token` in place as GitHub would have it, created at `at`. */
+    setClaim: (token: string, value: ClaimValue, at = T0) =>
+      void variables.set(claimName(fingerprint(token), 1), {
+        value: encodeClaim(value),
+        createdAt: at,
+        updatedAt: now
+      }),
     /** Told after every sleep of the run, with the time then: to act in the middle of a wait. */
     afterSleep: (listener: (now: number) => void) => void (afterSleep = () => listener(now)),
     lease: (token = 'token-a') => new Lease(api, options, token, clock)
@@ -117,20 +117,7 @@ describe('the lease', () => {
 
   it('a settle that comes while it decides stops it from creating anything more', async () => {
     const w = world()
-    const holder = {
-      v: 1 as const,
-      state: 'claimed' as const,
-      holder: 'run 0',
-      nonce: 'n',
-      at: new Date(T0).toISOString(),
-      until: new Date(T0).toISOString(),
-      presentations: 0
-    }
-    w.variables.set(claimName(fingerprint('token-a'), 1), {
-      value: encodeClaim(holder),
-      createdAt: T0,
-      updatedAt: T0
-    })
+    w.setClaim('token-a', othersClaim({ until: new Date(T0).toISOString() }))
     w.advance(CLAIM_HOLD_MS)
     const lease = w.lease()
     await lease.readRecord()
@@ -143,58 +130,28 @@ describe('the lease', () => {
 
   it('waits for a holder that is acting: its stored outcome, seen within the wait, is a skip; past the wait, red', async () => {
     const w = world()
-    const name = claimName(fingerprint('token-a'), 1)
-    const holder = {
-      v: 1 as const,
-      state: 'claimed' as const,
-      holder: 'run 0',
-      nonce: 'n',
-      at: new Date(T0).toISOString(),
-      until: new Date(T0 + WORST_CASE_RUN_MS).toISOString(),
-      presentations: 0
-    }
-    w.variables.set(name, { value: encodeClaim(holder), createdAt: T0, updatedAt: T0 })
+    const holder = othersClaim()
+    w.setClaim('token-a', holder)
     const lease = w.lease()
     await lease.readRecord()
     // The holder stores its successor 20 s into this run's wait.
     w.afterSleep((now) => {
-      if (now >= T0 + 20 * DURATION.SECOND)
-        w.variables.set(name, {
-          value: encodeClaim({ ...holder, state: 'stored' }),
-          createdAt: T0,
-          updatedAt: now
-        })
+      if (now >= T0 + 20 * DURATION.SECOND) w.setClaim('token-a', { ...holder, state: 'stored' })
     })
     const deciding = lease.acquire()
-    expect(await deciding).toMatchObject({ kind: 'skip', reason: { why: 'spent', by: 'run 0' } })
+    expect(await deciding).toMatchObject({ kind: 'skip', reason: { why: 'spent', by: 'run 1' } })
 
     w.afterSleep(() => {})
     const silent = w.lease('token-b')
-    w.variables.set(claimName(fingerprint('token-b'), 1), {
-      value: encodeClaim({ ...holder, at: w.clock.now().toISOString() }),
-      createdAt: w.clock.now().getTime(),
-      updatedAt: w.clock.now().getTime()
-    })
     const started = w.clock.now().getTime()
-    expect(await silent.acquire()).toMatchObject({ kind: 'fail', reason: { why: 'in-flight', by: 'run 0' } })
+    w.setClaim('token-b', othersClaim({}, started), started)
+    expect(await silent.acquire()).toMatchObject({ kind: 'fail', reason: { why: 'in-flight', by: 'run 1' } })
     expect(w.clock.now().getTime() - started).toBeGreaterThanOrEqual(HOLDER_WAIT_MS)
   })
 
   it('a cancel during the wait ends it at once: nothing was created, nothing to give back', async () => {
     const w = world()
-    w.variables.set(claimName(fingerprint('token-a'), 1), {
-      value: encodeClaim({
-        v: 1,
-        state: 'received',
-        holder: 'run 0',
-        nonce: 'n',
-        at: new Date(T0).toISOString(),
-        until: new Date(T0 + WORST_CASE_RUN_MS).toISOString(),
-        presentations: 0
-      }),
-      createdAt: T0,
-      updatedAt: T0
-    })
+    w.setClaim('token-a', othersClaim({ state: 'received' }))
     const lease = w.lease()
     await lease.readRecord()
     w.afterSleep((now) => now >= T0 + 5 * DURATION.SECOND && w.stop())
