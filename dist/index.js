@@ -28494,10 +28494,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3340);
 /* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4632);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3525);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8871);
 /* harmony import */ var _messages_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4279);
 /* harmony import */ var _oauth_post_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9213);
-/* harmony import */ var _report_redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(649);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6670);
 /* harmony import */ var _store_seal_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3652);
 /** The entry point the runner starts: the real collaborators, wired into main(). */
 
@@ -28538,7 +28538,7 @@ try {
         post: (0,_oauth_post_js__WEBPACK_IMPORTED_MODULE_5__/* .createTokenPoster */ .X)('refresh-oauth-secrets'),
         sealer: (0,_store_seal_js__WEBPACK_IMPORTED_MODULE_7__/* .createSodiumSealer */ .S)(),
         cancellation,
-        secrets: (0,_report_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyCredentials */ .FF)(env)
+        secrets: (0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyCredentials */ .FF)(env)
     });
     // A cancelled run ends now: the runner is about to kill it anyway.
     if (outcome.status === 'cancelled')
@@ -28554,7 +28554,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3525:
+/***/ 8871:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34057,8 +34057,8 @@ async function tellPeople(deps, outcome, urgent) {
     await Promise.all(tasks);
 }
 
-// EXTERNAL MODULE: ./src/report/redact.ts
-var redact = __nccwpck_require__(649);
+// EXTERNAL MODULE: ./src/redact.ts
+var redact = __nccwpck_require__(6670);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -45065,7 +45065,7 @@ function expiryWrites(names, value) {
     return writes;
 }
 
-;// CONCATENATED MODULE: ./src/store/rotation.ts
+;// CONCATENATED MODULE: ./src/store-rotation.ts
 
 
 
@@ -46096,7 +46096,7 @@ async function boundedText(stream) {
 
 /***/ }),
 
-/***/ 649:
+/***/ 6670:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {

@@ -3,8 +3,14 @@ import type { ErrorKind } from './errors.js'
 import type { FailReason, SkipReason } from './lease/decide.js'
 import type { LeaseDecision } from './lease/lease.js'
 import { say } from './messages.js'
+import type { Expiry } from './oauth/expiry.js'
 import type { Status } from './outcome.js'
-import type { StoredExpiry } from './run.js'
+
+/** The expiry variable consumers read, as it stood before this run: what decides whether a rotation is needed. */
+export interface StoredExpiry {
+  exists: boolean
+  expiry: Expiry | undefined
+}
 
 export type SkipStatus = Extract<Status, `skipped-${string}`>
 

@@ -5,7 +5,7 @@ import { systemClock } from './clock.js'
 import { main } from './main.js'
 import { say } from './messages.js'
 import { createTokenPoster } from './oauth/post.js'
-import { proxyCredentials } from './report/redact.js'
+import { proxyCredentials } from './redact.js'
 import { createSodiumSealer } from './store/seal.js'
 
 const env = process.env

@@ -1,6 +1,6 @@
 import type { Outcome } from './outcome.js'
 import { publish } from './report/publish.js'
-import { Redactor } from './report/redact.js'
+import { Redactor } from './redact.js'
 import { rotate, type Dependencies } from './run.js'
 import { redactingCore } from './runner.js'
 

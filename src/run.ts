@@ -4,10 +4,10 @@ import { INPUT_NAMES, parseConfig, SECRET_INPUTS, type Config, type RawInputs } 
 import { kindInPhase, RunError } from './errors.js'
 import { GitHubApi, type PublicKey } from './github/api.js'
 import { createOctokit } from './github/octokit.js'
-import { guard, stillValid, type Verdict } from './guard.js'
+import { guard, stillValid, type StoredExpiry, type Verdict } from './guard.js'
 import { Lease } from './lease/lease.js'
 import { say } from './messages.js'
-import { parseStoredExpiry, type Expiry } from './oauth/expiry.js'
+import { parseStoredExpiry } from './oauth/expiry.js'
 import { presentToken, type GrantDeps, type GrantResult } from './oauth/grant.js'
 import type { PostToken } from './oauth/post.js'
 import { buildTokenRequest } from './oauth/request.js'
@@ -15,9 +15,9 @@ import type { Outcome } from './outcome.js'
 import { holdsUnstoredSuccessor, mayHaveSpent, type Phase } from './phase.js'
 import { preflightFailure } from './preflight.js'
 import { sealForRecovery } from './recovery.js'
-import type { Redactor } from './report/redact.js'
+import type { Redactor } from './redact.js'
 import type { ActionCore, RunContext } from './runner.js'
-import { storeRotation } from './store/rotation.js'
+import { storeRotation } from './store-rotation.js'
 import type { Sealer } from './store/seal.js'
 import { SecretWriter } from './store/store.js'
 import type { RetryPolicy } from './retry.js'
@@ -35,12 +35,6 @@ export interface Dependencies {
   sealer: Sealer
   cancellation: Cancellation
   redactor: Redactor
-}
-
-/** The expiry variable consumers read, as it stood before this run. */
-export interface StoredExpiry {
-  exists: boolean
-  expiry: Expiry | undefined
 }
 
 /**

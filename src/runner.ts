@@ -1,5 +1,11 @@
-import { redactPatterns, type Redactor } from './report/redact.js'
-import type { SummaryBuilder } from './report/summary.js'
+import type { summary as coreSummary } from '@actions/core'
+import { redactPatterns, type Redactor } from './redact.js'
+
+/** `@actions/core`'s job summary builder: it writes HTML and escapes nothing itself. */
+export type SummaryBuilder = Pick<
+  typeof coreSummary,
+  'addHeading' | 'addTable' | 'addRaw' | 'addCodeBlock' | 'write' | 'emptyBuffer'
+>
 
 /** The part of `@actions/core` a run uses: the runner's protocol, nothing else. */
 export interface ActionCore {

@@ -9,7 +9,7 @@ import {
 import { parseTokenExpiration, writerTokenLevel } from '../../src/github/token-expiry.js'
 import { formatDuration, parseDuration } from '../../src/duration.js'
 import { nextDelay } from '../../src/retry.js'
-import { proxyCredentials, redactPatterns, Redactor, transformedForms } from '../../src/report/redact.js'
+import { proxyCredentials, redactPatterns, Redactor, transformedForms } from '../../src/redact.js'
 import { PHASES } from '../../src/phase.js'
 
 const NOW = Date.parse('2026-11-30T07:23:00Z')

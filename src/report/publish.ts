@@ -8,7 +8,7 @@ import { say } from '../messages.js'
 import type { Outcome } from '../outcome.js'
 import type { ActionCore, RunContext } from '../runner.js'
 import { applyAlert, issuesDisabled, planAlert } from './alert.js'
-import type { Redactor } from './redact.js'
+import type { Redactor } from '../redact.js'
 import { isHealthy, outputsFor, summaryFor } from './report.js'
 import { writeJobSummary } from './summary.js'
 

@@ -1,10 +1,4 @@
-import type { summary as coreSummary } from '@actions/core'
-
-/** `@actions/core`'s job summary builder: it writes HTML and escapes nothing itself. */
-export type SummaryBuilder = Pick<
-  typeof coreSummary,
-  'addHeading' | 'addTable' | 'addRaw' | 'addCodeBlock' | 'write' | 'emptyBuffer'
->
+import type { SummaryBuilder } from '../runner.js'
 
 export interface Summary {
   heading: string

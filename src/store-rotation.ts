@@ -1,13 +1,13 @@
-import type { Clock } from '../clock.js'
-import type { Config } from '../config.js'
-import { RunError } from '../errors.js'
-import type { Lease } from '../lease/lease.js'
-import { say } from '../messages.js'
-import type { GrantResult } from '../oauth/grant.js'
-import type { Outcome } from '../outcome.js'
-import type { Phase } from '../phase.js'
-import { expiryWrites, planWrites, type PlannedWrite } from './plan.js'
-import type { SecretWriter } from './store.js'
+import type { Clock } from './clock.js'
+import type { Config } from './config.js'
+import { RunError } from './errors.js'
+import type { Lease } from './lease/lease.js'
+import { say } from './messages.js'
+import type { GrantResult } from './oauth/grant.js'
+import type { Outcome } from './outcome.js'
+import type { Phase } from './phase.js'
+import { expiryWrites, planWrites, type PlannedWrite } from './store/plan.js'
+import type { SecretWriter } from './store/store.js'
 
 export interface RotationContext {
   config: Config
