@@ -43900,7 +43900,7 @@ class GitHubApi {
     }
     /** One call with retries: the attempt gets a signal that ends it at its deadline. */
     async call(label, send, patience) {
-        const policy = this.deps.budget();
+        const policy = patience?.once ? { ...this.deps.budget(), attempts: 1 } : this.deps.budget();
         return retrying(async () => {
             let response;
             try {
@@ -44067,10 +44067,19 @@ function guard(decision, stored, config, now) {
     const { expiry } = stored;
     const left = expiry ? expiry.expiresAt.getTime() - now.getTime() : undefined;
     if (decision.kind === 'skip') {
-        // "Outdated" over a dead access token is a chain that has stopped: the token held may be the current one,
-        // stored again by hand after a silent claim. A person decides; never green.
-        if (decision.reason.why === 'outdated' && (left === undefined || left <= 0))
+        // A skip over a dead access token is a chain that has stopped: the token held may be the current one,
+        // stored again by hand after a silent claim, or its successor's write may never have landed. A person
+        // decides; never green.
+        const expired = left !== undefined && left <= 0;
+        if (decision.reason.why === 'outdated' && (left === undefined || expired))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
+        // A spent token over an expired access token that was stored after that spend: nothing has rotated
+        // since the expiry ran out. An expiry read from before the spend says nothing (a read that lagged
+        // behind the rotation this run just watched).
+        if (decision.reason.why === 'spent' &&
+            expired &&
+            (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since)
+            return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
         return {
             action: 'skip',
             status: SKIP_STATUS[decision.reason.why],
@@ -44117,10 +44126,20 @@ function iso_duration(params) {
  * - `reserved`: made by the run storing this token (its predecessor's run), before it is stored: no run
  *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
  *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
+ * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
+ *   is never sent twice): any run takes it over at once, without counting a presentation.
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */
-const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored', 'refused', 'reserved'];
+const CLAIM_STATES = [
+    'claimed',
+    'unknown',
+    'received',
+    'stored',
+    'refused',
+    'reserved',
+    'released'
+];
 const instant = iso_datetime({ offset: true });
 const claimValueSchema = object({
     v: literal(1),
@@ -44349,6 +44368,9 @@ function decideOnClaim(seen, claim, createdAt) {
                 reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
                 release: false
             };
+        case 'released':
+            // Its holder never presented it and is done with it: taking it over counts no presentation.
+            return takeOver(seen, claim, claim.presentations);
         case 'reserved':
             if (stillActing)
                 return inFlight();
@@ -44569,15 +44591,20 @@ class Lease {
             }
         }
     }
-    /** A pause in a wait for another run, cut short by a cancel (this run holds nothing then; it just stops). */
+    /**
+     * A pause in a wait for another run, cut short by a cancel or by the run settling (another stage failed):
+     * this run holds nothing then, and just stops.
+     */
     async pause(ms) {
-        for (let left = ms; left > 0; left -= timing/* DURATION */.ft.SECOND) {
-            if (this.options.stopping())
+        const stop = () => {
+            if (this.options.stopping() || this.settling)
                 throw new Error('the run is stopping');
+        };
+        for (let left = ms; left > 0; left -= timing/* DURATION */.ft.SECOND) {
+            stop();
             await this.clock.sleep(Math.min(timing/* DURATION */.ft.SECOND, left));
         }
-        if (this.options.stopping())
-            throw new Error('the run is stopping');
+        stop();
     }
     /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
     async create(name, generation, value) {
@@ -44648,8 +44675,10 @@ class Lease {
     }
     /**
      * Beside the new token's write: its own claim, reserved by this run, so no run presents it while this run
-     * may still be writing it (a late retry of this write could land over a newer token). `taken`: a run
-     * claimed it first, so it read it from the secret: the write has landed, and must not be retried.
+     * may still be writing it (a late retry of this write could land over a newer token). `taken`: another run
+     * claimed it first, so it read it from the secret: the write has landed, and must not be retried. Only a
+     * read of that claim with another run's nonce says so: a 409 alone may answer this run's own create, sent
+     * again after its first answer was lost, and taking that for "landed" would drop a write that never was.
      */
     async reserve(successor) {
         const name = claimName(fingerprint(successor), 1);
@@ -44657,7 +44686,24 @@ class Lease {
         const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed');
         if (result === 'created')
             this.reservation = name;
-        return result === 'exists' ? 'taken' : 'reserved';
+        if (result !== 'exists')
+            return 'reserved';
+        // The claim exists: whose it is shows on a read within GitHub's consistency horizon (this run is past its
+        // grant, so a cancel does not cut this short; the write goes on meanwhile).
+        const until = this.clock.now().getTime() + timing/* CONSISTENCY_HORIZON_MS */.oR;
+        for (;;) {
+            const found = await this.api.readVariable(name).catch(() => undefined);
+            const claim = found && decodeClaim(found.value);
+            if (claim) {
+                if (claim.nonce !== this.nonce)
+                    return 'taken';
+                this.reservation = name;
+                return 'reserved';
+            }
+            if (this.clock.now().getTime() + timing/* HOLDER_POLL_MS */.ON > until)
+                return 'reserved';
+            await this.clock.sleep(timing/* HOLDER_POLL_MS */.ON);
+        }
     }
     /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
     unknown(sentAt, cancelled = false) {
@@ -44693,15 +44739,13 @@ class Lease {
         if (!owned)
             return;
         const note = (name) => (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
-        const release = this.reservation
-            ? this.api.deleteVariable(this.reservation).catch(note(this.reservation))
-            : undefined;
+        const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined;
         switch (phase) {
             case 'before-grant':
             case 'not-rotated':
                 await this.pending;
                 if (!this.refusedAgain)
-                    await this.api.deleteVariable(owned.name).catch(note(owned.name));
+                    await this.giveBack(owned.name, owned.value.presentations);
                 break;
             case 'grant-out':
                 await this.unknown(sentAt ?? this.clock.now());
@@ -44720,6 +44764,24 @@ class Lease {
                 ]);
         }
         await release;
+    }
+    /**
+     * A claim this run made and never presented, given back: it says `released` first (patiently: an update of
+     * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
+     * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
+     * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
+     * DELETE fails, the claim stays `released`, which any run takes over at once.
+     */
+    async giveBack(name, presentations) {
+        const noted = (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
+        const released = encodeClaim(this.value('released', presentations));
+        const still = await this.api.updateVariable(name, released).catch((error) => {
+            noted(error);
+            return 'updated';
+        });
+        if (still === 'absent')
+            return;
+        await this.api.deleteVariable(name, { once: true }).catch(noted);
     }
     /**
      * The record with this token added, and the claims it has shown long enough removed; once a day, a sweep
@@ -45784,6 +45846,10 @@ const say = {
             'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
             `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
             'If a newer token is stored, this job only held an old copy: run the workflow again.',
+        spentAndExpired: (reason, config) => `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
+            'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
+            `written, or its rotation is failing. Run the workflow (${rerun(config)}); if that run is red too, its ` +
+            `message says what to do, and if the stored refresh token is refused:\n${resignIn(config)}`,
         valid: (expiry, skipIfValidForMs) => `The stored access token is valid until ${expiry.expiresAt.toISOString()} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(expiry.expiresIn)} ` +
             `left), longer than skip-if-valid-for (${seconds(skipIfValidForMs)}). Skipped.`,
         secondPresentation: (from) => `This refresh token's earlier presentation by ${from.holder}${from.sentAt ? ` at ${from.sentAt}` : ''} got no ` +

@@ -67,10 +67,21 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
   const { expiry } = stored
   const left = expiry ? expiry.expiresAt.getTime() - now.getTime() : undefined
   if (decision.kind === 'skip') {
-    // "Outdated" over a dead access token is a chain that has stopped: the token held may be the current one,
-    // stored again by hand after a silent claim. A person decides; never green.
-    if (decision.reason.why === 'outdated' && (left === undefined || left <= 0))
+    // A skip over a dead access token is a chain that has stopped: the token held may be the current one,
+    // stored again by hand after a silent claim, or its successor's write may never have landed. A person
+    // decides; never green.
+    const expired = left !== undefined && left <= 0
+    if (decision.reason.why === 'outdated' && (left === undefined || expired))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
+    // A spent token over an expired access token that was stored after that spend: nothing has rotated
+    // since the expiry ran out. An expiry read from before the spend says nothing (a read that lagged
+    // behind the rotation this run just watched).
+    if (
+      decision.reason.why === 'spent' &&
+      expired &&
+      (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since
+    )
+      return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
     return {
       action: 'skip',
       status: SKIP_STATUS[decision.reason.why],

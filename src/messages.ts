@@ -245,6 +245,11 @@ export const say = {
       'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
       `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
       'If a newer token is stored, this job only held an old copy: run the workflow again.',
+    spentAndExpired: (reason: Extract<SkipReason, { why: 'spent' }>, config: Config) =>
+      `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
+      'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
+      `written, or its rotation is failing. Run the workflow (${rerun(config)}); if that run is red too, its ` +
+      `message says what to do, and if the stored refresh token is refused:\n${resignIn(config)}`,
     valid: (expiry: Expiry, skipIfValidForMs: number) =>
       `The stored access token is valid until ${expiry.expiresAt.toISOString()} (${formatDuration(expiry.expiresIn)} ` +
       `left), longer than skip-if-valid-for (${seconds(skipIfValidForMs)}). Skipped.`,

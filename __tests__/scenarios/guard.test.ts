@@ -5,6 +5,7 @@
  * each token.
  */
 import { fingerprint } from '../../src/lease/fingerprint.js'
+import type { WorldRun } from '../../harness/world.js'
 import { CLAIM_HOLD_MS } from '../../src/timing.js'
 import {
   DAY,
@@ -300,10 +301,22 @@ describe('the hostile cases of the guard’s review', () => {
       { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
       { kind: 'lose-answer' }
     )
-    w.fx.github.injectFault(
-      { method: 'POST', body: /reserved/ },
-      { kind: 'status', status: 409, body: { message: 'Already exists - Variable already exists' } }
-    )
+    // Another run read the successor from the secret and claimed it, just before this run's reservation.
+    w.fx.github.onRequest((request, body) => {
+      if (request.method !== 'POST' || !body.includes('reserved')) return
+      const { name } = JSON.parse(body) as { name: string }
+      const at = new Date(w.clock.ms).toISOString()
+      const claim = {
+        v: 1,
+        state: 'claimed',
+        holder: 'run 9',
+        nonce: 'other',
+        at,
+        until: at,
+        presentations: 0
+      }
+      w.fx.github.setVariable(w.fx.repo.repository, name, JSON.stringify(claim))
+    })
     const run = await w.run()
     expect(run.outcome.status).toBe('rotated')
     expect(
@@ -312,6 +325,68 @@ describe('the hostile cases of the guard’s review', () => {
       )
     ).toHaveLength(1)
     await expectChainAlive(w)
+  })
+
+  it('its own reservation’s create applied and its answer lost, while the refresh-token write is failing: the 409 is not taken for another run’s claim; the write goes on and lands', async () => {
+    const w = world()
+    const old = w.fx.storedRefreshToken()
+    w.fx.github.injectFault({ method: 'POST', body: /reserved/ }, { kind: 'lose-answer' })
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
+      { kind: 'status', status: 502 },
+      3
+    )
+    const run = await w.run()
+    expect(run.outcome.status).toBe('rotated')
+    expect(w.fx.storedRefreshToken()).not.toBe(old)
+    await expectOneLiveChain(w)
+  })
+
+  it('a give-back whose DELETE was applied and its answer lost is never sent again: the run that claimed the token meanwhile keeps its claim, and no third run presents the token', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(HOUR)
+    const held = w.fx.storedRefreshToken()
+    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    // The dry run's give-back: applied, its answer lost; a retry would come 40 s later.
+    w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'lose-answer' })
+    w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'delay', ms: 40_000 })
+    const dryStarted = w.clock.ms
+    let waiter: Promise<WorldRun> | undefined
+    w.fx.github.onRequest((request, body) => {
+      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
+        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
+    })
+    const dry = await w.run({
+      inputs: { 'refresh-token': held, 'dry-run': 'true' },
+      context: { runLabel: 'dry run A' }
+    })
+    expect(dry.outcome.status).toBe('dry-run')
+    expect((await waiter)?.outcome.status).toBe('rotated')
+    expect(
+      w.fx.github.requests.filter(
+        (r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= dryStarted
+      )
+    ).toHaveLength(1)
+    // A run queued with the old token, whose read of the record is minutes stale: the claim still guards it.
+    await w.clock.advance(MINUTE)
+    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
+    const queued = await w.run({ inputs: { 'refresh-token': held } })
+    expect(queued.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+  })
+
+  it('a token whose successor is stored, held over an expired access token: red (the chain has stopped), never green', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    await w.run()
+    // The stored access token expires, and nothing rotates it since.
+    await w.clock.advance(2 * HOUR)
+    const rerun = await w.run({ inputs: { 'refresh-token': held } })
+    expect(rerun.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
+    expect(rerun.failed).toMatch(/the stored access token has expired/)
+    expect(presentationsOf(w).get(held)).toBe(1)
   })
 
   it('an outdated token over an expired access token: red, never green (a chain that has stopped)', async () => {

@@ -271,6 +271,15 @@ describe('the lease decision against the hostile cases of its review', () => {
     })
   })
 
+  it('a claim given back (released) is taken over at once, counting no presentation', () => {
+    const released = claim({ state: 'released' })
+    expect(decide(seen({ claim: found(released), now: T0 + 1000 }))).toMatchObject({
+      next: 'take-over',
+      generation: 2,
+      presentations: 0
+    })
+  })
+
   it('a second presentation refused: never a third', () => {
     expect(
       decide(seen({ claim: found(claim({ state: 'refused', presentations: 1 })), generation: 2 }))

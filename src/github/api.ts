@@ -16,8 +16,12 @@ export interface Target {
   environment?: string
 }
 
-/** A write that must stop retrying once this says so (a newer value may have landed over it meanwhile). */
-export type Patience = { abandon?: () => boolean } | undefined
+/**
+ * How a write may be retried: `abandon` stops the retries once it says so (a newer value may have landed over
+ * it meanwhile); `once` sends it a single time (a DELETE whose answer was lost may have been applied, and
+ * another run may have created the name since: sent again, it would delete that run's variable).
+ */
+export type Patience = { abandon?: () => boolean; once?: boolean } | undefined
 
 /** A variable as GitHub returns it: its value, and its times by GitHub's own clock. */
 export interface StoredVariable {
@@ -67,7 +71,7 @@ export class GitHubApi {
     send: (request: { signal: AbortSignal }) => Promise<T>,
     patience: Patience
   ): Promise<T> {
-    const policy = this.deps.budget()
+    const policy = patience?.once ? { ...this.deps.budget(), attempts: 1 } : this.deps.budget()
     return retrying(
       async () => {
         let response: T

@@ -12,10 +12,20 @@ import { z } from 'zod'
  * - `reserved`: made by the run storing this token (its predecessor's run), before it is stored: no run
  *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
  *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
+ * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
+ *   is never sent twice): any run takes it over at once, without counting a presentation.
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */
-export const CLAIM_STATES = ['claimed', 'unknown', 'received', 'stored', 'refused', 'reserved'] as const
+export const CLAIM_STATES = [
+  'claimed',
+  'unknown',
+  'received',
+  'stored',
+  'refused',
+  'reserved',
+  'released'
+] as const
 export type ClaimState = (typeof CLAIM_STATES)[number]
 
 const instant = z.iso.datetime({ offset: true })

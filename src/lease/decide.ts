@@ -140,6 +140,9 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
         reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
         release: false
       }
+    case 'released':
+      // Its holder never presented it and is done with it: taking it over counts no presentation.
+      return takeOver(seen, claim, claim.presentations)
     case 'reserved':
       if (stillActing) return inFlight()
       // Never presented: its holder was storing it. Taking it over counts no presentation.

@@ -5,6 +5,7 @@ import type { Phase } from '../phase.js'
 import {
   BACKOFF_BASE_MS,
   CLAIM_CLEANUP_AFTER_MS,
+  CONSISTENCY_HORIZON_MS,
   HOLDER_POLL_MS,
   DURATION,
   HOLDER_WAIT_MS,
@@ -191,13 +192,19 @@ export class Lease {
     }
   }
 
-  /** A pause in a wait for another run, cut short by a cancel (this run holds nothing then; it just stops). */
+  /**
+   * A pause in a wait for another run, cut short by a cancel or by the run settling (another stage failed):
+   * this run holds nothing then, and just stops.
+   */
   private async pause(ms: number): Promise<void> {
+    const stop = () => {
+      if (this.options.stopping() || this.settling) throw new Error('the run is stopping')
+    }
     for (let left = ms; left > 0; left -= DURATION.SECOND) {
-      if (this.options.stopping()) throw new Error('the run is stopping')
+      stop()
       await this.clock.sleep(Math.min(DURATION.SECOND, left))
     }
-    if (this.options.stopping()) throw new Error('the run is stopping')
+    stop()
   }
 
   /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
@@ -270,15 +277,31 @@ export class Lease {
 
   /**
    * Beside the new token's write: its own claim, reserved by this run, so no run presents it while this run
-   * may still be writing it (a late retry of this write could land over a newer token). `taken`: a run
-   * claimed it first, so it read it from the secret: the write has landed, and must not be retried.
+   * may still be writing it (a late retry of this write could land over a newer token). `taken`: another run
+   * claimed it first, so it read it from the secret: the write has landed, and must not be retried. Only a
+   * read of that claim with another run's nonce says so: a 409 alone may answer this run's own create, sent
+   * again after its first answer was lost, and taking that for "landed" would drop a write that never was.
    */
   async reserve(successor: string): Promise<'reserved' | 'taken'> {
     const name = claimName(fingerprint(successor), 1)
     const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() }
     const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed' as const)
     if (result === 'created') this.reservation = name
-    return result === 'exists' ? 'taken' : 'reserved'
+    if (result !== 'exists') return 'reserved'
+    // The claim exists: whose it is shows on a read within GitHub's consistency horizon (this run is past its
+    // grant, so a cancel does not cut this short; the write goes on meanwhile).
+    const until = this.clock.now().getTime() + CONSISTENCY_HORIZON_MS
+    for (;;) {
+      const found = await this.api.readVariable(name).catch(() => undefined)
+      const claim = found && decodeClaim(found.value)
+      if (claim) {
+        if (claim.nonce !== this.nonce) return 'taken'
+        this.reservation = name
+        return 'reserved'
+      }
+      if (this.clock.now().getTime() + HOLDER_POLL_MS > until) return 'reserved'
+      await this.clock.sleep(HOLDER_POLL_MS)
+    }
   }
 
   /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
@@ -321,14 +344,12 @@ export class Lease {
     if (!owned) return
     const note = (name: string) => (error: unknown) =>
       void this.notes.unrecorded.push({ name, reason: String(error) })
-    const release = this.reservation
-      ? this.api.deleteVariable(this.reservation).catch(note(this.reservation))
-      : undefined
+    const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined
     switch (phase) {
       case 'before-grant':
       case 'not-rotated':
         await this.pending
-        if (!this.refusedAgain) await this.api.deleteVariable(owned.name).catch(note(owned.name))
+        if (!this.refusedAgain) await this.giveBack(owned.name, owned.value.presentations)
         break
       case 'grant-out':
         await this.unknown(sentAt ?? this.clock.now())
@@ -347,6 +368,24 @@ export class Lease {
         ])
     }
     await release
+  }
+
+  /**
+   * A claim this run made and never presented, given back: it says `released` first (patiently: an update of
+   * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
+   * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
+   * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
+   * DELETE fails, the claim stays `released`, which any run takes over at once.
+   */
+  private async giveBack(name: string, presentations: number): Promise<void> {
+    const noted = (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
+    const released = encodeClaim(this.value('released', presentations))
+    const still = await this.api.updateVariable(name, released).catch((error: unknown) => {
+      noted(error)
+      return 'updated' as const
+    })
+    if (still === 'absent') return
+    await this.api.deleteVariable(name, { once: true }).catch(noted)
   }
 
   /**
