@@ -34023,7 +34023,10 @@ async function publish(deps, outcome) {
  * A GitHub call applied twice is harmless here: the issue is found by its marker before one is opened.
  */
 function patiently(deps, send) {
-    return retrying(send, (error) => classifyGitHubFailure(error, deps.clock.now().getTime()), { attempts: timing/* GITHUB_ATTEMPTS */.p4, deadline: deps.clock.now().getTime() + timing/* REPORT_BUDGET_MS */.m1 }, deps);
+    return retrying(send, (error) => classifyGitHubFailure(error, deps.clock.now().getTime()), {
+        attempts: timing/* GITHUB_ATTEMPTS */.p4,
+        deadline: Math.max(deps.clock.now().getTime() + timing/* REPORT_BUDGET_MS */.m1, deps.reportBy ?? 0)
+    }, deps);
 }
 async function tellPeople(deps, outcome, urgent) {
     const config = outcome.config;
@@ -44193,75 +44196,102 @@ function claimFingerprint(name) {
 /**
  * The spent record: one variable listing the fingerprints of refresh tokens whose successor was received,
  * newest first. Claims cover the minutes after a rotation, while reads of this record may still be stale;
- * the record covers the months after, once a claim is gone, when its reads are surely consistent. It is
- * compact so that a year of hourly rotations' last months fit in GitHub's 48 KB:
+ * the record covers the months after, once a claim is gone, when its reads are surely consistent. Compact,
+ * so that 31 days of rotations every 20 minutes (the recommended cadence) fit in GitHub's 48 KB with room:
  *
- *     v1 @mf3k00 1A2B3C4D5E6F7A8B.mf3k2a.s 0F1E2D3C4B5A6978.mf3jw0.sc2 ...
+ *     v2 @ajm2e1 ~ajm2 Gis8Vj0lHLssk GeuJP8BHf9s-r2 -1 Hs9dj0lHLs_s ...
  *
- * `@` and a time: when a run last swept the claims (listed them and removed any the record marks removed).
- * Each entry: fingerprint, when it was added (epoch seconds, base 36), then flags: `s` the successor was
- * stored / `r` received but never stored, `c` its claims were removed, a digit for the generations of
- * claims it had (when more than one).
+ * `@` and a time: when a run last swept the claims (epoch minutes, base 36). `~` and an hour (epoch hours,
+ * base 36): the entries after it were added in that hour; `-` and a number of hours (base 36): the entries
+ * after it were added that many hours before the ones before. Each entry: the fingerprint's 64 bits in 11
+ * base64url characters, then flags: `s` the successor was stored / `r` received but never stored, `k` its
+ * claims are kept still (not yet removed), a digit for the generations of claims it had (when more than
+ * one). About 13 bytes an entry. `v1` (a fingerprint in hex and a time per entry) is still read.
  */
-const ENTRY = /^([0-9A-F]{16})\.([0-9a-z]{1,8})\.([sr])(c?)([2-9]?)$/;
-const spentEntrySchema = schemas_string().transform((text, ctx) => {
-    const match = ENTRY.exec(text);
-    if (!match) {
-        ctx.addIssue({ code: 'custom', message: `not an entry: ${text.slice(0, 40)}` });
-        return NEVER;
-    }
-    // Every group of ENTRY takes part in a match (the optional parts match as ''), so each is a string.
-    const [fingerprint, seconds, stored, cleaned, generations] = match.slice(1);
+const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)([2-9]?)$/;
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+/** The earlier form: `1A2B3C4D5E6F7A8B.<epoch seconds, base 36>.<flags>`. */
+const V1_ENTRY = /^([0-9A-F]{16})\.([0-9a-z]{1,8})\.([sr])(c?)([2-9]?)$/;
+const hexOf = (print) => Buffer.from(print, 'base64url').toString('hex').toUpperCase();
+const printOf = (hex) => Buffer.from(hex, 'hex').toString('base64url');
+function entryFrom(fingerprint, addedAt, flags) {
     return {
         fingerprint,
-        addedAt: parseInt(seconds, 36) * 1000,
-        stored: stored === 's',
-        claimsRemoved: cleaned === 'c',
-        generations: generations ? Number(generations) : 1
+        addedAt,
+        stored: flags.stored === 's',
+        claimsRemoved: flags.claimsRemoved,
+        generations: flags.generations ? Number(flags.generations) : 1
     };
-});
+}
 const spentRecordSchema = schemas_string().transform((text, ctx) => {
-    const [version, ...entries] = text.trim().split(/\s+/);
-    if (version !== 'v1') {
-        ctx.addIssue({ code: 'custom', message: 'not a spent record (v1)' });
+    const [version, ...words] = text.trim().split(/\s+/);
+    if (version !== 'v2' && version !== 'v1') {
+        ctx.addIssue({ code: 'custom', message: 'not a spent record (v2)' });
         return NEVER;
     }
-    const parsed = [];
+    const entries = [];
     let sweptAt = 0;
-    for (const entry of entries) {
-        if (/^@[0-9a-z]{1,8}$/.test(entry)) {
-            sweptAt = parseInt(entry.slice(1), 36) * 1000;
-            continue;
+    let hour;
+    for (const word of words) {
+        // Every group of the patterns takes part in a match (the optional parts as ''), so each is a string.
+        const groups = (match) => match.slice(1);
+        const entry = version === 'v2' ? ENTRY.exec(word) : V1_ENTRY.exec(word);
+        if (/^@[0-9a-z]{1,8}$/.test(word)) {
+            sweptAt = parseInt(word.slice(1), 36) * (version === 'v2' ? MINUTE : 1000);
         }
-        const result = spentEntrySchema.safeParse(entry);
-        if (!result.success) {
-            ctx.addIssue({ code: 'custom', message: result.error.issues[0]?.message ?? 'bad entry' });
+        else if (version === 'v2' && /^~[0-9a-z]{1,8}$/.test(word)) {
+            hour = parseInt(word.slice(1), 36) * HOUR;
+        }
+        else if (version === 'v2' && hour !== undefined && /^-[0-9a-z]{1,6}$/.test(word)) {
+            hour -= parseInt(word.slice(1), 36) * HOUR;
+        }
+        else if (entry && version === 'v2' && hour !== undefined) {
+            const [print, stored, kept, generations] = groups(entry);
+            entries.push(entryFrom(hexOf(print), hour, { stored, claimsRemoved: kept !== 'k', generations }));
+        }
+        else if (entry && version === 'v1') {
+            const [fingerprint, seconds, stored, cleaned, generations] = groups(entry);
+            const addedAt = parseInt(seconds, 36) * 1000;
+            entries.push(entryFrom(fingerprint, addedAt, { stored, claimsRemoved: cleaned === 'c', generations }));
+        }
+        else {
+            ctx.addIssue({ code: 'custom', message: `not an entry: ${word.slice(0, 40)}` });
             return NEVER;
         }
-        parsed.push(result.data);
     }
-    return { entries: parsed, sweptAt };
+    return { entries, sweptAt };
 });
 function encodeEntry(entry) {
     const generations = entry.generations > 1 ? String(entry.generations) : '';
-    return `${entry.fingerprint}.${Math.floor(entry.addedAt / 1000).toString(36)}.${entry.stored ? 's' : 'r'}${entry.claimsRemoved ? 'c' : ''}${generations}`;
+    return `${printOf(entry.fingerprint)}${entry.stored ? 's' : 'r'}${entry.claimsRemoved ? '' : 'k'}${generations}`;
 }
 /**
- * The record's text, newest first: every entry of the last 31 days, then older ones while they fit, none
- * older than the retention.
+ * The record's text, newest first, as many entries as fit in RECORD_MAX_BYTES, none older than the
+ * retention. `cutShort`: an entry younger than RECORD_MIN_RETENTION_MS did not fit (rotations far more
+ * often than the recommended cadence): a re-run of a run older than the oldest entry kept is guarded by
+ * nothing, and the run says so.
  */
 function encodeRecord(entries, now, sweptAt = 0) {
-    let text = sweptAt ? `v1 @${Math.floor(sweptAt / 1000).toString(36)}` : 'v1';
+    let text = sweptAt ? `v2 @${Math.floor(sweptAt / MINUTE).toString(36)}` : 'v2';
+    let hour;
     for (const entry of [...entries].sort((a, b) => b.addedAt - a.addedAt)) {
         const age = now - entry.addedAt;
         if (age > timing/* RECORD_RETENTION_MS */.cm)
             break;
-        const next = `${text} ${encodeEntry(entry)}`;
-        if (next.length > timing/* RECORD_MAX_BYTES */.xy && age > timing/* RECORD_MIN_RETENTION_MS */.Rf)
-            break;
+        const entryHour = Math.floor(entry.addedAt / HOUR);
+        const marker = hour === undefined
+            ? ` ~${entryHour.toString(36)}`
+            : entryHour === hour
+                ? ''
+                : ` -${(hour - entryHour).toString(36)}`;
+        const next = `${text}${marker} ${encodeEntry(entry)}`;
+        if (next.length > timing/* RECORD_MAX_BYTES */.xy)
+            return { text, cutShort: age <= timing/* RECORD_MIN_RETENTION_MS */.Rf };
         text = next;
+        hour = entryHour;
     }
-    return text;
+    return { text, cutShort: false };
 }
 function parseRecord(text) {
     if (text === undefined)
@@ -44637,7 +44667,7 @@ class Lease {
         const found = await this.api.readVariable(this.options.record);
         if (found)
             return parseRecord(found.value);
-        if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created') {
+        if ((await this.api.createVariable(this.options.record, encodeRecord([], 0).text)) === 'created') {
             // The first run of this version here: the lock of the earlier ones, if any, is no longer read.
             if (await this.api.readVariable(OLD_LOCK).catch(() => undefined))
                 this.notes.oldLock = OLD_LOCK;
@@ -44793,9 +44823,15 @@ class Lease {
         const now = this.clock.now().getTime();
         const { entries, claimsToRemove } = nextRecord(this.record, spent, now);
         const sweep = now - this.record.sweptAt >= timing/* SWEEP_EVERY_MS */.aQ;
+        const record = encodeRecord(entries, now, sweep ? now : this.record.sweptAt);
+        if (record.cutShort) {
+            const kept = parseRecord(record.text);
+            const oldest = kept.kind === 'read' ? Math.min(...kept.entries.map((entry) => entry.addedAt)) : now;
+            this.notes.recordCutShort = now - oldest;
+        }
         await Promise.all([
             this.api
-                .writeVariable(this.options.record, encodeRecord(entries, now, sweep ? now : this.record.sweptAt), true)
+                .writeVariable(this.options.record, record.text, true)
                 .catch((error) => void this.notes.unrecorded.push({ name: this.options.record, reason: String(error) })),
             ...claimsToRemove.flatMap((entry) => this.removeClaims(entry)),
             sweep ? this.sweep(entries, now) : undefined
@@ -45648,14 +45684,16 @@ function redactingCore(core, redactor) {
 
 
 
+
 /** One run: the rotation, then the report. Every line either writes passes the redactor first. */
 async function main(collaborators) {
     const redactor = new redact/* Redactor */.pO();
     for (const secret of collaborators.secrets ?? [])
         redactor.add(secret, collaborators.core.setSecret);
     const deps = { ...collaborators, core: redactingCore(collaborators.core, redactor), redactor };
+    const startedAt = collaborators.clock.now().getTime();
     const outcome = await rotate(deps);
-    await publish(deps, outcome);
+    await publish({ ...deps, reportBy: startedAt + timing/* RUN_BUDGET_MS */.tB + timing/* REPORT_BUDGET_MS */.m1 }, outcome);
     return outcome;
 }
 
@@ -45958,6 +45996,13 @@ const say = {
                     ? [
                         `The variable ${notes.oldLock} is the lock of an earlier version of this action; a claim per token ` +
                             `replaced it, and nothing reads it now. Delete it: gh variable delete ${notes.oldLock}${repo}`
+                    ]
+                    : []),
+                ...(notes.recordCutShort
+                    ? [
+                        `The spent record is full: it keeps the tokens of the last ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(notes.recordCutShort / 1000)} ` +
+                            'only (rotations far more often than every 20 minutes). A re-run of a run older than that would ' +
+                            'present a spent token unguarded: rotate less often (skip-if-valid-for), or do not re-run old runs.'
                     ]
                     : []),
                 ...(notes.leftClaims.length
@@ -46423,7 +46468,11 @@ const RATE_LIMIT_HEADROOM = 25;
 /** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
 const WRITER_TOKEN_WARN_DAYS = 14;
 const WRITER_TOKEN_URGENT_DAYS = 3;
-/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+/**
+ * The alert issue and the keep-alive, after the run: worth a few attempts, through a rate limit of minutes,
+ * until this long after the run's budget (so by 28 minutes from the start, inside `timeout-minutes: 30`),
+ * and for this long at least.
+ */
 const REPORT_BUDGET_MS = 3 * MINUTE;
 /** A cancel before the grant gives back the claim within this, then the process ends. */
 const CANCEL_RELEASE_MS = 2 * SECOND;

@@ -84,7 +84,8 @@ export const BEYOND_THE_SPEC: { statuses: number[]; applies: RegExp; source: str
       /^(PUT .*\/secrets\/\{secret_name\}|POST .*\/actions\/variables|PATCH .*\/actions\/variables\/\{name\})$/,
     source:
       'a value not sealed to the current key (422 "Bad request - validation failed due to an improperly ' +
-      'encrypted secret"), a bad name or a value over 48 KB: docs.github.com/actions/reference/limits'
+      'encrypted secret"), a bad name, a value over 48 KB, or a repository that has its 500 variables already: ' +
+      'docs.github.com/actions/reference/limits'
   }
 ]
 

@@ -154,6 +154,7 @@ const VARIABLES_DOCS = `${DOCS}/actions/variables`
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MAX_VALUE_BYTES = 48 * 1024
+const MAX_VARIABLES = 500
 const MAX_BODY_BYTES = 1024 * 1024
 const RATE_LIMIT = 5000
 
@@ -496,6 +497,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       checkValue(value, url)
       if (variables.has(name.toUpperCase()))
         throw new HttpError(409, 'Already exists - Variable already exists', url)
+      // GitHub keeps at most 500 variables on a repository (docs.github.com/actions/reference/limits).
+      if (variables.size >= MAX_VARIABLES)
+        throw new HttpError(422, 'Too many variables: a repository holds 500 at most', url)
       putEntry(variables, history, name.toUpperCase(), value)
       return { status: 201, body: {} }
     }

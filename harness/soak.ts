@@ -41,6 +41,9 @@ export const RATES = {
 }
 export type Rates = typeof RATES
 
+/** Claim variables the repository may hold at once before the soak calls it a leak (GitHub allows 500 variables). */
+const CLAIMS_BOUND = 150
+
 /** The schedules played: the shipped hourly cron, and the cadence the README recommends to survive a dropped run. */
 export const CADENCES = {
   hourly: { label: 'hourly at :23', minutes: [23], inputs: {} as Record<string, string> },
@@ -75,6 +78,8 @@ export interface SoakReport {
   downtime: { totalMinutes: number; longestMinutes: number; fromSurvivableMinutes: number }
   grantsPerToken: { once: number; twice: number; more: number }
   requestsPerRun: { median: number; max: number }
+  /** What the guard keeps on the repository, at most: claim variables, and the spent record's bytes. */
+  state: { claims: number; recordBytes: number }
   violations: string[]
   wallSeconds: number
 }
@@ -124,7 +129,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     occurrences.set(key, n)
     return n
   }
-  let burstLeft = 0
+  // A burst's remaining 5xx answers, per run (runs that overlap do not share one).
+  const burstLeft = new Map<string, number>()
   const githubChaos = ({
     method,
     path,
@@ -135,16 +141,19 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     run: string | undefined
   }): GitHubFault | undefined => {
     if (!run) return undefined
-    const key = `${run} ${method} ${path}`
+    // Claim names carry a fingerprint of a token the OAuth server minted at random: the key leaves it out,
+    // so the same seed meets the same faults.
+    const key = `${run} ${method} ${path.replace(/CLAIM_[0-9A-F]{16}/, 'CLAIM_*')}`
     const r = keyed(options.seed, `${key} ${occurrence(key)}`)
-    if (burstLeft > 0) {
-      burstLeft--
+    const left = burstLeft.get(run) ?? 0
+    if (left > 0) {
+      burstLeft.set(run, left - 1)
       return { kind: 'status', status: 502 }
     }
     const roll = r()
     if (roll < rates.github5xxBurst) {
       count('GitHub 5xx burst')
-      burstLeft = Math.floor(r() * 4)
+      burstLeft.set(run, Math.floor(r() * 4))
       return { kind: 'status', status: 503 }
     }
     if (roll < rates.github5xxBurst + rates.githubRateLimit) {
@@ -217,6 +226,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   let personCause = ''
   let runs = 0
 
+  const state = { claims: 0, recordBytes: 0 }
   // Downtime: the stored access token, and until when it works.
   const downtime = { total: 0, longest: 0, stretch: 0, fromSurvivable: 0 }
   let lastCheck = clock.ms
@@ -335,6 +345,15 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     }
     if (!live && played.some(({ run, scheduled }) => scheduled && !run.killed && !run.failed))
       violations.push(`${when}: a scheduled run ended green over a dead refresh token`)
+    // What the guard leaves on the repository stays bounded: claims far below GitHub's 500 variables, the
+    // record inside its 48 KB.
+    const variables = world.variables()
+    const claims = Object.keys(variables).filter((name) => name.startsWith('WIZARD_CLAIM_')).length
+    const recordBytes = Buffer.byteLength(variables.WIZARD_REFRESH_TOKEN_SPENT ?? '')
+    if (claims > CLAIMS_BOUND && state.claims <= CLAIMS_BOUND)
+      violations.push(`${when}: ${claims} claim variables are left on the repository`)
+    state.claims = Math.max(state.claims, claims)
+    state.recordBytes = Math.max(state.recordBytes, recordBytes)
     const failed = played.find(
       ({ run, scheduled }) => scheduled && run.outcome.status === 'failed' && needsPerson(run.outcome)
     )
@@ -485,6 +504,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       more: perToken.filter((n) => n > 2).length
     },
     requestsPerRun: { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 },
+    state,
     violations,
     wallSeconds: Math.round((performance.now() - started) / 100) / 10
   }
@@ -502,6 +522,7 @@ export function formatReport(report: SoakReport): string {
     `| consumer downtime | ${report.downtime.totalMinutes} min in all, ${report.downtime.longestMinutes} min at most in one stretch, ${report.downtime.fromSurvivableMinutes} min from survivable events |`,
     `| grants per token | ${report.grantsPerToken.once} once, ${report.grantsPerToken.twice} twice (after an unknown outcome), ${report.grantsPerToken.more} more |`,
     `| requests per run | median ${report.requestsPerRun.median}, max ${report.requestsPerRun.max} |`,
+    `| state kept | ${report.state.claims} claim variables at most, spent record ${(report.state.recordBytes / 1024).toFixed(1)} KB at most |`,
     `| events | ${Object.entries(report.events)
       .map(([name, n]) => `${name} ${n}`)
       .join(', ')} |`,

@@ -3,6 +3,7 @@ import { publish } from './report/publish.js'
 import { Redactor } from './redact.js'
 import { rotate, type Dependencies } from './run.js'
 import { redactingCore } from './runner.js'
+import { REPORT_BUDGET_MS, RUN_BUDGET_MS } from './timing.js'
 
 /**
  * Everything a run touches outside itself: the entry point wires the real ones, a test local servers and a
@@ -18,7 +19,8 @@ export async function main(collaborators: Collaborators): Promise<Outcome> {
   const redactor = new Redactor()
   for (const secret of collaborators.secrets ?? []) redactor.add(secret, collaborators.core.setSecret)
   const deps = { ...collaborators, core: redactingCore(collaborators.core, redactor), redactor }
+  const startedAt = collaborators.clock.now().getTime()
   const outcome = await rotate(deps)
-  await publish(deps, outcome)
+  await publish({ ...deps, reportBy: startedAt + RUN_BUDGET_MS + REPORT_BUDGET_MS }, outcome)
   return outcome
 }

@@ -395,6 +395,13 @@ export const say = {
                 `replaced it, and nothing reads it now. Delete it: gh variable delete ${notes.oldLock}${repo}`
             ]
           : []),
+        ...(notes.recordCutShort
+          ? [
+              `The spent record is full: it keeps the tokens of the last ${formatDuration(notes.recordCutShort / 1000)} ` +
+                'only (rotations far more often than every 20 minutes). A re-run of a run older than that would ' +
+                'present a spent token unguarded: rotate less often (skip-if-valid-for), or do not re-run old runs.'
+            ]
+          : []),
         ...(notes.leftClaims.length
           ? [
               `Could not remove ${notes.leftClaims.length === 1 ? 'the claim' : 'the claims'} of long-spent tokens: ` +

@@ -106,7 +106,11 @@ export const RATE_LIMIT_HEADROOM = 25
 export const WRITER_TOKEN_WARN_DAYS = 14
 export const WRITER_TOKEN_URGENT_DAYS = 3
 
-/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+/**
+ * The alert issue and the keep-alive, after the run: worth a few attempts, through a rate limit of minutes,
+ * until this long after the run's budget (so by 28 minutes from the start, inside `timeout-minutes: 30`),
+ * and for this long at least.
+ */
 export const REPORT_BUDGET_MS = 3 * MINUTE
 
 /** A cancel before the grant gives back the claim within this, then the process ends. */

@@ -197,7 +197,7 @@ describe('the lease', () => {
       { fingerprint: old, addedAt: T0, stored: true, claimsRemoved: false, generations: 1 },
       { fingerprint: leftover, addedAt: T0, stored: true, claimsRemoved: true, generations: 1 }
     ]
-    w.variables.set('REC', { value: encodeRecord(entries, T0), createdAt: T0, updatedAt: T0 })
+    w.variables.set('REC', { value: encodeRecord(entries, T0).text, createdAt: T0, updatedAt: T0 })
     w.advance(CLAIM_CLEANUP_AFTER_MS + DURATION.HOUR)
     const lease = w.lease()
     await lease.readRecord()
@@ -205,6 +205,6 @@ describe('the lease', () => {
     await lease.settle('done', undefined)
     expect(w.variables.has(claimName(old, 1))).toBe(false)
     expect(w.variables.has(claimName(leftover, 1))).toBe(false)
-    expect(w.variables.get('REC')?.value).toMatch(/^v1 @/)
+    expect(w.variables.get('REC')?.value).toMatch(/^v2 @/)
   })
 })

@@ -41201,7 +41201,11 @@ const RATE_LIMIT_HEADROOM = 25;
 /** The writer token: a warning this many days before it expires, an error-level annotation in the last three. */
 const WRITER_TOKEN_WARN_DAYS = 14;
 const WRITER_TOKEN_URGENT_DAYS = 3;
-/** The alert issue and the keep-alive, after the run: worth a few attempts, within this. */
+/**
+ * The alert issue and the keep-alive, after the run: worth a few attempts, through a rate limit of minutes,
+ * until this long after the run's budget (so by 28 minutes from the start, inside `timeout-minutes: 30`),
+ * and for this long at least.
+ */
 const REPORT_BUDGET_MS = 3 * MINUTE;
 /** A cancel before the grant gives back the claim within this, then the process ends. */
 const CANCEL_RELEASE_MS = 2 * SECOND;
@@ -41496,6 +41500,13 @@ const say = {
                     ? [
                         `The variable ${notes.oldLock} is the lock of an earlier version of this action; a claim per token ` +
                             `replaced it, and nothing reads it now. Delete it: gh variable delete ${notes.oldLock}${repo}`
+                    ]
+                    : []),
+                ...(notes.recordCutShort
+                    ? [
+                        `The spent record is full: it keeps the tokens of the last ${formatDuration(notes.recordCutShort / 1000)} ` +
+                            'only (rotations far more often than every 20 minutes). A re-run of a run older than that would ' +
+                            'present a spent token unguarded: rotate less often (skip-if-valid-for), or do not re-run old runs.'
                     ]
                     : []),
                 ...(notes.leftClaims.length

@@ -67,6 +67,8 @@ export interface LeaseNotes {
   unrecorded: { name: string; reason: string }[]
   /** The lock variable of the action's earlier versions, found when the record was first made: it can go. */
   oldLock?: string
+  /** The record could not keep a month of tokens: how long it keeps (ms). */
+  recordCutShort?: number
 }
 
 /**
@@ -237,7 +239,7 @@ export class Lease {
   private async recordAsRead(): Promise<ReadRecord> {
     const found = await this.api.readVariable(this.options.record)
     if (found) return parseRecord(found.value)
-    if ((await this.api.createVariable(this.options.record, encodeRecord([], 0))) === 'created') {
+    if ((await this.api.createVariable(this.options.record, encodeRecord([], 0).text)) === 'created') {
       // The first run of this version here: the lock of the earlier ones, if any, is no longer read.
       if (await this.api.readVariable(OLD_LOCK).catch(() => undefined)) this.notes.oldLock = OLD_LOCK
       return { kind: 'read', entries: [], sweptAt: 0 }
@@ -401,13 +403,15 @@ export class Lease {
     const now = this.clock.now().getTime()
     const { entries, claimsToRemove } = nextRecord(this.record, spent, now)
     const sweep = now - this.record.sweptAt >= SWEEP_EVERY_MS
+    const record = encodeRecord(entries, now, sweep ? now : this.record.sweptAt)
+    if (record.cutShort) {
+      const kept = parseRecord(record.text)
+      const oldest = kept.kind === 'read' ? Math.min(...kept.entries.map((entry) => entry.addedAt)) : now
+      this.notes.recordCutShort = now - oldest
+    }
     await Promise.all([
       this.api
-        .writeVariable(
-          this.options.record,
-          encodeRecord(entries, now, sweep ? now : this.record.sweptAt),
-          true
-        )
+        .writeVariable(this.options.record, record.text, true)
         .catch(
           (error: unknown) =>
             void this.notes.unrecorded.push({ name: this.options.record, reason: String(error) })

@@ -10,85 +10,120 @@ import {
 /**
  * The spent record: one variable listing the fingerprints of refresh tokens whose successor was received,
  * newest first. Claims cover the minutes after a rotation, while reads of this record may still be stale;
- * the record covers the months after, once a claim is gone, when its reads are surely consistent. It is
- * compact so that a year of hourly rotations' last months fit in GitHub's 48 KB:
+ * the record covers the months after, once a claim is gone, when its reads are surely consistent. Compact,
+ * so that 31 days of rotations every 20 minutes (the recommended cadence) fit in GitHub's 48 KB with room:
  *
- *     v1 @mf3k00 1A2B3C4D5E6F7A8B.mf3k2a.s 0F1E2D3C4B5A6978.mf3jw0.sc2 ...
+ *     v2 @ajm2e1 ~ajm2 Gis8Vj0lHLssk GeuJP8BHf9s-r2 -1 Hs9dj0lHLs_s ...
  *
- * `@` and a time: when a run last swept the claims (listed them and removed any the record marks removed).
- * Each entry: fingerprint, when it was added (epoch seconds, base 36), then flags: `s` the successor was
- * stored / `r` received but never stored, `c` its claims were removed, a digit for the generations of
- * claims it had (when more than one).
+ * `@` and a time: when a run last swept the claims (epoch minutes, base 36). `~` and an hour (epoch hours,
+ * base 36): the entries after it were added in that hour; `-` and a number of hours (base 36): the entries
+ * after it were added that many hours before the ones before. Each entry: the fingerprint's 64 bits in 11
+ * base64url characters, then flags: `s` the successor was stored / `r` received but never stored, `k` its
+ * claims are kept still (not yet removed), a digit for the generations of claims it had (when more than
+ * one). About 13 bytes an entry. `v1` (a fingerprint in hex and a time per entry) is still read.
  */
-const ENTRY = /^([0-9A-F]{16})\.([0-9a-z]{1,8})\.([sr])(c?)([2-9]?)$/
+const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)([2-9]?)$/
+const HOUR = 3_600_000
+const MINUTE = 60_000
 
-export const spentEntrySchema = z.string().transform((text, ctx) => {
-  const match = ENTRY.exec(text)
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: `not an entry: ${text.slice(0, 40)}` })
-    return z.NEVER
-  }
-  // Every group of ENTRY takes part in a match (the optional parts match as ''), so each is a string.
-  const [fingerprint, seconds, stored, cleaned, generations] = match.slice(1) as [
-    string,
-    string,
-    string,
-    string,
-    string
-  ]
+/** The earlier form: `1A2B3C4D5E6F7A8B.<epoch seconds, base 36>.<flags>`. */
+const V1_ENTRY = /^([0-9A-F]{16})\.([0-9a-z]{1,8})\.([sr])(c?)([2-9]?)$/
+
+const hexOf = (print: string) => Buffer.from(print, 'base64url').toString('hex').toUpperCase()
+const printOf = (hex: string) => Buffer.from(hex, 'hex').toString('base64url')
+
+function entryFrom(
+  fingerprint: string,
+  addedAt: number,
+  flags: { stored: string; claimsRemoved: boolean; generations: string }
+): SpentEntry {
   return {
     fingerprint,
-    addedAt: parseInt(seconds, 36) * 1000,
-    stored: stored === 's',
-    claimsRemoved: cleaned === 'c',
-    generations: generations ? Number(generations) : 1
+    addedAt,
+    stored: flags.stored === 's',
+    claimsRemoved: flags.claimsRemoved,
+    generations: flags.generations ? Number(flags.generations) : 1
   }
-})
+}
 
-export type SpentEntry = z.output<typeof spentEntrySchema>
+export interface SpentEntry {
+  /** 16 hex digits, as claim names carry it. */
+  fingerprint: string
+  /** Epoch ms; to the hour in the record (the start of the hour it was added in). */
+  addedAt: number
+  stored: boolean
+  claimsRemoved: boolean
+  generations: number
+}
 
 export const spentRecordSchema = z.string().transform((text, ctx) => {
-  const [version, ...entries] = text.trim().split(/\s+/)
-  if (version !== 'v1') {
-    ctx.addIssue({ code: 'custom', message: 'not a spent record (v1)' })
+  const [version, ...words] = text.trim().split(/\s+/)
+  if (version !== 'v2' && version !== 'v1') {
+    ctx.addIssue({ code: 'custom', message: 'not a spent record (v2)' })
     return z.NEVER
   }
-  const parsed: SpentEntry[] = []
+  const entries: SpentEntry[] = []
   let sweptAt = 0
-  for (const entry of entries) {
-    if (/^@[0-9a-z]{1,8}$/.test(entry)) {
-      sweptAt = parseInt(entry.slice(1), 36) * 1000
-      continue
-    }
-    const result = spentEntrySchema.safeParse(entry)
-    if (!result.success) {
-      ctx.addIssue({ code: 'custom', message: result.error.issues[0]?.message ?? 'bad entry' })
+  let hour: number | undefined
+  for (const word of words) {
+    // Every group of the patterns takes part in a match (the optional parts as ''), so each is a string.
+    const groups = (match: RegExpExecArray) => match.slice(1) as [string, string, string, string, string]
+    const entry = version === 'v2' ? ENTRY.exec(word) : V1_ENTRY.exec(word)
+    if (/^@[0-9a-z]{1,8}$/.test(word)) {
+      sweptAt = parseInt(word.slice(1), 36) * (version === 'v2' ? MINUTE : 1000)
+    } else if (version === 'v2' && /^~[0-9a-z]{1,8}$/.test(word)) {
+      hour = parseInt(word.slice(1), 36) * HOUR
+    } else if (version === 'v2' && hour !== undefined && /^-[0-9a-z]{1,6}$/.test(word)) {
+      hour -= parseInt(word.slice(1), 36) * HOUR
+    } else if (entry && version === 'v2' && hour !== undefined) {
+      const [print, stored, kept, generations] = groups(entry)
+      entries.push(entryFrom(hexOf(print), hour, { stored, claimsRemoved: kept !== 'k', generations }))
+    } else if (entry && version === 'v1') {
+      const [fingerprint, seconds, stored, cleaned, generations] = groups(entry)
+      const addedAt = parseInt(seconds, 36) * 1000
+      entries.push(entryFrom(fingerprint, addedAt, { stored, claimsRemoved: cleaned === 'c', generations }))
+    } else {
+      ctx.addIssue({ code: 'custom', message: `not an entry: ${word.slice(0, 40)}` })
       return z.NEVER
     }
-    parsed.push(result.data)
   }
-  return { entries: parsed, sweptAt }
+  return { entries, sweptAt }
 })
 
 export function encodeEntry(entry: SpentEntry): string {
   const generations = entry.generations > 1 ? String(entry.generations) : ''
-  return `${entry.fingerprint}.${Math.floor(entry.addedAt / 1000).toString(36)}.${entry.stored ? 's' : 'r'}${entry.claimsRemoved ? 'c' : ''}${generations}`
+  return `${printOf(entry.fingerprint)}${entry.stored ? 's' : 'r'}${entry.claimsRemoved ? '' : 'k'}${generations}`
 }
 
 /**
- * The record's text, newest first: every entry of the last 31 days, then older ones while they fit, none
- * older than the retention.
+ * The record's text, newest first, as many entries as fit in RECORD_MAX_BYTES, none older than the
+ * retention. `cutShort`: an entry younger than RECORD_MIN_RETENTION_MS did not fit (rotations far more
+ * often than the recommended cadence): a re-run of a run older than the oldest entry kept is guarded by
+ * nothing, and the run says so.
  */
-export function encodeRecord(entries: readonly SpentEntry[], now: number, sweptAt = 0): string {
-  let text = sweptAt ? `v1 @${Math.floor(sweptAt / 1000).toString(36)}` : 'v1'
+export function encodeRecord(
+  entries: readonly SpentEntry[],
+  now: number,
+  sweptAt = 0
+): { text: string; cutShort: boolean } {
+  let text = sweptAt ? `v2 @${Math.floor(sweptAt / MINUTE).toString(36)}` : 'v2'
+  let hour: number | undefined
   for (const entry of [...entries].sort((a, b) => b.addedAt - a.addedAt)) {
     const age = now - entry.addedAt
     if (age > RECORD_RETENTION_MS) break
-    const next = `${text} ${encodeEntry(entry)}`
-    if (next.length > RECORD_MAX_BYTES && age > RECORD_MIN_RETENTION_MS) break
+    const entryHour = Math.floor(entry.addedAt / HOUR)
+    const marker =
+      hour === undefined
+        ? ` ~${entryHour.toString(36)}`
+        : entryHour === hour
+          ? ''
+          : ` -${(hour - entryHour).toString(36)}`
+    const next = `${text}${marker} ${encodeEntry(entry)}`
+    if (next.length > RECORD_MAX_BYTES) return { text, cutShort: age <= RECORD_MIN_RETENTION_MS }
     text = next
+    hour = entryHour
   }
-  return text
+  return { text, cutShort: false }
 }
 
 /**

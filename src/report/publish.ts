@@ -19,6 +19,8 @@ export interface PublishDeps {
   random: () => number
   fetch?: typeof fetch
   redactor: Redactor
+  /** Epoch ms: telling people may keep trying until then (and for REPORT_BUDGET_MS at least). */
+  reportBy?: number
 }
 
 /**
@@ -73,7 +75,10 @@ function patiently<T>(deps: PublishDeps, send: () => Promise<T>): Promise<T> {
   return retrying(
     send,
     (error) => classifyGitHubFailure(error, deps.clock.now().getTime()),
-    { attempts: GITHUB_ATTEMPTS, deadline: deps.clock.now().getTime() + REPORT_BUDGET_MS },
+    {
+      attempts: GITHUB_ATTEMPTS,
+      deadline: Math.max(deps.clock.now().getTime() + REPORT_BUDGET_MS, deps.reportBy ?? 0)
+    },
     deps
   )
 }
