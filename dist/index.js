@@ -44768,7 +44768,6 @@ class Lease {
         const owned = this.owned;
         if (!owned)
             return;
-        const note = (name) => (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
         const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined;
         switch (phase) {
             case 'before-grant':

@@ -344,8 +344,6 @@ export class Lease {
   private async recordOutcome(phase: Phase, sentAt: Date | undefined): Promise<void> {
     const owned = this.owned
     if (!owned) return
-    const note = (name: string) => (error: unknown) =>
-      void this.notes.unrecorded.push({ name, reason: String(error) })
     const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined
     switch (phase) {
       case 'before-grant':
