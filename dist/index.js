@@ -44842,14 +44842,21 @@ class Lease {
     remove(name) {
         return this.api.deleteVariable(name).then(() => undefined, () => void this.notes.leftClaims.push(name));
     }
-    /** Claims the record marks removed, or that a failed delete left behind: removed now. */
+    /**
+     * Claims the record marks removed whose delete failed before, and every claim older than the record's
+     * month (a token refused, or left unknown by a chain that died, is never in the record): no run can hold
+     * such a token any more (GitHub re-runs a run for 30 days at most), so nothing is guarded by it.
+     */
     async sweep(entries, now) {
         const removed = new Set(entries.filter((entry) => entry.claimsRemoved).map((entry) => entry.fingerprint));
         const claims = await this.api.listVariables(CLAIM_PREFIX).catch(() => []);
         await Promise.all(claims
             .filter(({ name, createdAt }) => {
             const print = claimFingerprint(name);
-            return print !== undefined && removed.has(print) && now - createdAt >= timing/* CLAIM_CLEANUP_AFTER_MS */.wc;
+            const age = now - createdAt;
+            if (print === undefined)
+                return false;
+            return (removed.has(print) && age >= timing/* CLAIM_CLEANUP_AFTER_MS */.wc) || age >= timing/* RECORD_MIN_RETENTION_MS */.Rf;
         })
             .map(({ name }) => this.remove(name)));
     }

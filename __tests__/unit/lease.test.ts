@@ -187,12 +187,17 @@ describe('the lease', () => {
     expect(await w.lease('token-b').reserve('token-c')).toBe('taken')
   })
 
-  it('a day on, removes the claims the record has shown long enough, and once a day sweeps the ones a failed delete left', async () => {
+  it('a day on, removes the claims the record has shown long enough, and once a day sweeps the ones a failed delete left and any claim older than a month', async () => {
     const w = world()
     const old = fingerprint('token-old')
     const leftover = fingerprint('token-leftover')
     w.variables.set(claimName(old, 1), { value: 'x', createdAt: T0, updatedAt: T0 })
     w.variables.set(claimName(leftover, 1), { value: 'x', createdAt: T0, updatedAt: T0 })
+    // A claim the record never listed (a token refused after an unknown outcome), a month old, and a newer one.
+    const refused = fingerprint('token-refused')
+    const recent = fingerprint('token-recent')
+    w.variables.set(claimName(refused, 1), { value: 'x', createdAt: T0 - 31 * DURATION.DAY, updatedAt: T0 })
+    w.variables.set(claimName(recent, 1), { value: 'x', createdAt: T0, updatedAt: T0 })
     const entries = [
       { fingerprint: old, addedAt: T0, stored: true, claimsRemoved: false, generations: 1 },
       { fingerprint: leftover, addedAt: T0, stored: true, claimsRemoved: true, generations: 1 }
@@ -205,6 +210,8 @@ describe('the lease', () => {
     await lease.settle('done', undefined)
     expect(w.variables.has(claimName(old, 1))).toBe(false)
     expect(w.variables.has(claimName(leftover, 1))).toBe(false)
+    expect(w.variables.has(claimName(refused, 1))).toBe(false)
+    expect(w.variables.has(claimName(recent, 1))).toBe(true)
     expect(w.variables.get('REC')?.value).toMatch(/^v2 @/)
   })
 })

@@ -9,6 +9,7 @@ import {
   HOLDER_POLL_MS,
   DURATION,
   HOLDER_WAIT_MS,
+  RECORD_MIN_RETENTION_MS,
   SWEEP_EVERY_MS,
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
@@ -432,7 +433,11 @@ export class Lease {
     )
   }
 
-  /** Claims the record marks removed, or that a failed delete left behind: removed now. */
+  /**
+   * Claims the record marks removed whose delete failed before, and every claim older than the record's
+   * month (a token refused, or left unknown by a chain that died, is never in the record): no run can hold
+   * such a token any more (GitHub re-runs a run for 30 days at most), so nothing is guarded by it.
+   */
   private async sweep(entries: SpentEntry[], now: number): Promise<void> {
     const removed = new Set(entries.filter((entry) => entry.claimsRemoved).map((entry) => entry.fingerprint))
     const claims = await this.api.listVariables(CLAIM_PREFIX).catch(() => [])
@@ -440,7 +445,9 @@ export class Lease {
       claims
         .filter(({ name, createdAt }) => {
           const print = claimFingerprint(name)
-          return print !== undefined && removed.has(print) && now - createdAt >= CLAIM_CLEANUP_AFTER_MS
+          const age = now - createdAt
+          if (print === undefined) return false
+          return (removed.has(print) && age >= CLAIM_CLEANUP_AFTER_MS) || age >= RECORD_MIN_RETENTION_MS
         })
         .map(({ name }) => this.remove(name))
     )
