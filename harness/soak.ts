@@ -518,7 +518,7 @@ export function formatReport(report: SoakReport): string {
     `| --- | --- |`,
     `| runs | ${report.runs} |`,
     `| chain deaths | ${report.chainDeaths.length}${report.chainDeaths.map((d) => `; ${d.at}: ${d.cause}${d.survivable ? ' (survivable!)' : ''}${d.alertedByTheRunThatMetIt ? ', alerted by the run that met it' : ''}`).join('')} |`,
-    `| person needed | ${report.personNeeded.length}${report.personNeeded.map((p) => `; ${p.at}: ${p.cause}${p.alertedAfterMinutes === undefined ? ' (not alerted!)' : ''}`).join('')} |`,
+    `| person needed | ${report.personNeeded.length}${report.personNeeded.map((p) => `; ${p.at}: ${p.cause}, ${p.alertedAfterMinutes === undefined ? 'never alerted!' : `alerted after ${p.alertedAfterMinutes} min`}`).join('')} |`,
     `| consumer downtime | ${report.downtime.totalMinutes} min in all, ${report.downtime.longestMinutes} min at most in one stretch, ${report.downtime.fromSurvivableMinutes} min from survivable events |`,
     `| grants per token | ${report.grantsPerToken.once} once, ${report.grantsPerToken.twice} twice (after an unknown outcome), ${report.grantsPerToken.more} more |`,
     `| requests per run | median ${report.requestsPerRun.median}, max ${report.requestsPerRun.max} |`,
