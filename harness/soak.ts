@@ -510,15 +510,38 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
-/** The report as one table, with the seed. */
+/** Counts by cause, most frequent first: "answer lost 26, queued 17". */
+function tally<T>(items: T[], key: (item: T) => string): string {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([cause, n]) => `${cause} ${n}`)
+    .join(', ')
+}
+
+/** "3 min", or "0–42 min" when they differ. */
+function span(minutes: number[]): string {
+  if (!minutes.length) return '-'
+  const [low, high] = [Math.min(...minutes), Math.max(...minutes)]
+  return low === high ? `${low} min` : `${low}–${high} min`
+}
+
+/** The report as one table with the seed, then each chain death and person-needed event on its own line. */
 export function formatReport(report: SoakReport): string {
+  const deaths = report.chainDeaths
+  const needs = report.personNeeded
+  const alertDelays = needs.flatMap((need) =>
+    need.alertedAfterMinutes === undefined ? [] : [need.alertedAfterMinutes]
+  )
+  const neverAlerted = needs.length - alertDelays.length
   const lines = [
     `soak: ${report.days} days, seed ${report.seed}, ${report.cadence}, writer ${report.writer === 'pat' ? 'personal access token' : 'GitHub App token'}`,
     `| measure | value |`,
     `| --- | --- |`,
     `| runs | ${report.runs} |`,
-    `| chain deaths | ${report.chainDeaths.length}${report.chainDeaths.map((d) => `; ${d.at}: ${d.cause}${d.survivable ? ' (survivable!)' : ''}${d.alertedByTheRunThatMetIt ? ', alerted by the run that met it' : ''}`).join('')} |`,
-    `| person needed | ${report.personNeeded.length}${report.personNeeded.map((p) => `; ${p.at}: ${p.cause}, ${p.alertedAfterMinutes === undefined ? 'never alerted!' : `alerted after ${p.alertedAfterMinutes} min`}`).join('')} |`,
+    `| chain deaths | ${deaths.length}${deaths.length ? ` (${tally(deaths, (d) => `${d.cause}${d.survivable ? ' (survivable!)' : ''}`)}); ${deaths.filter((d) => d.alertedByTheRunThatMetIt).length} alerted by the run that met it` : ''} |`,
+    `| person needed | ${needs.length}${needs.length ? ` (${tally(needs, (n) => n.cause.replace(/:.*$/, ''))}); alerted after ${span(alertDelays)}${neverAlerted ? `, ${neverAlerted} never alerted!` : ''}` : ''} |`,
     `| consumer downtime | ${report.downtime.totalMinutes} min in all, ${report.downtime.longestMinutes} min at most in one stretch, ${report.downtime.fromSurvivableMinutes} min from survivable events |`,
     `| grants per token | ${report.grantsPerToken.once} once, ${report.grantsPerToken.twice} twice (after an unknown outcome), ${report.grantsPerToken.more} more |`,
     `| requests per run | median ${report.requestsPerRun.median}, max ${report.requestsPerRun.max} |`,
@@ -526,11 +549,18 @@ export function formatReport(report: SoakReport): string {
     `| events | ${Object.entries(report.events)
       .map(([name, n]) => `${name} ${n}`)
       .join(', ')} |`,
-    `| invariant violations | ${report.violations.length}${report.violations
-      .slice(0, 5)
-      .map((v) => `; ${v}`)
-      .join('')} |`,
-    `| wall time | ${report.wallSeconds} s |`
+    `| invariant violations | ${report.violations.length} |`,
+    `| wall time | ${report.wallSeconds} s |`,
+    '',
+    ...deaths.map(
+      (d) =>
+        `- chain death ${d.at}: ${d.cause}${d.survivable ? ' (survivable!)' : ''}${d.alertedByTheRunThatMetIt ? ', alerted by the run that met it' : ''}`
+    ),
+    ...needs.map(
+      (n) =>
+        `- person needed ${n.at}: ${n.cause}, ${n.alertedAfterMinutes === undefined ? 'never alerted!' : `alerted after ${n.alertedAfterMinutes} min`}`
+    ),
+    ...report.violations.map((v) => `- violation ${v}`)
   ]
   return lines.join('\n')
 }
