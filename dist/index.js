@@ -44077,11 +44077,12 @@ function guard(decision, stored, config, now) {
         if (decision.reason.why === 'outdated' && (left === undefined || expired))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
         // A spent token over an expired access token that was stored after that spend: nothing has rotated
-        // since the expiry ran out. An expiry read from before the spend says nothing (a read that lagged
-        // behind the rotation this run just watched).
+        // since the expiry ran out. An expiry that may be from before the spend says nothing (a read that
+        // lagged behind the rotation this run just watched); the record knows a spend only to its hour, so
+        // the expiry must be later than the hour's end.
         if (decision.reason.why === 'spent' &&
             expired &&
-            (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since)
+            (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since + (decision.reason.withinMs ?? 0))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
         return {
             action: 'skip',
@@ -44215,10 +44216,11 @@ const MINUTE = 60_000;
 const V1_ENTRY = /^([0-9A-F]{16})\.([0-9a-z]{1,8})\.([sr])(c?)([2-9]?)$/;
 const hexOf = (print) => Buffer.from(print, 'base64url').toString('hex').toUpperCase();
 const printOf = (hex) => Buffer.from(hex, 'hex').toString('base64url');
-function entryFrom(fingerprint, addedAt, flags) {
+function entryFrom(fingerprint, addedAt, addedWithinMs, flags) {
     return {
         fingerprint,
         addedAt,
+        addedWithinMs,
         stored: flags.stored === 's',
         claimsRemoved: flags.claimsRemoved,
         generations: flags.generations ? Number(flags.generations) : 1
@@ -44248,12 +44250,12 @@ const spentRecordSchema = schemas_string().transform((text, ctx) => {
         }
         else if (entry && version === 'v2' && hour !== undefined) {
             const [print, stored, kept, generations] = groups(entry);
-            entries.push(entryFrom(hexOf(print), hour, { stored, claimsRemoved: kept !== 'k', generations }));
+            entries.push(entryFrom(hexOf(print), hour, HOUR, { stored, claimsRemoved: kept !== 'k', generations }));
         }
         else if (entry && version === 'v1') {
             const [fingerprint, seconds, stored, cleaned, generations] = groups(entry);
             const addedAt = parseInt(seconds, 36) * 1000;
-            entries.push(entryFrom(fingerprint, addedAt, { stored, claimsRemoved: cleaned === 'c', generations }));
+            entries.push(entryFrom(fingerprint, addedAt, 1000, { stored, claimsRemoved: cleaned === 'c', generations }));
         }
         else {
             ctx.addIssue({ code: 'custom', message: `not an entry: ${word.slice(0, 40)}` });
@@ -44353,7 +44355,11 @@ function decide(seen) {
     const spent = findSpent(seen.record, seen.fingerprint);
     if (spent) {
         return spent.stored
-            ? { next: 'skip', reason: { why: 'spent', since: spent.addedAt }, release: created }
+            ? {
+                next: 'skip',
+                reason: { why: 'spent', since: spent.addedAt, withinMs: spent.addedWithinMs },
+                release: created
+            }
             : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created };
     }
     if (seen.record.kind === 'unreadable')
@@ -45814,10 +45820,16 @@ const say = {
     guard: {
         skip(reason) {
             switch (reason.why) {
-                case 'spent':
-                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
+                case 'spent': {
+                    // The record knows a spend to its hour: say so rather than a time that looks exact.
+                    const within = reason.withinMs ?? 0;
+                    const when = within > 1000
+                        ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
+                        : `at ${iso(reason.since)}`;
+                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${when}, ` +
                         'and its successor is stored: this job holds an old copy (a re-run of an older run, or a run queued ' +
                         'behind a rotation). It was not presented. Nothing to do.');
+                }
                 case 'outdated':
                     return (`A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
                         `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`);
@@ -46403,7 +46415,9 @@ const ANSWER_WINDOW_MS = MINUTE;
 /**
  * After an ambiguous grant (no readable answer: timeout, reset, 5xx, a cut or oversized body) the token is
  * held this long from that send before any run presents it again: at least two answer windows (the spec's
- * floor), and long enough for a request queued in a gateway to have been processed or dropped.
+ * floor), and long enough for a request queued in a gateway to have been processed or dropped. The hold's end
+ * is written by one runner's clock and read by another's: runners keep NTP time, off by well under a second,
+ * and the nine minutes past the answer window leave room for far worse.
  */
 const UNKNOWN_HOLD_MS = 10 * MINUTE;
 /** One GitHub request attempt, connect to last byte. */

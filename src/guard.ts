@@ -74,12 +74,13 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     if (decision.reason.why === 'outdated' && (left === undefined || expired))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
     // A spent token over an expired access token that was stored after that spend: nothing has rotated
-    // since the expiry ran out. An expiry read from before the spend says nothing (a read that lagged
-    // behind the rotation this run just watched).
+    // since the expiry ran out. An expiry that may be from before the spend says nothing (a read that
+    // lagged behind the rotation this run just watched); the record knows a spend only to its hour, so
+    // the expiry must be later than the hour's end.
     if (
       decision.reason.why === 'spent' &&
       expired &&
-      (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since
+      (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since + (decision.reason.withinMs ?? 0)
     )
       return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
     return {

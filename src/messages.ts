@@ -146,12 +146,19 @@ export const say = {
   guard: {
     skip(reason: SkipReason): string {
       switch (reason.why) {
-        case 'spent':
+        case 'spent': {
+          // The record knows a spend to its hour: say so rather than a time that looks exact.
+          const within = reason.withinMs ?? 0
+          const when =
+            within > 1000
+              ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
+              : `at ${iso(reason.since)}`
           return (
-            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
+            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${when}, ` +
             'and its successor is stored: this job holds an old copy (a re-run of an older run, or a run queued ' +
             'behind a rotation). It was not presented. Nothing to do.'
           )
+        }
         case 'outdated':
           return (
             `A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +

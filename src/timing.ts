@@ -18,7 +18,9 @@ export const ANSWER_WINDOW_MS = MINUTE
 /**
  * After an ambiguous grant (no readable answer: timeout, reset, 5xx, a cut or oversized body) the token is
  * held this long from that send before any run presents it again: at least two answer windows (the spec's
- * floor), and long enough for a request queued in a gateway to have been processed or dropped.
+ * floor), and long enough for a request queued in a gateway to have been processed or dropped. The hold's end
+ * is written by one runner's clock and read by another's: runners keep NTP time, off by well under a second,
+ * and the nine minutes past the answer window leave room for far worse.
  */
 export const UNKNOWN_HOLD_MS = 10 * MINUTE
 

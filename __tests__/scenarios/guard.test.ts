@@ -389,6 +389,22 @@ describe('the hostile cases of the guard’s review', () => {
     expect(presentationsOf(w).get(held)).toBe(1)
   })
 
+  it('a run queued behind a rotation late in the hour, its expiry read stale: skipped green, not red (the record knows the spend to its hour)', async () => {
+    // Found by the year's soak: the record said "spent in the hour from 08:00", the stale expiry (08:23, the
+    // rotation before) was later than 08:00, and the run called a healthy chain stopped.
+    const w = world()
+    await w.run()
+    await w.clock.advance(65 * MINUTE)
+    const held = w.fx.storedRefreshToken()
+    expect((await w.run()).outcome.status).toBe('rotated')
+    w.fx.github.injectFault({ method: 'GET', path: /EXPIRES_AT$/ }, { kind: 'stale', ms: 5 * MINUTE })
+    const queued = await w.run({ inputs: { 'refresh-token': held } })
+    expect(queued.outcome.status).toBe('skipped-spent')
+    expect(queued.log).toMatch(/was spent between \S+T08:00:00\.000Z and \S+T09:00:00\.000Z/)
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+  })
+
   it('an outdated token over an expired access token: red, never green (a chain that has stopped)', async () => {
     const w = world()
     const held = w.fx.storedRefreshToken()

@@ -24,7 +24,9 @@ describe('the spent record', () => {
   it('round-trips its entries, flags and generations', () => {
     const entries = [entry(1, 0), entry(2, 1000, { stored: false, claimsRemoved: true, generations: 3 })]
     const read = parseRecord(encodeRecord(entries, NOW).text)
-    expect(read).toEqual({ kind: 'read', entries, sweptAt: 0 })
+    // Read back, each entry knows its time only to the hour.
+    const toTheHour = entries.map((each) => ({ ...each, addedWithinMs: HOUR }))
+    expect(read).toEqual({ kind: 'read', entries: toTheHour, sweptAt: 0 })
     expect(findSpent(read, fp(2))).toMatchObject({ stored: false, generations: 3 })
     expect(findSpent(read, fp(3))).toBeUndefined()
   })
@@ -51,10 +53,18 @@ describe('the spent record', () => {
       kind: 'read',
       sweptAt: at(0) * 1000,
       entries: [
-        { fingerprint: fp(5), addedAt: at(HOUR) * 1000, stored: true, claimsRemoved: true, generations: 2 },
+        {
+          fingerprint: fp(5),
+          addedAt: at(HOUR) * 1000,
+          addedWithinMs: 1000,
+          stored: true,
+          claimsRemoved: true,
+          generations: 2
+        },
         {
           fingerprint: fp(6),
           addedAt: at(2 * HOUR) * 1000,
+          addedWithinMs: 1000,
           stored: false,
           claimsRemoved: false,
           generations: 1

@@ -41130,7 +41130,9 @@ const ANSWER_WINDOW_MS = (/* unused pure expression or super */ null && (MINUTE)
 /**
  * After an ambiguous grant (no readable answer: timeout, reset, 5xx, a cut or oversized body) the token is
  * held this long from that send before any run presents it again: at least two answer windows (the spec's
- * floor), and long enough for a request queued in a gateway to have been processed or dropped.
+ * floor), and long enough for a request queued in a gateway to have been processed or dropped. The hold's end
+ * is written by one runner's clock and read by another's: runners keep NTP time, off by well under a second,
+ * and the nine minutes past the answer window leave room for far worse.
  */
 const UNKNOWN_HOLD_MS = 10 * MINUTE;
 /** One GitHub request attempt, connect to last byte. */
@@ -41312,10 +41314,16 @@ const say = {
     guard: {
         skip(reason) {
             switch (reason.why) {
-                case 'spent':
-                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
+                case 'spent': {
+                    // The record knows a spend to its hour: say so rather than a time that looks exact.
+                    const within = reason.withinMs ?? 0;
+                    const when = within > 1000
+                        ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
+                        : `at ${iso(reason.since)}`;
+                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${when}, ` +
                         'and its successor is stored: this job holds an old copy (a re-run of an older run, or a run queued ' +
                         'behind a rotation). It was not presented. Nothing to do.');
+                }
                 case 'outdated':
                     return (`A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
                         `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`);

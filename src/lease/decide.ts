@@ -26,8 +26,11 @@ export interface Observation {
 }
 
 export type SkipReason =
-  /** The successor of this run's token was stored by an earlier run: this run holds an old token. */
-  | { why: 'spent'; since: number; by?: string }
+  /**
+   * The successor of this run's token was stored by an earlier run: this run holds an old token. Spent at
+   * `since`, or, from the record, within `withinMs` after it.
+   */
+  | { why: 'spent'; since: number; withinMs?: number; by?: string }
   /** A newer token was stored after this token's claim: this run's token is outdated. */
   | { why: 'outdated'; claimedAt: number; by: string }
 
@@ -93,7 +96,11 @@ export function decide(seen: Observation): Step {
   const spent = findSpent(seen.record, seen.fingerprint)
   if (spent) {
     return spent.stored
-      ? { next: 'skip', reason: { why: 'spent', since: spent.addedAt }, release: created }
+      ? {
+          next: 'skip',
+          reason: { why: 'spent', since: spent.addedAt, withinMs: spent.addedWithinMs },
+          release: created
+        }
       : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created }
   }
   if (seen.record.kind === 'unreadable')

@@ -35,11 +35,13 @@ const printOf = (hex: string) => Buffer.from(hex, 'hex').toString('base64url')
 function entryFrom(
   fingerprint: string,
   addedAt: number,
+  addedWithinMs: number,
   flags: { stored: string; claimsRemoved: boolean; generations: string }
 ): SpentEntry {
   return {
     fingerprint,
     addedAt,
+    addedWithinMs,
     stored: flags.stored === 's',
     claimsRemoved: flags.claimsRemoved,
     generations: flags.generations ? Number(flags.generations) : 1
@@ -51,6 +53,11 @@ export interface SpentEntry {
   fingerprint: string
   /** Epoch ms; to the hour in the record (the start of the hour it was added in). */
   addedAt: number
+  /**
+   * How much later than `addedAt` it may have been added: an hour when read from the record (v1 kept
+   * seconds), 0 when this run adds it. A comparison with another time must allow for it.
+   */
+  addedWithinMs?: number
   stored: boolean
   claimsRemoved: boolean
   generations: number
@@ -77,11 +84,13 @@ export const spentRecordSchema = z.string().transform((text, ctx) => {
       hour -= parseInt(word.slice(1), 36) * HOUR
     } else if (entry && version === 'v2' && hour !== undefined) {
       const [print, stored, kept, generations] = groups(entry)
-      entries.push(entryFrom(hexOf(print), hour, { stored, claimsRemoved: kept !== 'k', generations }))
+      entries.push(entryFrom(hexOf(print), hour, HOUR, { stored, claimsRemoved: kept !== 'k', generations }))
     } else if (entry && version === 'v1') {
       const [fingerprint, seconds, stored, cleaned, generations] = groups(entry)
       const addedAt = parseInt(seconds, 36) * 1000
-      entries.push(entryFrom(fingerprint, addedAt, { stored, claimsRemoved: cleaned === 'c', generations }))
+      entries.push(
+        entryFrom(fingerprint, addedAt, 1000, { stored, claimsRemoved: cleaned === 'c', generations })
+      )
     } else {
       ctx.addIssue({ code: 'custom', message: `not an entry: ${word.slice(0, 40)}` })
       return z.NEVER
