@@ -43912,6 +43912,8 @@ class GitHubApi {
             catch (error) {
                 const failure = toGitHubError(error);
                 this.noteRateLimit(failure.headers);
+                if (failure.status === undefined || failure.status >= 500)
+                    patience?.uncertain?.();
                 throw failure;
             }
             this.noteRateLimit(response.headers);
@@ -44176,8 +44178,12 @@ function decodeClaim(text) {
         return undefined;
     }
 }
-/** Generation 1 is the token's first claim; a takeover after an unknown outcome creates the next one. */
-const MAX_GENERATIONS = 4;
+/**
+ * Generation 1 is the token's first claim; a takeover (after an unknown outcome, a silent holder, or a claim
+ * given back and kept) creates the next one. Presentations are bounded apart (once more at most); this bounds
+ * the claims a token can leave, within the record's one digit.
+ */
+const MAX_GENERATIONS = 9;
 /**
  * Keyed by the token alone: the same token rotated by two setups (two environments, two secret names)
  * meets the same claim, which is the point.
@@ -44805,16 +44811,23 @@ class Lease {
      * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
      * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
      * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
-     * DELETE fails, the claim stays `released`, which any run takes over at once.
+     * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
+     *
+     * No DELETE at all when an attempt of the update went unsettled: it may still be applied, and once the
+     * claim is gone and a waiting run has created it anew, it would mark that run's claim released, for a third
+     * run to take over while the token is being presented. Kept, the claim can only ever say released.
      */
     async giveBack(name, presentations) {
         const noted = (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
         const released = encodeClaim(this.value('released', presentations));
-        const still = await this.api.updateVariable(name, released).catch((error) => {
+        let unsettled = false;
+        const still = await this.api
+            .updateVariable(name, released, { uncertain: () => void (unsettled = true) })
+            .catch((error) => {
             noted(error);
             return 'updated';
         });
-        if (still === 'absent')
+        if (still === 'absent' || unsettled)
             return;
         await this.api.deleteVariable(name, { once: true }).catch(noted);
     }

@@ -377,6 +377,48 @@ describe('the hostile cases of the guard’s review', () => {
     await expectOneLiveChain(w)
   })
 
+  it('a give-back whose first update is applied late, after its retry: no DELETE, so the late write lands on the given-back claim and never on the claim of the run that presents; one presentation', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(HOUR)
+    const held = w.fx.storedRefreshToken()
+    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    // The dry run's give-back: its first update waits in GitHub past the attempt's 30 s and is applied at
+    // 50 s, after the retry has answered.
+    w.fx.github.injectFault({ method: 'PATCH', path: claim, body: /released/ }, { kind: 'delay', ms: 50_000 })
+    const dryStarted = w.clock.ms
+    let waiter: Promise<WorldRun> | undefined
+    w.fx.github.onRequest((request, body) => {
+      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
+        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
+    })
+    const dry = await w.run({
+      inputs: { 'refresh-token': held, 'dry-run': 'true' },
+      context: { runLabel: 'dry run A' }
+    })
+    expect(dry.outcome.status).toBe('dry-run')
+    expect((await waiter)?.outcome.status).toBe('rotated')
+    await w.clock.advance(MINUTE)
+    expect(
+      w.fx.github.requests.filter(
+        (r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= dryStarted
+      )
+    ).toHaveLength(0)
+    // Left behind: the first claim says released (the late write changed nothing), the next one stored.
+    expect(JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}')).toMatchObject({
+      state: 'released'
+    })
+    expect(JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}_2`] ?? '{}')).toMatchObject({
+      state: 'stored'
+    })
+    // A run queued with the old token, whose read of the record is minutes stale: the claims still guard it.
+    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
+    const queued = await w.run({ inputs: { 'refresh-token': held } })
+    expect(queued.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+  })
+
   it('a token whose successor is stored, held over an expired access token: red (the chain has stopped), never green', async () => {
     const w = world()
     const held = w.fx.storedRefreshToken()

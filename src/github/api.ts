@@ -19,9 +19,11 @@ export interface Target {
 /**
  * How a write may be retried: `abandon` stops the retries once it says so (a newer value may have landed over
  * it meanwhile); `once` sends it a single time (a DELETE whose answer was lost may have been applied, and
- * another run may have created the name since: sent again, it would delete that run's variable).
+ * another run may have created the name since: sent again, it would delete that run's variable);
+ * `uncertain` is told when an attempt ends with no answer that settles it (none at all, or a 5xx, which a
+ * gateway gives while GitHub may still apply the write): that attempt may land later, after the ones after it.
  */
-export type Patience = { abandon?: () => boolean; once?: boolean } | undefined
+export type Patience = { abandon?: () => boolean; once?: boolean; uncertain?: () => void } | undefined
 
 /** A variable as GitHub returns it: its value, and its times by GitHub's own clock. */
 export interface StoredVariable {
@@ -80,6 +82,7 @@ export class GitHubApi {
         } catch (error) {
           const failure = toGitHubError(error)
           this.noteRateLimit(failure.headers)
+          if (failure.status === undefined || failure.status >= 500) patience?.uncertain?.()
           throw failure
         }
         this.noteRateLimit((response as { headers?: Record<string, unknown> }).headers)

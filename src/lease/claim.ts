@@ -65,8 +65,12 @@ export function decodeClaim(text: string): ClaimValue | undefined {
   }
 }
 
-/** Generation 1 is the token's first claim; a takeover after an unknown outcome creates the next one. */
-export const MAX_GENERATIONS = 4
+/**
+ * Generation 1 is the token's first claim; a takeover (after an unknown outcome, a silent holder, or a claim
+ * given back and kept) creates the next one. Presentations are bounded apart (once more at most); this bounds
+ * the claims a token can leave, within the record's one digit.
+ */
+export const MAX_GENERATIONS = 9
 
 /**
  * Keyed by the token alone: the same token rotated by two setups (two environments, two secret names)

@@ -376,16 +376,23 @@ export class Lease {
    * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
    * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
    * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
-   * DELETE fails, the claim stays `released`, which any run takes over at once.
+   * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
+   *
+   * No DELETE at all when an attempt of the update went unsettled: it may still be applied, and once the
+   * claim is gone and a waiting run has created it anew, it would mark that run's claim released, for a third
+   * run to take over while the token is being presented. Kept, the claim can only ever say released.
    */
   private async giveBack(name: string, presentations: number): Promise<void> {
     const noted = (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
     const released = encodeClaim(this.value('released', presentations))
-    const still = await this.api.updateVariable(name, released).catch((error: unknown) => {
-      noted(error)
-      return 'updated' as const
-    })
-    if (still === 'absent') return
+    let unsettled = false
+    const still = await this.api
+      .updateVariable(name, released, { uncertain: () => void (unsettled = true) })
+      .catch((error: unknown) => {
+        noted(error)
+        return 'updated' as const
+      })
+    if (still === 'absent' || unsettled) return
     await this.api.deleteVariable(name, { once: true }).catch(noted)
   }
 
