@@ -44029,16 +44029,19 @@ function absentOn(...statuses) {
 
 ;// CONCATENATED MODULE: ./src/guard.ts
 
+
 /** What each refusal to present means for the run: a red of which kind. */
 const FAIL_KIND = {
     // Nothing spent by this run, no person needed yet: the next run reads the claim again.
     'in-flight': 'transient',
     unreadable: 'transient',
+    'given-back': 'transient',
     // An earlier run's grant whose outcome is unknown: the token may be spent.
     held: 'unknown',
     lost: 'lost',
     'presented-twice': 'unknown',
     'foreign-claim': 'guard',
+    'generations-used': 'guard',
     'unreadable-record': 'guard',
     'same-second': 'guard',
     'refused-after-unknown': 'terminal',
@@ -44061,6 +44064,12 @@ function stillValid(stored, config, now) {
         message: messages/* say */.cv.guard.valid(expiry, config.skipIfValidForMs)
     };
 }
+/** A spent token's chain has stopped: its expiry is surely from the spend or later, and has run out. Pure. */
+function spentAndStopped(reason, expiry, now) {
+    const spentBy = reason.since + (reason.withinMs ?? 0);
+    const writesShow = spentBy + timing/* WORST_CASE_RUN_MS */.q6 + timing/* CONSISTENCY_HORIZON_MS */.oR;
+    return (expiry?.expiresAt.getTime() ?? 0) > spentBy || now.getTime() > writesShow;
+}
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
 function guard(decision, stored, config, now) {
     if (decision.kind === 'fail')
@@ -44078,13 +44087,11 @@ function guard(decision, stored, config, now) {
         const expired = left !== undefined && left <= 0;
         if (decision.reason.why === 'outdated' && (left === undefined || expired))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
-        // A spent token over an expired access token that was stored after that spend: nothing has rotated
-        // since the expiry ran out. An expiry that may be from before the spend says nothing (a read that
-        // lagged behind the rotation this run just watched); the record knows a spend only to its hour, so
-        // the expiry must be later than the hour's end.
-        if (decision.reason.why === 'spent' &&
-            expired &&
-            (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since + (decision.reason.withinMs ?? 0))
+        // A spent token over an expired access token: nothing has rotated since the expiry ran out, when that
+        // expiry was stored after the spend. Read just after the spend, an expiry from before it says nothing
+        // (a read that lagged behind the rotation this run just watched), and the record knows a spend only to
+        // its hour; once the spending rotation's writes must show, any expired expiry is the chain stopping.
+        if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, expiry, now))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
         return {
             action: 'skip',
@@ -44386,10 +44393,10 @@ function decide(seen) {
         case 'foreign':
             return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false };
         case 'found':
-            return decideOnClaim(seen, seen.claim.value, seen.claim.createdAt);
+            return decideOnClaim(seen, seen.claim.value, seen.claim.createdAt, seen.claim.updatedAt);
     }
 }
-function decideOnClaim(seen, claim, createdAt) {
+function decideOnClaim(seen, claim, createdAt, updatedAt) {
     // This run's own create landed and its answer was lost.
     if (claim.nonce === seen.nonce)
         return { next: 'present', generation: seen.generation, presentations: claim.presentations };
@@ -44410,9 +44417,16 @@ function decideOnClaim(seen, claim, createdAt) {
                 reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
                 release: false
             };
-        case 'released':
-            // Its holder never presented it and is done with it: taking it over counts no presentation.
-            return takeOver(seen, claim, claim.presentations);
+        case 'released': {
+            // Its holder never presented it and is done with it: taking it over counts no presentation, once its
+            // removal can no longer land. Until then, this generation is created again (201 once it has landed).
+            const settled = updatedAt + timing/* RELEASE_SETTLE_MS */.L3;
+            if (seen.now >= settled)
+                return takeOver(seen, claim, claim.presentations);
+            return seen.now < seen.waitUntil
+                ? { next: 'read-again' }
+                : { next: 'fail', reason: { why: 'given-back', by, at: updatedAt, until: settled }, release: false };
+        }
         case 'reserved':
             if (stillActing)
                 return inFlight();
@@ -44484,7 +44498,13 @@ function afterSilence(seen, claim, createdAt, since) {
 }
 function takeOver(seen, claim, presentations) {
     if (seen.generation >= MAX_GENERATIONS)
-        return { next: 'fail', reason: { why: 'presented-twice', by: claim.holder }, release: false };
+        return claim.state === 'released' || claim.state === 'reserved'
+            ? {
+                next: 'fail',
+                reason: { why: 'generations-used', by: claim.holder, generation: seen.generation },
+                release: false
+            }
+            : { next: 'fail', reason: { why: 'presented-twice', by: claim.holder }, release: false };
     return { next: 'take-over', generation: seen.generation + 1, presentations, from: claim };
 }
 /** GitHub gives times to the second: whether the secret was written in a later second than `at`, the same, or before. */
@@ -44533,6 +44553,9 @@ class Lease {
     acquiring = Promise.resolve();
     settling;
     refusedAgain = false;
+    /** A write to a claim of this run's had an attempt with no settling answer: it may still land, later. */
+    unsettled = false;
+    noteUnsettled = () => void (this.unsettled = true);
     successor;
     reservation;
     constructor(api, options, token, clock) {
@@ -44663,7 +44686,7 @@ class Lease {
             return { kind: 'not-found' };
         const value = decodeClaim(found.value);
         return value
-            ? { kind: 'found', value, createdAt: found.createdAt }
+            ? { kind: 'found', value, createdAt: found.createdAt, updatedAt: found.updatedAt }
             : { kind: 'foreign', text: found.value };
     }
     /**
@@ -44702,7 +44725,10 @@ class Lease {
             return Promise.resolve();
         const value = this.value(state, owned.value.presentations, extra);
         const done = this.pending.then(async () => {
-            await this.api.writeVariable(owned.name, encodeClaim(value), true, patience);
+            await this.api.writeVariable(owned.name, encodeClaim(value), true, {
+                ...patience,
+                uncertain: this.noteUnsettled
+            });
         });
         this.pending = done.catch(() => undefined);
         return done.catch((error) => void this.notes.unrecorded.push({ name: owned.name, reason: String(error) }));
@@ -44813,21 +44839,20 @@ class Lease {
      * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
      * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
      *
-     * No DELETE at all when an attempt of the update went unsettled: it may still be applied, and once the
-     * claim is gone and a waiting run has created it anew, it would mark that run's claim released, for a third
-     * run to take over while the token is being presented. Kept, the claim can only ever say released.
+     * No DELETE at all when an attempt of a write to this run's claims went unsettled (this update, or an
+     * earlier state): it may still be applied, and once the claim is gone and a waiting run has created it
+     * anew, it would overwrite that run's claim. Kept, the claim can only ever say released.
      */
     async giveBack(name, presentations) {
         const noted = (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
         const released = encodeClaim(this.value('released', presentations));
-        let unsettled = false;
         const still = await this.api
-            .updateVariable(name, released, { uncertain: () => void (unsettled = true) })
+            .updateVariable(name, released, { uncertain: this.noteUnsettled })
             .catch((error) => {
             noted(error);
             return 'updated';
         });
-        if (still === 'absent' || unsettled)
+        if (still === 'absent' || this.unsettled)
             return;
         await this.api.deleteVariable(name, { once: true }).catch(noted);
     }
@@ -45880,6 +45905,17 @@ const say = {
                         'processed, the token is spent and presenting it again revokes the family. Check the token endpoint; ' +
                         'if the next manual run fails with invalid_grant, sign in again.\n' +
                         resignIn(config));
+                case 'given-back':
+                    return (`${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
+                        'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
+                        `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
+                        `run after ${iso(reason.until)} takes it over.`);
+                case 'generations-used':
+                    return (`This refresh token's claims are used up to generation ${reason.generation}, the last given back by ` +
+                        `${reason.by} without presenting it (each given back while GitHub was failing). If no rotation is ` +
+                        `running, delete them (gh variable list --repo ${config.target.repository} shows WIZARD_CLAIM_… and ` +
+                        `its _2 … _${reason.generation}; gh variable delete NAME --repo ${config.target.repository}), then ` +
+                        `${rerun(config)}.`);
                 case 'foreign-claim':
                     return (`The variable WIZARD_CLAIM_… for this token (generation ${reason.generation}) holds ` +
                         'something this action did not write, so it cannot tell whether the token is being presented. If no ' +
@@ -46388,6 +46424,7 @@ function createSodiumSealer() {
 /* harmony export */   Hi: () => (/* binding */ BACKOFF_MAX_MS),
 /* harmony export */   ID: () => (/* binding */ UNKNOWN_HOLD_MS),
 /* harmony export */   Jw: () => (/* binding */ PREFLIGHT_BUDGET_MS),
+/* harmony export */   L3: () => (/* binding */ RELEASE_SETTLE_MS),
 /* harmony export */   LR: () => (/* binding */ GITHUB_ATTEMPT_TIMEOUT_MS),
 /* harmony export */   ON: () => (/* binding */ HOLDER_POLL_MS),
 /* harmony export */   Rf: () => (/* binding */ RECORD_MIN_RETENTION_MS),
@@ -46479,6 +46516,14 @@ const WORST_CASE_RUN_MS = RUN_BUDGET_MS;
  * acting: it was killed before it could record anything. Its reads are consistent by then too.
  */
 const CLAIM_HOLD_MS = WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS;
+/**
+ * A claim given back (`released`) is taken over into the next generation only this long after its last
+ * update, by GitHub's clock. Its holder's one DELETE may sit in GitHub before it is applied (as long as a
+ * grant may sit in a gateway: UNKNOWN_HOLD_MS), and reads may show the claim for a while after (the
+ * consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
+ * generation free for a create that answers 201 with nothing to say the token was presented in the next.
+ */
+const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS;
 /**
  * A spent token's claim is removed once the spent record has shown its fingerprint this long: far beyond
  * the consistency horizon, so every run that could present the token reads it in the record instead.

@@ -5,6 +5,7 @@ import type { LeaseDecision } from './lease/lease.js'
 import { say } from './messages.js'
 import type { Expiry } from './oauth/expiry.js'
 import type { Status } from './outcome.js'
+import { CONSISTENCY_HORIZON_MS, WORST_CASE_RUN_MS } from './timing.js'
 
 /** The expiry variable consumers read, as it stood before this run: what decides whether a rotation is needed. */
 export interface StoredExpiry {
@@ -24,11 +25,13 @@ const FAIL_KIND: Record<FailReason['why'], ErrorKind> = {
   // Nothing spent by this run, no person needed yet: the next run reads the claim again.
   'in-flight': 'transient',
   unreadable: 'transient',
+  'given-back': 'transient',
   // An earlier run's grant whose outcome is unknown: the token may be spent.
   held: 'unknown',
   lost: 'lost',
   'presented-twice': 'unknown',
   'foreign-claim': 'guard',
+  'generations-used': 'guard',
   'unreadable-record': 'guard',
   'same-second': 'guard',
   'refused-after-unknown': 'terminal',
@@ -56,6 +59,17 @@ export function stillValid(
   }
 }
 
+/** A spent token's chain has stopped: its expiry is surely from the spend or later, and has run out. Pure. */
+function spentAndStopped(
+  reason: Extract<SkipReason, { why: 'spent' }>,
+  expiry: Expiry | undefined,
+  now: Date
+): boolean {
+  const spentBy = reason.since + (reason.withinMs ?? 0)
+  const writesShow = spentBy + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
+  return (expiry?.expiresAt.getTime() ?? 0) > spentBy || now.getTime() > writesShow
+}
+
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
 export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Config, now: Date): Verdict {
   if (decision.kind === 'fail')
@@ -73,15 +87,11 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     const expired = left !== undefined && left <= 0
     if (decision.reason.why === 'outdated' && (left === undefined || expired))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
-    // A spent token over an expired access token that was stored after that spend: nothing has rotated
-    // since the expiry ran out. An expiry that may be from before the spend says nothing (a read that
-    // lagged behind the rotation this run just watched); the record knows a spend only to its hour, so
-    // the expiry must be later than the hour's end.
-    if (
-      decision.reason.why === 'spent' &&
-      expired &&
-      (expiry?.expiresAt.getTime() ?? 0) > decision.reason.since + (decision.reason.withinMs ?? 0)
-    )
+    // A spent token over an expired access token: nothing has rotated since the expiry ran out, when that
+    // expiry was stored after the spend. Read just after the spend, an expiry from before it says nothing
+    // (a read that lagged behind the rotation this run just watched), and the record knows a spend only to
+    // its hour; once the spending rotation's writes must show, any expired expiry is the chain stopping.
+    if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, expiry, now))
       return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
     return {
       action: 'skip',

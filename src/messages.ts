@@ -206,6 +206,21 @@ export const say = {
             'if the next manual run fails with invalid_grant, sign in again.\n' +
             resignIn(config)
           )
+        case 'given-back':
+          return (
+            `${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
+            'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
+            `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
+            `run after ${iso(reason.until)} takes it over.`
+          )
+        case 'generations-used':
+          return (
+            `This refresh token's claims are used up to generation ${reason.generation}, the last given back by ` +
+            `${reason.by} without presenting it (each given back while GitHub was failing). If no rotation is ` +
+            `running, delete them (gh variable list --repo ${config.target.repository} shows WIZARD_CLAIM_… and ` +
+            `its _2 … _${reason.generation}; gh variable delete NAME --repo ${config.target.repository}), then ` +
+            `${rerun(config)}.`
+          )
         case 'foreign-claim':
           return (
             `The variable WIZARD_CLAIM_… for this token (generation ${reason.generation}) holds ` +

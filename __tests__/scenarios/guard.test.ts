@@ -6,7 +6,7 @@
  */
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import type { WorldRun } from '../../harness/world.js'
-import { CLAIM_HOLD_MS } from '../../src/timing.js'
+import { CLAIM_HOLD_MS, RELEASE_SETTLE_MS } from '../../src/timing.js'
 import {
   DAY,
   expectChainAlive,
@@ -377,7 +377,7 @@ describe('the hostile cases of the guard’s review', () => {
     await expectOneLiveChain(w)
   })
 
-  it('a give-back whose first update is applied late, after its retry: no DELETE, so the late write lands on the given-back claim and never on the claim of the run that presents; one presentation', async () => {
+  it('a give-back whose first update is applied late, after its retry: no DELETE, so the late write lands on the given-back claim, never on a claim made after it; taken over once settled; one presentation', async () => {
     const w = world()
     await w.run()
     await w.clock.advance(HOUR)
@@ -397,13 +397,19 @@ describe('the hostile cases of the guard’s review', () => {
       context: { runLabel: 'dry run A' }
     })
     expect(dry.outcome.status).toBe('dry-run')
-    expect((await waiter)?.outcome.status).toBe('rotated')
-    await w.clock.advance(MINUTE)
+    // The run that waited on it: red, nothing spent, while the claim's removal might still land.
+    const waited = await waiter
+    expect(waited?.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
+    expect(waited?.failed).toMatch(/gave this refresh token's claim back/)
     expect(
       w.fx.github.requests.filter(
         (r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= dryStarted
       )
     ).toHaveLength(0)
+    expect(presentationsOf(w).get(held)).toBeUndefined()
+    // Once settled, the next run takes it over in the next generation, counting no presentation.
+    await w.clock.advance(RELEASE_SETTLE_MS)
+    expect((await w.run({ inputs: { 'refresh-token': held } })).outcome.status).toBe('rotated')
     // Left behind: the first claim says released (the late write changed nothing), the next one stored.
     expect(JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}`] ?? '{}')).toMatchObject({
       state: 'released'
@@ -412,6 +418,37 @@ describe('the hostile cases of the guard’s review', () => {
       state: 'stored'
     })
     // A run queued with the old token, whose read of the record is minutes stale: the claims still guard it.
+    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
+    const queued = await w.run({ inputs: { 'refresh-token': held } })
+    expect(queued.outcome.status).toBe('skipped-spent')
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+  })
+
+  it('a give-back whose one DELETE sits in GitHub and lands after a waiting run read "released": that run creates the claim again once it has landed, never the next generation; a run queued with the old token is still refused', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(HOUR)
+    const held = w.fx.storedRefreshToken()
+    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'delay', ms: 50_000 })
+    let waiter: Promise<WorldRun> | undefined
+    w.fx.github.onRequest((request, body) => {
+      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
+        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
+    })
+    const dry = await w.run({
+      inputs: { 'refresh-token': held, 'dry-run': 'true' },
+      context: { runLabel: 'dry run A' }
+    })
+    expect(dry.outcome.status).toBe('dry-run')
+    expect((await waiter)?.outcome.status).toBe('rotated')
+    await w.clock.advance(MINUTE)
+    // Left behind: one claim, the first generation, made by run L after the DELETE landed.
+    const claims = Object.keys(w.variables()).filter((name) =>
+      name.startsWith(`WIZARD_CLAIM_${fingerprint(held)}`)
+    )
+    expect(claims).toEqual([`WIZARD_CLAIM_${fingerprint(held)}`])
     w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
     const queued = await w.run({ inputs: { 'refresh-token': held } })
     expect(queued.outcome.status).toBe('skipped-spent')
@@ -463,6 +500,21 @@ describe('the hostile cases of the guard’s review', () => {
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
     expect(run.failed).toMatch(/delete the claim and run the workflow again/)
+  })
+})
+
+describe('half-hour access tokens', () => {
+  const world = useWorld({ oauth: { accessTokenTtlSeconds: 1800 } })
+
+  it('a token whose successor is stored, held over an access token expired long after the spend: red, even though the record knows the spend only to its hour', async () => {
+    const w = world()
+    const held = w.fx.storedRefreshToken()
+    await w.run()
+    await w.clock.advance(2 * HOUR)
+    const rerun = await w.run({ inputs: { 'refresh-token': held } })
+    expect(rerun.outcome).toMatchObject({ status: 'failed', errorKind: 'guard' })
+    expect(rerun.failed).toMatch(/the stored access token has expired/)
+    expect(presentationsOf(w).get(held)).toBe(1)
   })
 })
 

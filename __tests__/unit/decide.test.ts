@@ -1,4 +1,4 @@
-import { encodeClaim, decodeClaim, type ClaimValue } from '../../src/lease/claim.js'
+import { encodeClaim, decodeClaim, MAX_GENERATIONS, type ClaimValue } from '../../src/lease/claim.js'
 import { othersClaim, T0 } from '../support/claims.js'
 import { decide, type Observation } from '../../src/lease/decide.js'
 import type { ReadRecord } from '../../src/lease/record.js'
@@ -6,6 +6,7 @@ import {
   CLAIM_HOLD_MS,
   CONSISTENCY_HORIZON_MS,
   HOLDER_WAIT_MS,
+  RELEASE_SETTLE_MS,
   UNKNOWN_HOLD_MS,
   WORST_CASE_RUN_MS
 } from '../../src/timing.js'
@@ -27,10 +28,11 @@ function seen(overrides: Partial<Observation> = {}): Observation {
   }
 }
 
-const found = (value: ClaimValue): Observation['claim'] => ({
+const found = (value: ClaimValue, updatedAt = Date.parse(value.at)): Observation['claim'] => ({
   kind: 'found',
   value,
-  createdAt: Date.parse(value.at)
+  createdAt: Date.parse(value.at),
+  updatedAt
 })
 const recordWith = (stored: boolean, addedAt = T0 - 86_400_000 * 2): ReadRecord => ({
   kind: 'read',
@@ -222,7 +224,7 @@ describe('the lease decision against the hostile cases of its review', () => {
     // The holder's clock ran 3 s ahead: its `at` is after the secret's write, but GitHub's created_at is before.
     const skewed = claim({ at: new Date(T0 + 3000).toISOString() })
     const seenSkewed = seen({
-      claim: { kind: 'found', value: skewed, createdAt: T0 },
+      claim: { kind: 'found', value: skewed, createdAt: T0, updatedAt: T0 },
       now: T0 + CLAIM_HOLD_MS,
       secretWrittenAt: T0 + 2000
     })
@@ -271,13 +273,33 @@ describe('the lease decision against the hostile cases of its review', () => {
     })
   })
 
-  it('a claim given back (released) is taken over at once, counting no presentation', () => {
+  it('a claim given back (released): created again while its removal may land, red past the wait, then taken over counting no presentation', () => {
     const released = claim({ state: 'released' })
-    expect(decide(seen({ claim: found(released), now: T0 + 1000 }))).toMatchObject({
+    expect(decide(seen({ claim: found(released), now: T0 + 1000 }))).toEqual({ next: 'read-again' })
+    expect(
+      decide(seen({ claim: found(released), now: T0 + HOLDER_WAIT_MS, waitUntil: T0 + HOLDER_WAIT_MS }))
+    ).toMatchObject({
+      next: 'fail',
+      reason: { why: 'given-back', until: T0 + RELEASE_SETTLE_MS },
+      release: false
+    })
+    expect(decide(seen({ claim: found(released), now: T0 + RELEASE_SETTLE_MS }))).toMatchObject({
       next: 'take-over',
       generation: 2,
       presentations: 0
     })
+    // The settling counts from its last update, by GitHub's clock.
+    expect(decide(seen({ claim: found(released, T0 + 60_000), now: T0 + RELEASE_SETTLE_MS }))).toMatchObject({
+      next: 'fail',
+      reason: { why: 'given-back', until: T0 + 60_000 + RELEASE_SETTLE_MS }
+    })
+  })
+
+  it('the last generation given back: red for a person (never called presented twice)', () => {
+    const released = claim({ state: 'released' })
+    expect(
+      decide(seen({ claim: found(released), generation: MAX_GENERATIONS, now: T0 + RELEASE_SETTLE_MS }))
+    ).toMatchObject({ next: 'fail', reason: { why: 'generations-used', generation: MAX_GENERATIONS } })
   })
 
   it('a second presentation refused: never a third', () => {

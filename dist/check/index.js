@@ -41182,6 +41182,14 @@ const WORST_CASE_RUN_MS = RUN_BUDGET_MS;
  */
 const CLAIM_HOLD_MS = WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS;
 /**
+ * A claim given back (`released`) is taken over into the next generation only this long after its last
+ * update, by GitHub's clock. Its holder's one DELETE may sit in GitHub before it is applied (as long as a
+ * grant may sit in a gateway: UNKNOWN_HOLD_MS), and reads may show the claim for a while after (the
+ * consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
+ * generation free for a create that answers 201 with nothing to say the token was presented in the next.
+ */
+const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS;
+/**
  * A spent token's claim is removed once the spent record has shown its fingerprint this long: far beyond
  * the consistency horizon, so every run that could present the token reads it in the record instead.
  */
@@ -41361,6 +41369,17 @@ const say = {
                         'processed, the token is spent and presenting it again revokes the family. Check the token endpoint; ' +
                         'if the next manual run fails with invalid_grant, sign in again.\n' +
                         resignIn(config));
+                case 'given-back':
+                    return (`${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
+                        'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
+                        `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
+                        `run after ${iso(reason.until)} takes it over.`);
+                case 'generations-used':
+                    return (`This refresh token's claims are used up to generation ${reason.generation}, the last given back by ` +
+                        `${reason.by} without presenting it (each given back while GitHub was failing). If no rotation is ` +
+                        `running, delete them (gh variable list --repo ${config.target.repository} shows WIZARD_CLAIM_… and ` +
+                        `its _2 … _${reason.generation}; gh variable delete NAME --repo ${config.target.repository}), then ` +
+                        `${rerun(config)}.`);
                 case 'foreign-claim':
                     return (`The variable WIZARD_CLAIM_… for this token (generation ${reason.generation}) holds ` +
                         'something this action did not write, so it cannot tell whether the token is being presented. If no ' +

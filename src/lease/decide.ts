@@ -1,4 +1,4 @@
-import { CONSISTENCY_HORIZON_MS } from '../timing.js'
+import { CONSISTENCY_HORIZON_MS, RELEASE_SETTLE_MS } from '../timing.js'
 import { MAX_GENERATIONS, type ClaimValue } from './claim.js'
 import { findSpent, type ReadRecord } from './record.js'
 
@@ -14,7 +14,7 @@ export interface Observation {
   presentations: number
   claim:
     | { kind: 'created' }
-    | { kind: 'found'; value: ClaimValue; createdAt: number }
+    | { kind: 'found'; value: ClaimValue; createdAt: number; updatedAt: number }
     | { kind: 'not-found' }
     | { kind: 'foreign'; text: string }
   record: ReadRecord
@@ -62,6 +62,13 @@ export type FailReason =
   | { why: 'silent-with-recovery'; by: string; claimedAt: number }
   /** A variable of the claim's name holds something this action did not write. */
   | { why: 'foreign-claim'; generation: number }
+  /**
+   * The claim was given back without a presentation, and its removal may still land: taken over before
+   * `until`, a later create of this generation could present the token unguarded. Nothing spent.
+   */
+  | { why: 'given-back'; by: string; at: number; until: number }
+  /** Every generation of the token's claim is used, the last given back: a person clears them. */
+  | { why: 'generations-used'; by: string; generation: number }
   /** The spent record is not one this action wrote: it cannot tell whether the token was spent long ago. */
   | { why: 'unreadable-record'; reason: string }
   /**
@@ -121,11 +128,11 @@ export function decide(seen: Observation): Step {
     case 'foreign':
       return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false }
     case 'found':
-      return decideOnClaim(seen, seen.claim.value, seen.claim.createdAt)
+      return decideOnClaim(seen, seen.claim.value, seen.claim.createdAt, seen.claim.updatedAt)
   }
 }
 
-function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number): Step {
+function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number, updatedAt: number): Step {
   // This run's own create landed and its answer was lost.
   if (claim.nonce === seen.nonce)
     return { next: 'present', generation: seen.generation, presentations: claim.presentations }
@@ -147,9 +154,15 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number):
         reason: { why: 'refused-after-unknown', by, at: Date.parse(claim.at) },
         release: false
       }
-    case 'released':
-      // Its holder never presented it and is done with it: taking it over counts no presentation.
-      return takeOver(seen, claim, claim.presentations)
+    case 'released': {
+      // Its holder never presented it and is done with it: taking it over counts no presentation, once its
+      // removal can no longer land. Until then, this generation is created again (201 once it has landed).
+      const settled = updatedAt + RELEASE_SETTLE_MS
+      if (seen.now >= settled) return takeOver(seen, claim, claim.presentations)
+      return seen.now < seen.waitUntil
+        ? { next: 'read-again' }
+        : { next: 'fail', reason: { why: 'given-back', by, at: updatedAt, until: settled }, release: false }
+    }
     case 'reserved':
       if (stillActing) return inFlight()
       // Never presented: its holder was storing it. Taking it over counts no presentation.
@@ -218,7 +231,13 @@ function afterSilence(seen: Observation, claim: ClaimValue, createdAt: number, s
 
 function takeOver(seen: Observation, claim: ClaimValue, presentations: number): Step {
   if (seen.generation >= MAX_GENERATIONS)
-    return { next: 'fail', reason: { why: 'presented-twice', by: claim.holder }, release: false }
+    return claim.state === 'released' || claim.state === 'reserved'
+      ? {
+          next: 'fail',
+          reason: { why: 'generations-used', by: claim.holder, generation: seen.generation },
+          release: false
+        }
+      : { next: 'fail', reason: { why: 'presented-twice', by: claim.holder }, release: false }
   return { next: 'take-over', generation: seen.generation + 1, presentations, from: claim }
 }
 

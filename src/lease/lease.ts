@@ -88,6 +88,9 @@ export class Lease {
   private acquiring: Promise<unknown> = Promise.resolve()
   private settling: Promise<void> | undefined
   private refusedAgain = false
+  /** A write to a claim of this run's had an attempt with no settling answer: it may still land, later. */
+  private unsettled = false
+  private readonly noteUnsettled = () => void (this.unsettled = true)
   private successor: string | undefined
   private reservation: string | undefined
 
@@ -223,7 +226,7 @@ export class Lease {
     if (!found) return { kind: 'not-found' }
     const value = decodeClaim(found.value)
     return value
-      ? { kind: 'found', value, createdAt: found.createdAt }
+      ? { kind: 'found', value, createdAt: found.createdAt, updatedAt: found.updatedAt }
       : { kind: 'foreign', text: found.value }
   }
 
@@ -261,7 +264,10 @@ export class Lease {
     if (!owned) return Promise.resolve()
     const value = this.value(state, owned.value.presentations, extra)
     const done = this.pending.then(async () => {
-      await this.api.writeVariable(owned.name, encodeClaim(value), true, patience)
+      await this.api.writeVariable(owned.name, encodeClaim(value), true, {
+        ...patience,
+        uncertain: this.noteUnsettled
+      })
     })
     this.pending = done.catch(() => undefined)
     return done.catch(
@@ -378,21 +384,20 @@ export class Lease {
    * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
    * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
    *
-   * No DELETE at all when an attempt of the update went unsettled: it may still be applied, and once the
-   * claim is gone and a waiting run has created it anew, it would mark that run's claim released, for a third
-   * run to take over while the token is being presented. Kept, the claim can only ever say released.
+   * No DELETE at all when an attempt of a write to this run's claims went unsettled (this update, or an
+   * earlier state): it may still be applied, and once the claim is gone and a waiting run has created it
+   * anew, it would overwrite that run's claim. Kept, the claim can only ever say released.
    */
   private async giveBack(name: string, presentations: number): Promise<void> {
     const noted = (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
     const released = encodeClaim(this.value('released', presentations))
-    let unsettled = false
     const still = await this.api
-      .updateVariable(name, released, { uncertain: () => void (unsettled = true) })
+      .updateVariable(name, released, { uncertain: this.noteUnsettled })
       .catch((error: unknown) => {
         noted(error)
         return 'updated' as const
       })
-    if (still === 'absent' || unsettled) return
+    if (still === 'absent' || this.unsettled) return
     await this.api.deleteVariable(name, { once: true }).catch(noted)
   }
 
