@@ -44188,9 +44188,10 @@ function decodeClaim(text) {
 /**
  * Generation 1 is the token's first claim; a takeover (after an unknown outcome, a silent holder, or a claim
  * given back and kept) creates the next one. Presentations are bounded apart (once more at most); this bounds
- * the claims a token can leave, within the record's one digit.
+ * the claims a token can leave. A claim given back and kept while GitHub fails takes one generation about
+ * every quarter hour: thirty last through a seven-hour outage before a person is asked to clear them.
  */
-const MAX_GENERATIONS = 9;
+const MAX_GENERATIONS = 30;
 /**
  * Keyed by the token alone: the same token rotated by two setups (two environments, two secret names)
  * meets the same claim, which is the point.
@@ -44201,7 +44202,7 @@ function claimName(fingerprint, generation) {
 }
 /** The fingerprint a claim's name carries, or undefined for any other variable. */
 function claimFingerprint(name) {
-    return new RegExp(`^${CLAIM_PREFIX}([0-9A-F]{16})(?:_\\d)?$`).exec(name)?.[1];
+    return new RegExp(`^${CLAIM_PREFIX}([0-9A-F]{16})(?:_\\d{1,2})?$`).exec(name)?.[1];
 }
 
 ;// CONCATENATED MODULE: ./src/lease/record.ts
@@ -44219,10 +44220,10 @@ function claimFingerprint(name) {
  * base 36): the entries after it were added in that hour; `-` and a number of hours (base 36): the entries
  * after it were added that many hours before the ones before. Each entry: the fingerprint's 64 bits in 11
  * base64url characters, then flags: `s` the successor was stored / `r` received but never stored, `k` its
- * claims are kept still (not yet removed), a digit for the generations of claims it had (when more than
+ * claims are kept still (not yet removed), the number of generations of claims it had (when more than
  * one). About 13 bytes an entry. `v1` (a fingerprint in hex and a time per entry) is still read.
  */
-const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)([2-9]?)$/;
+const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)((?:[1-9][0-9]|[2-9])?)$/;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 /** The earlier form: `1A2B3C4D5E6F7A8B.<epoch seconds, base 36>.<flags>`. */
@@ -44553,9 +44554,14 @@ class Lease {
     acquiring = Promise.resolve();
     settling;
     refusedAgain = false;
-    /** A write to a claim of this run's had an attempt with no settling answer: it may still land, later. */
-    unsettled = false;
-    noteUnsettled = () => void (this.unsettled = true);
+    /**
+     * The claims a write of this run's (a create, an update) sent with no settling answer: it may still land,
+     * later, so this run never deletes them.
+     */
+    unsettled = new Set();
+    unsettledOn(name) {
+        return { uncertain: () => void this.unsettled.add(name) };
+    }
     successor;
     reservation;
     constructor(api, options, token, clock) {
@@ -44675,7 +44681,7 @@ class Lease {
     async create(name, generation, value) {
         if (this.settling)
             throw new Error('the run is stopping');
-        const result = await this.api.createVariable(name, encodeClaim(value));
+        const result = await this.api.createVariable(name, encodeClaim(value), this.unsettledOn(name));
         if (result === 'created')
             this.owned = { name, generation, value };
         return result === 'created';
@@ -44727,7 +44733,7 @@ class Lease {
         const done = this.pending.then(async () => {
             await this.api.writeVariable(owned.name, encodeClaim(value), true, {
                 ...patience,
-                uncertain: this.noteUnsettled
+                ...this.unsettledOn(owned.name)
             });
         });
         this.pending = done.catch(() => undefined);
@@ -44751,7 +44757,9 @@ class Lease {
     async reserve(successor) {
         const name = claimName(fingerprint(successor), 1);
         const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() };
-        const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed');
+        const result = await this.api
+            .createVariable(name, encodeClaim(value), this.unsettledOn(name))
+            .catch(() => 'failed');
         if (result === 'created')
             this.reservation = name;
         if (result !== 'exists')
@@ -44839,20 +44847,20 @@ class Lease {
      * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
      * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
      *
-     * No DELETE at all when an attempt of a write to this run's claims went unsettled (this update, or an
-     * earlier state): it may still be applied, and once the claim is gone and a waiting run has created it
-     * anew, it would overwrite that run's claim. Kept, the claim can only ever say released.
+     * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
+     * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,
+     * it would overwrite that run's claim. Kept, the claim can only ever say released.
      */
     async giveBack(name, presentations) {
         const noted = (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
         const released = encodeClaim(this.value('released', presentations));
         const still = await this.api
-            .updateVariable(name, released, { uncertain: this.noteUnsettled })
+            .updateVariable(name, released, this.unsettledOn(name))
             .catch((error) => {
             noted(error);
             return 'updated';
         });
-        if (still === 'absent' || this.unsettled)
+        if (still === 'absent' || this.unsettled.has(name))
             return;
         await this.api.deleteVariable(name, { once: true }).catch(noted);
     }
@@ -46519,11 +46527,11 @@ const CLAIM_HOLD_MS = WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS;
 /**
  * A claim given back (`released`) is taken over into the next generation only this long after its last
  * update, by GitHub's clock. Its holder's one DELETE may sit in GitHub before it is applied (as long as a
- * grant may sit in a gateway: UNKNOWN_HOLD_MS), and reads may show the claim for a while after (the
- * consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
+ * grant may sit in a gateway: UNKNOWN_HOLD_MS) and is sent only once the update has answered (within an
+ * attempt's timeout), and reads may show the claim for a while after (the consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
  * generation free for a create that answers 201 with nothing to say the token was presented in the next.
  */
-const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS;
+const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS + GITHUB_ATTEMPT_TIMEOUT_MS;
 /**
  * A spent token's claim is removed once the spent record has shown its fingerprint this long: far beyond
  * the consistency horizon, so every run that could present the token reads it in the record instead.

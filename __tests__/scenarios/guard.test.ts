@@ -456,6 +456,50 @@ describe('the hostile cases of the guard’s review', () => {
     await expectOneLiveChain(w)
   })
 
+  it('one 502 on the claim’s own write does not keep the successor’s reservation: every run of a 10-minute cadence rotates', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(10 * MINUTE)
+    w.fx.github.injectFault(
+      { method: 'PATCH', path: /WIZARD_CLAIM_/, body: /received/ },
+      { kind: 'status', status: 502 }
+    )
+    const statuses: string[] = []
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await w.run()).outcome.status)
+      await w.clock.advance(10 * MINUTE)
+    }
+    expect(statuses).toEqual(['rotated', 'rotated', 'rotated'])
+    await expectOneLiveChain(w)
+  })
+
+  it('give-backs on a flaky GitHub, each update meeting a 502 and kept: each settled claim is taken over in the next generation, and the token still rotates after nine of them', async () => {
+    const w = world()
+    await w.run()
+    await w.clock.advance(HOUR)
+    const held = w.fx.storedRefreshToken()
+    const claims = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}(_\\d+)?$`)
+    for (let i = 0; i < 9; i++) {
+      w.fx.github.injectFault(
+        { method: 'PATCH', path: claims, body: /released/ },
+        { kind: 'status', status: 502 }
+      )
+      const dry = await w.run({ inputs: { 'refresh-token': held, 'dry-run': 'true' } })
+      expect(dry.outcome.status).toBe('dry-run')
+      await w.clock.advance(RELEASE_SETTLE_MS)
+    }
+    expect((await w.run({ inputs: { 'refresh-token': held } })).outcome.status).toBe('rotated')
+    // Left behind: ten generations of the spent token's claims, removed with it a day on.
+    expect(Object.keys(w.variables()).filter((name) => name.includes(fingerprint(held)))).toHaveLength(10)
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+    for (let i = 0; i < 26; i++) {
+      await w.clock.advance(HOUR)
+      await w.run()
+    }
+    expect(Object.keys(w.variables()).filter((name) => name.includes(fingerprint(held)))).toEqual([])
+  })
+
   it('a token whose successor is stored, held over an expired access token: red (the chain has stopped), never green', async () => {
     const w = world()
     const held = w.fx.storedRefreshToken()

@@ -1,3 +1,4 @@
+import { claimFingerprint, claimName } from '../../src/lease/claim.js'
 import { encodeRecord, findSpent, nextRecord, parseRecord, type SpentEntry } from '../../src/lease/record.js'
 import {
   CLAIM_CLEANUP_AFTER_MS,
@@ -22,13 +23,25 @@ const entry = (n: number, ageMs: number, overrides: Partial<SpentEntry> = {}): S
 
 describe('the spent record', () => {
   it('round-trips its entries, flags and generations', () => {
-    const entries = [entry(1, 0), entry(2, 1000, { stored: false, claimsRemoved: true, generations: 3 })]
+    const entries = [
+      entry(1, 0),
+      entry(2, 1000, { stored: false, claimsRemoved: true, generations: 3 }),
+      entry(3, 2000, { generations: 27 })
+    ]
     const read = parseRecord(encodeRecord(entries, NOW).text)
     // Read back, each entry knows its time only to the hour.
     const toTheHour = entries.map((each) => ({ ...each, addedWithinMs: HOUR }))
     expect(read).toEqual({ kind: 'read', entries: toTheHour, sweptAt: 0 })
     expect(findSpent(read, fp(2))).toMatchObject({ stored: false, generations: 3 })
-    expect(findSpent(read, fp(3))).toBeUndefined()
+    expect(findSpent(read, fp(3))).toMatchObject({ generations: 27 })
+    expect(findSpent(read, fp(4))).toBeUndefined()
+  })
+
+  it('claim names carry up to two digits of generation, as the sweep reads them', () => {
+    expect(claimName(fp(1), 27)).toBe(`WIZARD_CLAIM_${fp(1)}_27`)
+    expect(claimFingerprint(claimName(fp(1), 27))).toBe(fp(1))
+    expect(claimFingerprint(claimName(fp(1), 1))).toBe(fp(1))
+    expect(claimFingerprint(`WIZARD_CLAIM_${fp(1)}_270`)).toBeUndefined()
   })
 
   it('absent, or not a record at all', () => {

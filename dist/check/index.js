@@ -41184,11 +41184,11 @@ const CLAIM_HOLD_MS = WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS;
 /**
  * A claim given back (`released`) is taken over into the next generation only this long after its last
  * update, by GitHub's clock. Its holder's one DELETE may sit in GitHub before it is applied (as long as a
- * grant may sit in a gateway: UNKNOWN_HOLD_MS), and reads may show the claim for a while after (the
- * consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
+ * grant may sit in a gateway: UNKNOWN_HOLD_MS) and is sent only once the update has answered (within an
+ * attempt's timeout), and reads may show the claim for a while after (the consistency horizon). Taken over sooner, a DELETE landing after the takeover would leave the first
  * generation free for a create that answers 201 with nothing to say the token was presented in the next.
  */
-const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS;
+const RELEASE_SETTLE_MS = UNKNOWN_HOLD_MS + CONSISTENCY_HORIZON_MS + GITHUB_ATTEMPT_TIMEOUT_MS;
 /**
  * A spent token's claim is removed once the spent record has shown its fingerprint this long: far beyond
  * the consistency horizon, so every run that could present the token reads it in the record instead.

@@ -68,9 +68,10 @@ export function decodeClaim(text: string): ClaimValue | undefined {
 /**
  * Generation 1 is the token's first claim; a takeover (after an unknown outcome, a silent holder, or a claim
  * given back and kept) creates the next one. Presentations are bounded apart (once more at most); this bounds
- * the claims a token can leave, within the record's one digit.
+ * the claims a token can leave. A claim given back and kept while GitHub fails takes one generation about
+ * every quarter hour: thirty last through a seven-hour outage before a person is asked to clear them.
  */
-export const MAX_GENERATIONS = 9
+export const MAX_GENERATIONS = 30
 
 /**
  * Keyed by the token alone: the same token rotated by two setups (two environments, two secret names)
@@ -84,5 +85,5 @@ export function claimName(fingerprint: string, generation: number): string {
 
 /** The fingerprint a claim's name carries, or undefined for any other variable. */
 export function claimFingerprint(name: string): string | undefined {
-  return new RegExp(`^${CLAIM_PREFIX}([0-9A-F]{16})(?:_\\d)?$`).exec(name)?.[1]
+  return new RegExp(`^${CLAIM_PREFIX}([0-9A-F]{16})(?:_\\d{1,2})?$`).exec(name)?.[1]
 }

@@ -88,9 +88,14 @@ export class Lease {
   private acquiring: Promise<unknown> = Promise.resolve()
   private settling: Promise<void> | undefined
   private refusedAgain = false
-  /** A write to a claim of this run's had an attempt with no settling answer: it may still land, later. */
-  private unsettled = false
-  private readonly noteUnsettled = () => void (this.unsettled = true)
+  /**
+   * The claims a write of this run's (a create, an update) sent with no settling answer: it may still land,
+   * later, so this run never deletes them.
+   */
+  private readonly unsettled = new Set<string>()
+  private unsettledOn(name: string): Patience {
+    return { uncertain: () => void this.unsettled.add(name) }
+  }
   private successor: string | undefined
   private reservation: string | undefined
 
@@ -216,7 +221,7 @@ export class Lease {
   /** One create of a claim: a 201 makes this run its owner. None once the lease is settling (a cancel). */
   private async create(name: string, generation: number, value: ClaimValue): Promise<boolean> {
     if (this.settling) throw new Error('the run is stopping')
-    const result = await this.api.createVariable(name, encodeClaim(value))
+    const result = await this.api.createVariable(name, encodeClaim(value), this.unsettledOn(name))
     if (result === 'created') this.owned = { name, generation, value }
     return result === 'created'
   }
@@ -266,7 +271,7 @@ export class Lease {
     const done = this.pending.then(async () => {
       await this.api.writeVariable(owned.name, encodeClaim(value), true, {
         ...patience,
-        uncertain: this.noteUnsettled
+        ...this.unsettledOn(owned.name)
       })
     })
     this.pending = done.catch(() => undefined)
@@ -294,7 +299,9 @@ export class Lease {
   async reserve(successor: string): Promise<'reserved' | 'taken'> {
     const name = claimName(fingerprint(successor), 1)
     const value = { ...this.value('reserved', 0), at: this.clock.now().toISOString() }
-    const result = await this.api.createVariable(name, encodeClaim(value)).catch(() => 'failed' as const)
+    const result = await this.api
+      .createVariable(name, encodeClaim(value), this.unsettledOn(name))
+      .catch(() => 'failed' as const)
     if (result === 'created') this.reservation = name
     if (result !== 'exists') return 'reserved'
     // The claim exists: whose it is shows on a read within GitHub's consistency horizon (this run is past its
@@ -384,20 +391,20 @@ export class Lease {
    * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
    * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
    *
-   * No DELETE at all when an attempt of a write to this run's claims went unsettled (this update, or an
-   * earlier state): it may still be applied, and once the claim is gone and a waiting run has created it
-   * anew, it would overwrite that run's claim. Kept, the claim can only ever say released.
+   * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
+   * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,
+   * it would overwrite that run's claim. Kept, the claim can only ever say released.
    */
   private async giveBack(name: string, presentations: number): Promise<void> {
     const noted = (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
     const released = encodeClaim(this.value('released', presentations))
     const still = await this.api
-      .updateVariable(name, released, { uncertain: this.noteUnsettled })
+      .updateVariable(name, released, this.unsettledOn(name))
       .catch((error: unknown) => {
         noted(error)
         return 'updated' as const
       })
-    if (still === 'absent' || this.unsettled) return
+    if (still === 'absent' || this.unsettled.has(name)) return
     await this.api.deleteVariable(name, { once: true }).catch(noted)
   }
 

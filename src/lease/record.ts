@@ -19,10 +19,10 @@ import {
  * base 36): the entries after it were added in that hour; `-` and a number of hours (base 36): the entries
  * after it were added that many hours before the ones before. Each entry: the fingerprint's 64 bits in 11
  * base64url characters, then flags: `s` the successor was stored / `r` received but never stored, `k` its
- * claims are kept still (not yet removed), a digit for the generations of claims it had (when more than
+ * claims are kept still (not yet removed), the number of generations of claims it had (when more than
  * one). About 13 bytes an entry. `v1` (a fingerprint in hex and a time per entry) is still read.
  */
-const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)([2-9]?)$/
+const ENTRY = /^([A-Za-z0-9_-]{11})([sr])(k?)((?:[1-9][0-9]|[2-9])?)$/
 const HOUR = 3_600_000
 const MINUTE = 60_000
 
