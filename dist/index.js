@@ -44064,11 +44064,15 @@ function stillValid(stored, config, now) {
         message: messages/* say */.cv.guard.valid(expiry, config.skipIfValidForMs)
     };
 }
-/** A spent token's chain has stopped: its expiry is surely from the spend or later, and has run out. Pure. */
-function spentAndStopped(reason, expiry, now) {
+/**
+ * A spent token's chain has stopped: the expiry, expired, was read when the spending run's expiry must show
+ * (it writes it within its run, and reads lag by the horizon at most), so nothing has rotated since. Read
+ * sooner, an expired expiry is the rotation before the spend (its access token may outlive the spend by
+ * minutes), which says nothing. Pure.
+ */
+function spentAndStopped(reason, stored) {
     const spentBy = reason.since + (reason.withinMs ?? 0);
-    const writesShow = spentBy + timing/* WORST_CASE_RUN_MS */.q6 + timing/* CONSISTENCY_HORIZON_MS */.oR;
-    return (expiry?.expiresAt.getTime() ?? 0) > spentBy || now.getTime() > writesShow;
+    return stored.askedAt > spentBy + timing/* WORST_CASE_RUN_MS */.q6 + timing/* CONSISTENCY_HORIZON_MS */.oR;
 }
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
 function guard(decision, stored, config, now) {
@@ -44087,11 +44091,8 @@ function guard(decision, stored, config, now) {
         const expired = left !== undefined && left <= 0;
         if (decision.reason.why === 'outdated' && (left === undefined || expired))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
-        // A spent token over an expired access token: nothing has rotated since the expiry ran out, when that
-        // expiry was stored after the spend. Read just after the spend, an expiry from before it says nothing
-        // (a read that lagged behind the rotation this run just watched), and the record knows a spend only to
-        // its hour; once the spending rotation's writes must show, any expired expiry is the chain stopping.
-        if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, expiry, now))
+        // A spent token over an expired access token, read when the spend's own expiry must show: red.
+        if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, stored))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
         return {
             action: 'skip',
@@ -45512,8 +45513,9 @@ function leaseOptions(config, deps) {
     };
 }
 async function readStoredExpiry(github, config, clock) {
+    const askedAt = clock.now().getTime();
     const found = await github.readVariable(config.names.expiresAtVariable);
-    return { exists: found !== undefined, expiry: parseStoredExpiry(found?.value, clock.now()) };
+    return { exists: found !== undefined, expiry: parseStoredExpiry(found?.value, clock.now()), askedAt };
 }
 /** A sealed write with the key the run will use: proves the permission, and that GitHub opens what this run seals. */
 async function proveWrite(github, key, sealer, config, clock) {

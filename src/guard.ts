@@ -11,6 +11,8 @@ import { CONSISTENCY_HORIZON_MS, WORST_CASE_RUN_MS } from './timing.js'
 export interface StoredExpiry {
   exists: boolean
   expiry: Expiry | undefined
+  /** When it was asked for (epoch ms): what it shows is at most the consistency horizon older. */
+  askedAt: number
 }
 
 export type SkipStatus = Extract<Status, `skipped-${string}`>
@@ -59,15 +61,15 @@ export function stillValid(
   }
 }
 
-/** A spent token's chain has stopped: its expiry is surely from the spend or later, and has run out. Pure. */
-function spentAndStopped(
-  reason: Extract<SkipReason, { why: 'spent' }>,
-  expiry: Expiry | undefined,
-  now: Date
-): boolean {
+/**
+ * A spent token's chain has stopped: the expiry, expired, was read when the spending run's expiry must show
+ * (it writes it within its run, and reads lag by the horizon at most), so nothing has rotated since. Read
+ * sooner, an expired expiry is the rotation before the spend (its access token may outlive the spend by
+ * minutes), which says nothing. Pure.
+ */
+function spentAndStopped(reason: Extract<SkipReason, { why: 'spent' }>, stored: StoredExpiry): boolean {
   const spentBy = reason.since + (reason.withinMs ?? 0)
-  const writesShow = spentBy + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
-  return (expiry?.expiresAt.getTime() ?? 0) > spentBy || now.getTime() > writesShow
+  return stored.askedAt > spentBy + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
 }
 
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
@@ -87,11 +89,8 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     const expired = left !== undefined && left <= 0
     if (decision.reason.why === 'outdated' && (left === undefined || expired))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
-    // A spent token over an expired access token: nothing has rotated since the expiry ran out, when that
-    // expiry was stored after the spend. Read just after the spend, an expiry from before it says nothing
-    // (a read that lagged behind the rotation this run just watched), and the record knows a spend only to
-    // its hour; once the spending rotation's writes must show, any expired expiry is the chain stopping.
-    if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, expiry, now))
+    // A spent token over an expired access token, read when the spend's own expiry must show: red.
+    if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, stored))
       return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
     return {
       action: 'skip',

@@ -118,8 +118,9 @@ function leaseOptions(config: Config, deps: Dependencies) {
 }
 
 async function readStoredExpiry(github: GitHubApi, config: Config, clock: Clock): Promise<StoredExpiry> {
+  const askedAt = clock.now().getTime()
   const found = await github.readVariable(config.names.expiresAtVariable)
-  return { exists: found !== undefined, expiry: parseStoredExpiry(found?.value, clock.now()) }
+  return { exists: found !== undefined, expiry: parseStoredExpiry(found?.value, clock.now()), askedAt }
 }
 
 /** A sealed write with the key the run will use: proves the permission, and that GitHub opens what this run seals. */

@@ -125,6 +125,32 @@ describe('GitHub reads that lag behind its writes', () => {
   })
 })
 
+describe('two runs at once as the access token runs out', () => {
+  const world = useWorld()
+
+  it('the one that waits read the expiry of the rotation before, which runs out during its wait: skipped green, not red', async () => {
+    // Found by the year's soak: the winner's claim was made seconds before the old access token expired, the
+    // loser's expiry (read before the winner wrote a new one) was later than that claim, and the loser called
+    // a healthy chain stopped.
+    const w = world()
+    await w.run()
+    await w.clock.advance(HOUR - 5000)
+    const held = w.fx.storedRefreshToken()
+    // The winner stores slowly, so the loser waits past the old expiry.
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ },
+      { kind: 'delay', ms: 15_000 }
+    )
+    const runs = await Promise.all([
+      w.run({ inputs: { 'refresh-token': held } }),
+      w.run({ inputs: { 'refresh-token': held } })
+    ])
+    expect(runs.map((run) => run.outcome.status).sort()).toEqual(['rotated', 'skipped-spent'])
+    expect(presentationsOf(w).get(held)).toBe(1)
+    await expectOneLiveChain(w)
+  })
+})
+
 describe('re-runs holding old secrets', () => {
   const world = useWorld()
 
