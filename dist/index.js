@@ -33875,8 +33875,15 @@ function issuesDisabled(error) {
 
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
-/** Whether the access token stored once this run ended is valid now: what a consumer job cares about. */
+/**
+ * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Not
+ * after the server refused the refresh token (`terminal`): a refused token is a spent one presented again, or
+ * a grant revoked, and either way the server revokes the access tokens of the family too, whatever the
+ * stored expiry says.
+ */
 function isHealthy(outcome, now) {
+    if (outcome.errorKind === 'terminal')
+        return false;
     return outcome.expiry !== undefined && outcome.expiry.expiresAt.getTime() > now.getTime();
 }
 /** Every output the action sets, as strings. The access token itself is set apart, already masked. */

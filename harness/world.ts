@@ -127,6 +127,15 @@ export interface World {
 
 let nextRun = 1
 
+/** What the world says of a run killed mid-way: no outcome of its own, red, nothing known. */
+const KILLED: Outcome = {
+  status: 'failed',
+  phase: 'grant-out',
+  written: [],
+  refreshTokenRotated: false,
+  notes: []
+}
+
 export async function startWorld(
   options: {
     start?: Date
@@ -181,14 +190,22 @@ export async function startWorld(
     let killed = false
     const runId = runOptions.id ?? String(nextRun)
     // Every request of this run passes here first: counted, told, and refused once the run is dead.
+    // A dead process's code goes on in-process (its requests refused here, so nothing it does reaches a
+    // server); the run is over for the world at its first refused request, as a killed job is over for the
+    // runner, and nothing waits on the rest.
+    let died = () => undefined as void
+    const dead = new Promise<'killed'>((resolve) => (died = () => resolve('killed')))
     const gate = (grant = false) => {
-      if (killed) throw new TypeError('fetch failed', { cause: new Error('the process was killed') })
+      if (killed) {
+        died()
+        throw new TypeError('fetch failed', { cause: new Error('the process was killed') })
+      }
       requests++
       runOptions.onRequest?.(requests, cancellation)
       if (runOptions.killAtRequest === requests || (grant && runOptions.killAtGrant)) killed = true
     }
     const label = runOptions.context?.runLabel ?? `workflow "Refresh OAuth token" run ${nextRun++} attempt 1`
-    const outcome = await main({
+    const living = main({
       core,
       context: {
         repository: REPOSITORY,
@@ -213,6 +230,9 @@ export async function startWorld(
       },
       cancellation
     })
+    const ending = await Promise.race([living, dead])
+    if (ending === 'killed') living.catch(() => undefined)
+    const outcome: Outcome = ending === 'killed' ? KILLED : ending
     const log = seen.lines.join('\n')
     const { 'access-token': _, ...outputs } = seen.outputs
     const exposed = [log, seen.summary, ...Object.values(outputs)].join('\n')

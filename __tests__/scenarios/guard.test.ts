@@ -94,6 +94,26 @@ describe('a holder killed after its grant', () => {
     await w.run({ inputs: { 'refresh-token': held } })
     expect(presentationsOf(w).get(held)).toBe(2)
   })
+
+  it('on a short cadence the stored access token still looks valid by its expiry when the takeover is refused: not healthy, since the server revoked it with the family', async () => {
+    // Found by the recommended cadence's year soak: healthy=true on the red run over a revoked access token.
+    const w = world()
+    await w.run()
+    await w.clock.advance(MINUTE)
+    const held = w.fx.storedRefreshToken()
+    await w.run({ killAtGrant: true })
+    await w.clock.advance(CLAIM_HOLD_MS)
+    const after = await w.run({ inputs: { 'refresh-token': held } })
+    expect(after.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+    expect(after.outputs.healthy).toBe('false')
+    // The run after it meets the refused claim: red for good, and not healthy either.
+    await w.clock.advance(10 * MINUTE)
+    const next = await w.run({ inputs: { 'refresh-token': held } })
+    expect(next.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
+    expect(Date.parse(w.variables().WIZARD_EXPIRES_AT ?? '')).toBeGreaterThan(w.clock.ms)
+    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(false)
+    expect(next.outputs.healthy).toBe('false')
+  })
 })
 
 describe('GitHub reads that lag behind its writes', () => {

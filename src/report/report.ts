@@ -2,8 +2,14 @@ import { say } from '../messages.js'
 import type { Outcome } from '../outcome.js'
 import type { Summary } from './summary.js'
 
-/** Whether the access token stored once this run ended is valid now: what a consumer job cares about. */
-export function isHealthy(outcome: Pick<Outcome, 'expiry'>, now: Date): boolean {
+/**
+ * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Not
+ * after the server refused the refresh token (`terminal`): a refused token is a spent one presented again, or
+ * a grant revoked, and either way the server revokes the access tokens of the family too, whatever the
+ * stored expiry says.
+ */
+export function isHealthy(outcome: Pick<Outcome, 'expiry' | 'errorKind'>, now: Date): boolean {
+  if (outcome.errorKind === 'terminal') return false
   return outcome.expiry !== undefined && outcome.expiry.expiresAt.getTime() > now.getTime()
 }
 
