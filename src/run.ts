@@ -255,11 +255,16 @@ class RunState {
       if (this.successor && this.deps.cancellation.final) void this.recover(this.successor)
     } else if (grant.kind === 'refused' || grant.kind === 'not-sent' || grant.kind === 'cancelled') {
       this.phase = 'not-rotated'
+      // A refused refresh token is a spent one presented again, or a grant revoked: either way the server
+      // revokes the family's access tokens with it, the stored one too.
+      if (grant.kind === 'refused' && grant.oauthError === 'invalid_grant') this.accessRevoked = true
     }
   }
 
   /** A fresh expiry was written (both the secret and the variable): nothing to point back. */
   expiryFresh = false
+  /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
+  private accessRevoked = false
   private expireWrites: (() => Promise<void>) | undefined
 
   /** How to point the stored expiry at the rotation time, once the writer exists. */
@@ -270,10 +275,11 @@ class RunState {
   /**
    * Once the old token may have been spent and no fresh expiry was written, the stored one no longer tells
    * the truth (Hydra revokes the old access token on a refresh): it is pointed at the send, so no consumer,
-   * and no skip-if-valid-for, takes the stale access token for a valid one. It only ever moves back.
+   * and no skip-if-valid-for, takes the stale access token for a valid one. The same once the server refused
+   * the token, which revoked the stored access token. It only ever moves back.
    */
   async expireUnlessFresh(): Promise<void> {
-    if (!mayHaveSpent(this.phase) || this.expiryFresh || !this.expireWrites) return
+    if (!(mayHaveSpent(this.phase) || this.accessRevoked) || this.expiryFresh || !this.expireWrites) return
     await this.expireWrites().catch((error: unknown) => this.note(say.store.expiryNotReset(error)))
   }
 

@@ -95,9 +95,11 @@ describe('a holder killed after its grant', () => {
     expect(presentationsOf(w).get(held)).toBe(2)
   })
 
-  it('on a short cadence the stored access token still looks valid by its expiry when the takeover is refused: not healthy, since the server revoked it with the family', async () => {
-    // Found by the recommended cadence's year soak: healthy=true on the red run over a revoked access token.
+  it('on a short cadence the stored access token still looks valid by its expiry when the takeover is refused: the refusal points the expiry back (the server revoked that token with the family), and no run after says healthy, not even a skip', async () => {
+    // Found by the recommended cadence's year soak: healthy=true on the red run after a refused takeover, and
+    // on a re-run's skip half an hour after the death.
     const w = world()
+    const first = w.fx.storedRefreshToken()
     await w.run()
     await w.clock.advance(MINUTE)
     const held = w.fx.storedRefreshToken()
@@ -106,13 +108,18 @@ describe('a holder killed after its grant', () => {
     const after = await w.run({ inputs: { 'refresh-token': held } })
     expect(after.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
     expect(after.outputs.healthy).toBe('false')
-    // The run after it meets the refused claim: red for good, and not healthy either.
+    // Left behind: an access token the server revoked, and an expiry that says so.
+    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(false)
+    expect(Date.parse(w.variables().WIZARD_EXPIRES_AT ?? '')).toBeLessThanOrEqual(w.clock.ms)
+    // The runs after it: the one holding the refused token is red for good; a re-run holding the token
+    // before it skips (its own token is old) and does not say healthy.
     await w.clock.advance(10 * MINUTE)
     const next = await w.run({ inputs: { 'refresh-token': held } })
     expect(next.outcome).toMatchObject({ status: 'failed', errorKind: 'terminal' })
-    expect(Date.parse(w.variables().WIZARD_EXPIRES_AT ?? '')).toBeGreaterThan(w.clock.ms)
-    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN ?? '')).toBe(false)
     expect(next.outputs.healthy).toBe('false')
+    const rerun = await w.run({ inputs: { 'refresh-token': first } })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(rerun.outputs.healthy).toBe('false')
   })
 })
 
