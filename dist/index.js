@@ -44148,7 +44148,8 @@ function iso_duration(params) {
  *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
  *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
  * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
- *   is never sent twice): any run takes it over at once, without counting a presentation.
+ *   is never sent twice, and kept when a write to it went unsettled): taken over without counting a
+ *   presentation once that DELETE can no longer land (RELEASE_SETTLE_MS after its last update).
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */
@@ -44396,9 +44397,7 @@ function decide(seen) {
         case 'created':
             return { next: 'present', generation: seen.generation, presentations: seen.presentations };
         case 'not-found':
-            return seen.now < seen.waitUntil
-                ? { next: 'read-again' }
-                : { next: 'fail', reason: { why: 'unreadable', what: 'claim' }, release: false };
+            return whileWaiting(seen, { next: 'read-again' }, { why: 'unreadable', what: 'claim' });
         case 'foreign':
             return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false };
         case 'found':
@@ -44414,9 +44413,7 @@ function decideOnClaim(seen, claim, createdAt, updatedAt) {
     const stillActing = seen.now < until + timing/* CONSISTENCY_HORIZON_MS */.oR;
     // The holder may be acting: wait for its outcome (a race with it resolves in seconds), and past the wait,
     // red, since a holder killed after its grant looks the same as a slow one.
-    const inFlight = () => seen.now < seen.waitUntil
-        ? { next: 'wait' }
-        : { next: 'fail', reason: { why: 'in-flight', by, claimedAt: createdAt, until }, release: false };
+    const inFlight = () => whileWaiting(seen, { next: 'wait' }, { why: 'in-flight', by, claimedAt: createdAt, until });
     switch (claim.state) {
         case 'stored':
             return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false };
@@ -44432,9 +44429,7 @@ function decideOnClaim(seen, claim, createdAt, updatedAt) {
             const settled = updatedAt + timing/* RELEASE_SETTLE_MS */.L3;
             if (seen.now >= settled)
                 return takeOver(seen, claim, claim.presentations);
-            return seen.now < seen.waitUntil
-                ? { next: 'read-again' }
-                : { next: 'fail', reason: { why: 'given-back', by, at: updatedAt, until: settled }, release: false };
+            return whileWaiting(seen, { next: 'read-again' }, { why: 'given-back', by, at: updatedAt, until: settled });
         }
         case 'reserved':
             if (stillActing)
@@ -44504,6 +44499,10 @@ function afterSilence(seen, claim, createdAt, since) {
         };
     }
     return takeOver(seen, claim, presentations);
+}
+/** Within this run's wait for another run, the next read; past it, red (nothing spent, nothing to give back). */
+function whileWaiting(seen, meanwhile, reason) {
+    return seen.now < seen.waitUntil ? meanwhile : { next: 'fail', reason, release: false };
 }
 function takeOver(seen, claim, presentations) {
     if (seen.generation >= MAX_GENERATIONS)
@@ -44853,7 +44852,7 @@ class Lease {
      * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
      * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
      * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
-     * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
+     * DELETE fails, the claim stays `released`, which a run takes over (in the next generation) once settled.
      *
      * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
      * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,

@@ -5,7 +5,7 @@
  * each token.
  */
 import { fingerprint } from '../../src/lease/fingerprint.js'
-import type { WorldRun } from '../../harness/world.js'
+import type { World, WorldRun } from '../../harness/world.js'
 import { CLAIM_HOLD_MS, RELEASE_SETTLE_MS } from '../../src/timing.js'
 import {
   DAY,
@@ -281,6 +281,48 @@ describe('state that must never block for ever', () => {
   })
 })
 
+/** The token an hour-old rotation stored, and the path of its first claim: where the give-back cases start. */
+async function tokenAnHourOn(w: World): Promise<{ held: string; claim: RegExp }> {
+  await w.run()
+  await w.clock.advance(HOUR)
+  const held = w.fx.storedRefreshToken()
+  return { held, claim: new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`) }
+}
+
+/**
+ * A dry run that claims the held token and gives it back, and run L, started the moment the dry run's claim
+ * create goes out, so that it waits on that claim. The DELETEs of the claim are counted from the start.
+ */
+async function dryRunWithWaiter(
+  w: World,
+  held: string,
+  claim: RegExp
+): Promise<{ dry: WorldRun; waited: WorldRun | undefined; deletes: () => number }> {
+  const started = w.clock.ms
+  let waiter: Promise<WorldRun> | undefined
+  w.fx.github.onRequest((request, body) => {
+    if (!waiter && request.method === 'POST' && body.includes('dry run A'))
+      waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
+  })
+  const dry = await w.run({
+    inputs: { 'refresh-token': held, 'dry-run': 'true' },
+    context: { runLabel: 'dry run A' }
+  })
+  const deletes = () =>
+    w.fx.github.requests.filter((r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= started)
+      .length
+  return { dry, waited: await waiter, deletes }
+}
+
+/** A run queued with the old token, whose read of the record is minutes stale: the claims alone refuse it. */
+async function expectQueuedRunRefused(w: World, held: string): Promise<void> {
+  w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
+  const queued = await w.run({ inputs: { 'refresh-token': held } })
+  expect(queued.outcome.status).toBe('skipped-spent')
+  expect(presentationsOf(w).get(held)).toBe(1)
+  await expectOneLiveChain(w)
+}
+
 describe('the hostile cases of the guard’s review', () => {
   const world = useWorld()
 
@@ -397,68 +439,30 @@ describe('the hostile cases of the guard’s review', () => {
 
   it('a give-back whose DELETE was applied and its answer lost is never sent again: the run that claimed the token meanwhile keeps its claim, and no third run presents the token', async () => {
     const w = world()
-    await w.run()
-    await w.clock.advance(HOUR)
-    const held = w.fx.storedRefreshToken()
-    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    const { held, claim } = await tokenAnHourOn(w)
     // The dry run's give-back: applied, its answer lost; a retry would come 40 s later.
     w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'lose-answer' })
     w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'delay', ms: 40_000 })
-    const dryStarted = w.clock.ms
-    let waiter: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request, body) => {
-      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
-        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
-    })
-    const dry = await w.run({
-      inputs: { 'refresh-token': held, 'dry-run': 'true' },
-      context: { runLabel: 'dry run A' }
-    })
+    const { dry, waited, deletes } = await dryRunWithWaiter(w, held, claim)
     expect(dry.outcome.status).toBe('dry-run')
-    expect((await waiter)?.outcome.status).toBe('rotated')
-    expect(
-      w.fx.github.requests.filter(
-        (r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= dryStarted
-      )
-    ).toHaveLength(1)
-    // A run queued with the old token, whose read of the record is minutes stale: the claim still guards it.
+    expect(waited?.outcome.status).toBe('rotated')
+    expect(deletes()).toBe(1)
     await w.clock.advance(MINUTE)
-    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
-    const queued = await w.run({ inputs: { 'refresh-token': held } })
-    expect(queued.outcome.status).toBe('skipped-spent')
-    expect(presentationsOf(w).get(held)).toBe(1)
-    await expectOneLiveChain(w)
+    await expectQueuedRunRefused(w, held)
   })
 
   it('a give-back whose first update is applied late, after its retry: no DELETE, so the late write lands on the given-back claim, never on a claim made after it; taken over once settled; one presentation', async () => {
     const w = world()
-    await w.run()
-    await w.clock.advance(HOUR)
-    const held = w.fx.storedRefreshToken()
-    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    const { held, claim } = await tokenAnHourOn(w)
     // The dry run's give-back: its first update waits in GitHub past the attempt's 30 s and is applied at
     // 50 s, after the retry has answered.
     w.fx.github.injectFault({ method: 'PATCH', path: claim, body: /released/ }, { kind: 'delay', ms: 50_000 })
-    const dryStarted = w.clock.ms
-    let waiter: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request, body) => {
-      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
-        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
-    })
-    const dry = await w.run({
-      inputs: { 'refresh-token': held, 'dry-run': 'true' },
-      context: { runLabel: 'dry run A' }
-    })
+    const { dry, waited, deletes } = await dryRunWithWaiter(w, held, claim)
     expect(dry.outcome.status).toBe('dry-run')
     // The run that waited on it: red, nothing spent, while the claim's removal might still land.
-    const waited = await waiter
     expect(waited?.outcome).toMatchObject({ status: 'failed', errorKind: 'transient' })
     expect(waited?.failed).toMatch(/gave this refresh token's claim back/)
-    expect(
-      w.fx.github.requests.filter(
-        (r) => r.method === 'DELETE' && claim.test(r.path) && r.startedAt >= dryStarted
-      )
-    ).toHaveLength(0)
+    expect(deletes()).toBe(0)
     expect(presentationsOf(w).get(held)).toBeUndefined()
     // Once settled, the next run takes it over in the next generation, counting no presentation.
     await w.clock.advance(RELEASE_SETTLE_MS)
@@ -470,43 +474,23 @@ describe('the hostile cases of the guard’s review', () => {
     expect(JSON.parse(w.variables()[`WIZARD_CLAIM_${fingerprint(held)}_2`] ?? '{}')).toMatchObject({
       state: 'stored'
     })
-    // A run queued with the old token, whose read of the record is minutes stale: the claims still guard it.
-    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
-    const queued = await w.run({ inputs: { 'refresh-token': held } })
-    expect(queued.outcome.status).toBe('skipped-spent')
-    expect(presentationsOf(w).get(held)).toBe(1)
-    await expectOneLiveChain(w)
+    await expectQueuedRunRefused(w, held)
   })
 
   it('a give-back whose one DELETE sits in GitHub and lands after a waiting run read "released": that run creates the claim again once it has landed, never the next generation; a run queued with the old token is still refused', async () => {
     const w = world()
-    await w.run()
-    await w.clock.advance(HOUR)
-    const held = w.fx.storedRefreshToken()
-    const claim = new RegExp(`/variables/WIZARD_CLAIM_${fingerprint(held)}$`)
+    const { held, claim } = await tokenAnHourOn(w)
     w.fx.github.injectFault({ method: 'DELETE', path: claim }, { kind: 'delay', ms: 50_000 })
-    let waiter: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request, body) => {
-      if (!waiter && request.method === 'POST' && body.includes('dry run A'))
-        waiter = w.run({ inputs: { 'refresh-token': held }, context: { runLabel: 'run L' } })
-    })
-    const dry = await w.run({
-      inputs: { 'refresh-token': held, 'dry-run': 'true' },
-      context: { runLabel: 'dry run A' }
-    })
+    const { dry, waited } = await dryRunWithWaiter(w, held, claim)
     expect(dry.outcome.status).toBe('dry-run')
-    expect((await waiter)?.outcome.status).toBe('rotated')
+    expect(waited?.outcome.status).toBe('rotated')
     await w.clock.advance(MINUTE)
     // Left behind: one claim, the first generation, made by run L after the DELETE landed.
     const claims = Object.keys(w.variables()).filter((name) =>
       name.startsWith(`WIZARD_CLAIM_${fingerprint(held)}`)
     )
     expect(claims).toEqual([`WIZARD_CLAIM_${fingerprint(held)}`])
-    w.fx.github.injectFault({ method: 'GET', path: /SPENT$/ }, { kind: 'stale', ms: 5 * MINUTE })
-    const queued = await w.run({ inputs: { 'refresh-token': held } })
-    expect(queued.outcome.status).toBe('skipped-spent')
-    expect(presentationsOf(w).get(held)).toBe(1)
-    await expectOneLiveChain(w)
+    await expectQueuedRunRefused(w, held)
   })
 
   it('one 502 on the claim’s own write does not keep the successor’s reservation: every run of a 10-minute cadence rotates', async () => {

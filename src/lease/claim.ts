@@ -13,7 +13,8 @@ import { z } from 'zod'
  *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
  *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
  * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
- *   is never sent twice): any run takes it over at once, without counting a presentation.
+ *   is never sent twice, and kept when a write to it went unsettled): taken over without counting a
+ *   presentation once that DELETE can no longer land (RELEASE_SETTLE_MS after its last update).
  * `presentations` counts the earlier presentations whose outcome was unknown (0 or 1): a token is presented
  * once more at most after one of those.
  */

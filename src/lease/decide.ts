@@ -122,9 +122,7 @@ export function decide(seen: Observation): Step {
     case 'created':
       return { next: 'present', generation: seen.generation, presentations: seen.presentations }
     case 'not-found':
-      return seen.now < seen.waitUntil
-        ? { next: 'read-again' }
-        : { next: 'fail', reason: { why: 'unreadable', what: 'claim' }, release: false }
+      return whileWaiting(seen, { next: 'read-again' }, { why: 'unreadable', what: 'claim' })
     case 'foreign':
       return { next: 'fail', reason: { why: 'foreign-claim', generation: seen.generation }, release: false }
     case 'found':
@@ -142,9 +140,7 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number, 
   // The holder may be acting: wait for its outcome (a race with it resolves in seconds), and past the wait,
   // red, since a holder killed after its grant looks the same as a slow one.
   const inFlight = (): Step =>
-    seen.now < seen.waitUntil
-      ? { next: 'wait' }
-      : { next: 'fail', reason: { why: 'in-flight', by, claimedAt: createdAt, until }, release: false }
+    whileWaiting(seen, { next: 'wait' }, { why: 'in-flight', by, claimedAt: createdAt, until })
   switch (claim.state) {
     case 'stored':
       return { next: 'skip', reason: { why: 'spent', since: createdAt, by }, release: false }
@@ -159,9 +155,11 @@ function decideOnClaim(seen: Observation, claim: ClaimValue, createdAt: number, 
       // removal can no longer land. Until then, this generation is created again (201 once it has landed).
       const settled = updatedAt + RELEASE_SETTLE_MS
       if (seen.now >= settled) return takeOver(seen, claim, claim.presentations)
-      return seen.now < seen.waitUntil
-        ? { next: 'read-again' }
-        : { next: 'fail', reason: { why: 'given-back', by, at: updatedAt, until: settled }, release: false }
+      return whileWaiting(
+        seen,
+        { next: 'read-again' },
+        { why: 'given-back', by, at: updatedAt, until: settled }
+      )
     }
     case 'reserved':
       if (stillActing) return inFlight()
@@ -227,6 +225,11 @@ function afterSilence(seen: Observation, claim: ClaimValue, createdAt: number, s
     }
   }
   return takeOver(seen, claim, presentations)
+}
+
+/** Within this run's wait for another run, the next read; past it, red (nothing spent, nothing to give back). */
+function whileWaiting(seen: Observation, meanwhile: Step, reason: FailReason): Step {
+  return seen.now < seen.waitUntil ? meanwhile : { next: 'fail', reason, release: false }
 }
 
 function takeOver(seen: Observation, claim: ClaimValue, presentations: number): Step {

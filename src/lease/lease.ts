@@ -389,7 +389,7 @@ export class Lease {
    * this run's own claim is harmless to repeat), then one DELETE, never sent again. A DELETE whose answer was
    * lost may have been applied, and a run waiting on the claim may have created it anew since: a second
    * DELETE would remove that run's claim, and with it the only guard of a token it has presented. If the one
-   * DELETE fails, the claim stays `released`, which any run takes over at once (in the next generation).
+   * DELETE fails, the claim stays `released`, which a run takes over (in the next generation) once settled.
    *
    * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
    * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,
