@@ -75,7 +75,13 @@ export interface SoakReport {
   events: Record<string, number>
   chainDeaths: { at: string; cause: string; survivable: boolean; alertedByTheRunThatMetIt: boolean }[]
   personNeeded: { at: string; cause: string; alertedAfterMinutes: number | undefined }[]
-  downtime: { totalMinutes: number; longestMinutes: number; fromSurvivableMinutes: number }
+  downtime: {
+    totalMinutes: number
+    longestMinutes: number
+    fromSurvivableMinutes: number
+    /** The survivable minutes by what kept the chain from rotating (see `holdOf`). */
+    survivableByCause: Record<string, number>
+  }
   grantsPerToken: { once: number; twice: number; more: number }
   requestsPerRun: { median: number; max: number }
   /** What the guard keeps on the repository, at most: claim variables, and the spent record's bytes. */
@@ -229,6 +235,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   const state = { claims: 0, recordBytes: 0 }
   // Downtime: the stored access token, and until when it works.
   const downtime = { total: 0, longest: 0, stretch: 0, fromSurvivable: 0 }
+  const survivableByCause: Record<string, number> = {}
+  /** The runs since the last rotation: what a stretch of survivable downtime is blamed on. */
+  let sinceRotation: WorldRun[] = []
   let lastCheck = clock.ms
   let accessUntil = 0
   let downtimeSurvivable = true
@@ -243,12 +252,16 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const from = Math.max(lastCheck, accessUntil)
     if (now > from) {
       const gap = now - from
+      const cause = downtimeSurvivable ? holdOf(sinceRotation) : undefined
       trace(
-        `${new Date(now).toISOString()}: the stored access token was dead for ${Math.round(gap / 60000)} min${downtimeSurvivable ? ' (survivable)' : ''}`
+        `${new Date(now).toISOString()}: the stored access token was dead for ${Math.round(gap / 60000)} min${cause ? ` (survivable: ${cause})` : ''}`
       )
       downtime.total += gap
       downtime.stretch += gap
-      if (downtimeSurvivable) downtime.fromSurvivable += gap
+      if (cause) {
+        downtime.fromSurvivable += gap
+        survivableByCause[cause] = (survivableByCause[cause] ?? 0) + gap
+      }
       downtime.longest = Math.max(downtime.longest, downtime.stretch)
     }
     lastCheck = now
@@ -321,7 +334,10 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       }
     }
     const live = await fx.oauth.isRefreshTokenLive(stored)
-    if (live && played.some(({ run }) => run.outcome.status === 'rotated')) lastHealthy = now
+    if (live && played.some(({ run }) => run.outcome.status === 'rotated')) {
+      lastHealthy = now
+      sinceRotation = []
+    } else sinceRotation.push(...played.map(({ run }) => run))
     for (const need of personNeeded)
       if (need.alertedAfterMinutes === undefined && issueOpen())
         need.alertedAfterMinutes = Math.round((now - Date.parse(need.at)) / MINUTE)
@@ -339,8 +355,11 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       const alerted = issueOpen()
       chainDeaths.push({ at: when, cause, survivable, alertedByTheRunThatMetIt: alerted })
       trace(`${when}: chain death: ${cause}${alerted ? ', alerted' : ''}`)
-      if (!alerted && met && !met.run.killed)
+      if (!alerted && met && !met.run.killed) {
         violations.push(`${when}: the chain died (${cause}) and the run that met it opened no alert`)
+        for (const line of met.run.lines)
+          if (!line.startsWith('debug:')) trace(`  run ${met.run.id}: ${line}`)
+      }
       needPerson(now, `chain death: ${cause}`)
     }
     if (!live && played.some(({ run, scheduled }) => scheduled && !run.killed && !run.failed))
@@ -416,7 +435,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     )
     await check([{ run: dispatched, token: fresh, scheduled: false }])
     await account(clock.ms)
-    if (wasDead) downtimeSurvivable = true
+    // Unless the person's own run met a death of its own: its minutes belong to that one.
+    if (wasDead && alive) downtimeSurvivable = true
   }
 
   const end = start.getTime() + options.days * DAY
@@ -496,7 +516,10 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     downtime: {
       totalMinutes: Math.round(downtime.total / MINUTE),
       longestMinutes: Math.round(downtime.longest / MINUTE),
-      fromSurvivableMinutes: Math.round(downtime.fromSurvivable / MINUTE)
+      fromSurvivableMinutes: Math.round(downtime.fromSurvivable / MINUTE),
+      survivableByCause: Object.fromEntries(
+        Object.entries(survivableByCause).map(([cause, ms]) => [cause, Math.round(ms / MINUTE)])
+      )
     },
     grantsPerToken: {
       once: perToken.filter((n) => n === 1).length,
@@ -508,6 +531,21 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     violations,
     wallSeconds: Math.round((performance.now() - started) / 100) / 10
   }
+}
+
+/**
+ * What kept a healthy chain from rotating while its access token was dead, from the runs since the last
+ * rotation: a killed run's claim (held for the run's whole budget, since a holder that received the successor
+ * may still be storing it), an unknown outcome's hold, runs that failed (GitHub trouble, a cancel), or no run
+ * that could rotate at all (GitHub dropped or delayed the schedule, or every run skipped).
+ */
+function holdOf(runs: WorldRun[]): string {
+  if (runs.some((run) => run.killed)) return "a killed run's claim"
+  if (runs.some((run) => ['unknown', 'concurrent'].includes(run.outcome.errorKind ?? '')))
+    return 'an unknown outcome held'
+  if (runs.some((run) => run.outcome.status === 'failed' || run.outcome.status === 'cancelled'))
+    return 'failed or cancelled runs'
+  return 'no run (the schedule dropped or delayed)'
 }
 
 /** Counts by cause, most frequent first: "answer lost 26, queued 17". */
@@ -527,6 +565,16 @@ function span(minutes: number[]): string {
   return low === high ? `${low} min` : `${low}–${high} min`
 }
 
+/** " (a killed run's claim 30 min, …)": the survivable minutes by cause, most first. */
+function survivableCauses(report: SoakReport): string {
+  const causes = Object.entries(report.downtime.survivableByCause).filter(([, minutes]) => minutes > 0)
+  if (!causes.length) return ''
+  return ` (${causes
+    .sort((a, b) => b[1] - a[1])
+    .map(([cause, minutes]) => `${cause} ${minutes} min`)
+    .join(', ')})`
+}
+
 /** The report as one table with the seed, then each chain death and person-needed event on its own line. */
 export function formatReport(report: SoakReport): string {
   const deaths = report.chainDeaths
@@ -542,7 +590,7 @@ export function formatReport(report: SoakReport): string {
     `| runs | ${report.runs} |`,
     `| chain deaths | ${deaths.length}${deaths.length ? ` (${tally(deaths, (d) => `${d.cause}${d.survivable ? ' (survivable!)' : ''}`)}); ${deaths.filter((d) => d.alertedByTheRunThatMetIt).length} alerted by the run that met it` : ''} |`,
     `| person needed | ${needs.length}${needs.length ? ` (${tally(needs, (n) => n.cause.replace(/:.*$/, ''))}); alerted after ${span(alertDelays)}${neverAlerted ? `, ${neverAlerted} never alerted!` : ''}` : ''} |`,
-    `| consumer downtime | ${report.downtime.totalMinutes} min in all, ${report.downtime.longestMinutes} min at most in one stretch, ${report.downtime.fromSurvivableMinutes} min from survivable events |`,
+    `| consumer downtime | ${report.downtime.totalMinutes} min in all, ${report.downtime.longestMinutes} min at most in one stretch, ${report.downtime.fromSurvivableMinutes} min from survivable events${survivableCauses(report)} |`,
     `| grants per token | ${report.grantsPerToken.once} once, ${report.grantsPerToken.twice} twice (after an unknown outcome), ${report.grantsPerToken.more} more |`,
     `| requests per run | median ${report.requestsPerRun.median}, max ${report.requestsPerRun.max} |`,
     `| state kept | ${report.state.claims} claim variables at most, spent record ${(report.state.recordBytes / 1024).toFixed(1)} KB at most |`,
