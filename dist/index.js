@@ -33825,48 +33825,54 @@ function planAlert(outcome, target, writerTokenUrgent, runUrl) {
  * Carries out the plan on the workflow's own repository with the job's token (`issues: write`): one open
  * issue at most, found by its label and marker across every page; a new failure is added as a comment.
  * Texts pass `redact` before they leave. A 410 (issues turned off, as in a fork) is its own answer.
+ *
+ * Each call rides out GitHub's trouble on its own (`patiently`), so a burst on the list does not use up the
+ * tries of the write after it. The one write that must not land twice, opening the issue, lists again before
+ * it is sent again: a create whose answer was lost may have opened it.
  */
-async function applyAlert(octokit, repository, plan, redact) {
+async function applyAlert(octokit, repository, plan, redact, patiently) {
     if (plan.action === 'none')
-        return 'nothing to do';
-    try {
+        return messages/* say */.cv.alert.applied.nothing;
+    const call = (send) => patiently(() => send().catch((error) => {
+        throw toGitHubError(error);
+    }));
+    const findOpen = async () => {
         const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
             ...repository,
             state: 'open',
             labels: ALERT_LABEL,
             per_page: 100
         });
-        const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker));
-        if (plan.action === 'close') {
-            if (!current)
-                return 'no open alert';
-            await octokit.rest.issues.createComment({
-                ...repository,
-                issue_number: current.number,
-                body: redact(plan.comment)
-            });
-            await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' });
-            return `closed #${current.number}`;
-        }
-        if (current) {
-            await octokit.rest.issues.createComment({
-                ...repository,
-                issue_number: current.number,
-                body: redact(plan.body)
-            });
-            return `updated #${current.number}`;
-        }
+        return open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker));
+    };
+    const comment = (issue, body) => call(() => octokit.rest.issues.createComment({ ...repository, issue_number: issue, body: redact(body) }));
+    const current = await call(findOpen);
+    if (plan.action === 'close') {
+        if (!current)
+            return messages/* say */.cv.alert.applied.noneOpen;
+        await comment(current.number, plan.comment);
+        await call(() => octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' }));
+        return messages/* say */.cv.alert.applied.closed(current.number);
+    }
+    if (current) {
+        await comment(current.number, plan.body);
+        return messages/* say */.cv.alert.applied.updated(current.number);
+    }
+    let sent = false;
+    const opened = await call(async () => {
+        const meanwhile = sent ? await findOpen() : undefined;
+        sent = true;
+        if (meanwhile)
+            return { number: meanwhile.number, found: true };
         const { data } = await octokit.rest.issues.create({
             ...repository,
             title: redact(plan.title),
             body: redact(plan.body),
             labels: [ALERT_LABEL]
         });
-        return `opened #${data.number}`;
-    }
-    catch (error) {
-        throw toGitHubError(error);
-    }
+        return { number: data.number, found: false };
+    });
+    return (opened.found ? messages/* say */.cv.alert.applied.openedEarlier : messages/* say */.cv.alert.applied.opened)(opened.number);
 }
 /** Issues are turned off on the repository: GitHub answers 410 Gone. */
 function issuesDisabled(error) {
@@ -34052,7 +34058,7 @@ async function tellPeople(deps, outcome, urgent) {
     if (config.alertIssue) {
         const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`;
         const plan = planAlert(outcome, target, urgent, deps.context.runUrl);
-        tasks.push(patiently(deps, () => applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text))).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
+        tasks.push(applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text), (send) => patiently(deps, send)).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
     }
     if (config.keepAlive) {
         const file = config.workflow?.file;
@@ -45794,6 +45800,16 @@ function gitHubFailure(error) {
         return failure.status ? `GitHub answered ${failure.status}: ${failure.message ?? ''}` : errorText(error);
     return errorText(error);
 }
+/**
+ * A refusal a missing permission explains (403 that is no rate limit, 404): the hint names the permission.
+ * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
+ */
+function permissionHint(error, permission, otherwise) {
+    const status = error?.status;
+    return status === 403 || status === 404
+        ? `: give the job \`permissions: ${permission}\`.`
+        : `. ${otherwise}`;
+}
 function where(config) {
     const { repository, environment } = config.target;
     return environment ? `${repository} (environment "${environment}")` : repository;
@@ -46160,15 +46176,26 @@ const say = {
             'more, and closes this issue when it rotates); if the server had rotated it, a person must sign in again.',
         closing: (runUrl) => `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
         done: (what) => `Alert issue: ${what}.`,
+        /** What became of the issue, for `done`. */
+        applied: {
+            nothing: 'nothing to do',
+            noneOpen: 'no open alert',
+            closed: (issue) => `closed #${issue}`,
+            updated: (issue) => `updated #${issue}`,
+            opened: (issue) => `opened #${issue}`,
+            openedEarlier: (issue) => `found #${issue}, opened by an earlier try whose answer was lost`
+        },
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
             '(Settings → General → Features → Issues), as a fork needs, or set alert-issue: false.',
-        failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)}): give the job \`permissions: issues: write\`.`
+        failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)})` +
+            permissionHint(error, 'issues: write', 'The next run that needs a person tries again.')
     },
     keepAlive: {
         unknownWorkflow: 'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
         enabled: (file, home) => `Keep-alive: enabled ${file} on ${home}.`,
-        failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
-            'Without it GitHub disables the schedule after 60 days without activity in a public repository.'
+        failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)})` +
+            permissionHint(error, 'actions: write', 'The next run tries again.') +
+            ' Without the keep-alive, GitHub disables the schedule after 60 days without activity in a public repository.'
     },
     check: {
         healthy: (expiry) => say.report.healthy(expiry),

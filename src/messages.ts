@@ -31,6 +31,17 @@ function gitHubFailure(error: unknown): string {
   return errorText(error)
 }
 
+/**
+ * A refusal a missing permission explains (403 that is no rate limit, 404): the hint names the permission.
+ * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
+ */
+function permissionHint(error: unknown, permission: string, otherwise: string): string {
+  const status = (error as Partial<GitHubError> | undefined)?.status
+  return status === 403 || status === 404
+    ? `: give the job \`permissions: ${permission}\`.`
+    : `. ${otherwise}`
+}
+
 function where(config: Pick<Config, 'target'>): string {
   const { repository, environment } = config.target
   return environment ? `${repository} (environment "${environment}")` : repository
@@ -502,11 +513,21 @@ export const say = {
     closing: (runUrl: string | undefined) =>
       `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
     done: (what: string) => `Alert issue: ${what}.`,
+    /** What became of the issue, for `done`. */
+    applied: {
+      nothing: 'nothing to do',
+      noneOpen: 'no open alert',
+      closed: (issue: number) => `closed #${issue}`,
+      updated: (issue: number) => `updated #${issue}`,
+      opened: (issue: number) => `opened #${issue}`,
+      openedEarlier: (issue: number) => `found #${issue}, opened by an earlier try whose answer was lost`
+    },
     disabled: (repository: string) =>
       `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
       '(Settings → General → Features → Issues), as a fork needs, or set alert-issue: false.',
     failed: (repository: string, error: unknown) =>
-      `Could not update the alert issue on ${repository} (${gitHubFailure(error)}): give the job \`permissions: issues: write\`.`
+      `Could not update the alert issue on ${repository} (${gitHubFailure(error)})` +
+      permissionHint(error, 'issues: write', 'The next run that needs a person tries again.')
   },
 
   keepAlive: {
@@ -514,8 +535,9 @@ export const say = {
       'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
     enabled: (file: string, home: string) => `Keep-alive: enabled ${file} on ${home}.`,
     failed: (file: string, error: unknown) =>
-      `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
-      'Without it GitHub disables the schedule after 60 days without activity in a public repository.'
+      `Could not keep the schedule of ${file} alive (${gitHubFailure(error)})` +
+      permissionHint(error, 'actions: write', 'The next run tries again.') +
+      ' Without the keep-alive, GitHub disables the schedule after 60 days without activity in a public repository.'
   },
 
   check: {

@@ -51,6 +51,30 @@ describe('the alert issue', () => {
     expect(w.fx.github.issues(w.fx.repo.repository)[0]?.state).toBe('open')
   })
 
+  it('an unknown grant meeting two bursts of 5xx, one on the list and one on the create: the issue still opens (each call has its own tries)', async () => {
+    // Seen in the year soak: the list failed four times, then the create met a burst of its own, and the
+    // six tries shared by both ran out; the next run opened the issue 17 minutes late.
+    const w = world()
+    w.fx.oauth.injectFault({ kind: 'drop-response' })
+    w.fx.github.injectFault({ method: 'GET', path: /\/issues$/ }, { kind: 'status', status: 502 }, 4)
+    w.fx.github.injectFault({ method: 'POST', path: /\/issues$/ }, { kind: 'status', status: 503 }, 4)
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.errorKind).toBe('unknown')
+    expect(run.log).toMatch(/Alert issue: opened #1\./)
+    // Left behind: the one open issue, and the token held as unknown (the next run after the hold presents it).
+    expect(w.fx.github.issues(w.fx.repo.repository).map((issue) => issue.state)).toEqual(['open'])
+  })
+
+  it('a create whose answer was lost after GitHub opened the issue: the retry finds it, and no second issue is opened', async () => {
+    const w = world()
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    w.fx.github.injectFault({ method: 'POST', path: /\/issues$/ }, { kind: 'lose-answer' })
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.errorKind).toBe('terminal')
+    expect(run.log).toMatch(/Alert issue: found #1, opened by an earlier try whose answer was lost\./)
+    expect(w.fx.github.issues(w.fx.repo.repository)).toHaveLength(1)
+  })
+
   it('issues turned off (410, as in a fork): one clear warning; the run’s outcome is unchanged', async () => {
     const w = world()
     w.fx.github.disableIssues(w.fx.repo.repository)
@@ -73,6 +97,24 @@ describe('the alert issue', () => {
     expect(run.outcome.errorKind).toBe('terminal')
     expect(run.log).toMatch(/permissions: issues: write/)
     expect(run.log).toMatch(/permissions: actions: write/)
+  })
+
+  it('GitHub failing every attempt (5xx): the warning says so, and names no permission the job already has', async () => {
+    const w = world()
+    w.fx.github.injectFault({ path: /\/issues$/ }, { kind: 'status', status: 502 }, Infinity)
+    w.fx.github.injectFault({ path: /\/enable$/ }, { kind: 'status', status: 502 }, Infinity)
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    const run = await w.run({ inputs: alerting })
+    expect(run.outcome.errorKind).toBe('terminal')
+    expect(run.log).toMatch(
+      /Could not update the alert issue on octo\/widgets \(GitHub answered 502: .*\)\. The next run that needs a person tries again\./
+    )
+    expect(run.log).toMatch(
+      /Could not keep the schedule of refresh-oauth-token.yml alive \(GitHub answered 502/
+    )
+    expect(run.log).not.toMatch(/permissions: (issues|actions): write/)
+    // Left behind: no issue (GitHub never took one), the token as it was (the refusal spent nothing).
+    expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
   })
 })
 

@@ -41235,6 +41235,16 @@ function gitHubFailure(error) {
         return failure.status ? `GitHub answered ${failure.status}: ${failure.message ?? ''}` : errorText(error);
     return errorText(error);
 }
+/**
+ * A refusal a missing permission explains (403 that is no rate limit, 404): the hint names the permission.
+ * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
+ */
+function permissionHint(error, permission, otherwise) {
+    const status = error?.status;
+    return status === 403 || status === 404
+        ? `: give the job \`permissions: ${permission}\`.`
+        : `. ${otherwise}`;
+}
 function where(config) {
     const { repository, environment } = config.target;
     return environment ? `${repository} (environment "${environment}")` : repository;
@@ -41601,15 +41611,26 @@ const say = {
             'more, and closes this issue when it rotates); if the server had rotated it, a person must sign in again.',
         closing: (runUrl) => `Rotated again${runUrl ? ` (${runUrl})` : ''}: the secrets are current. Closing.`,
         done: (what) => `Alert issue: ${what}.`,
+        /** What became of the issue, for `done`. */
+        applied: {
+            nothing: 'nothing to do',
+            noneOpen: 'no open alert',
+            closed: (issue) => `closed #${issue}`,
+            updated: (issue) => `updated #${issue}`,
+            opened: (issue) => `opened #${issue}`,
+            openedEarlier: (issue) => `found #${issue}, opened by an earlier try whose answer was lost`
+        },
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
             '(Settings → General → Features → Issues), as a fork needs, or set alert-issue: false.',
-        failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)}): give the job \`permissions: issues: write\`.`
+        failed: (repository, error) => `Could not update the alert issue on ${repository} (${gitHubFailure(error)})` +
+            permissionHint(error, 'issues: write', 'The next run that needs a person tries again.')
     },
     keepAlive: {
         unknownWorkflow: 'Keep-alive: the workflow file is unknown here (no GITHUB_WORKFLOW_REF), so its schedule was not kept enabled.',
         enabled: (file, home) => `Keep-alive: enabled ${file} on ${home}.`,
-        failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)}): give the job \`permissions: actions: write\`. ` +
-            'Without it GitHub disables the schedule after 60 days without activity in a public repository.'
+        failed: (file, error) => `Could not keep the schedule of ${file} alive (${gitHubFailure(error)})` +
+            permissionHint(error, 'actions: write', 'The next run tries again.') +
+            ' Without the keep-alive, GitHub disables the schedule after 60 days without activity in a public repository.'
     },
     check: {
         healthy: (expiry) => say.report.healthy(expiry),

@@ -78,50 +78,63 @@ export function planAlert(
  * Carries out the plan on the workflow's own repository with the job's token (`issues: write`): one open
  * issue at most, found by its label and marker across every page; a new failure is added as a comment.
  * Texts pass `redact` before they leave. A 410 (issues turned off, as in a fork) is its own answer.
+ *
+ * Each call rides out GitHub's trouble on its own (`patiently`), so a burst on the list does not use up the
+ * tries of the write after it. The one write that must not land twice, opening the issue, lists again before
+ * it is sent again: a create whose answer was lost may have opened it.
  */
 export async function applyAlert(
   octokit: Octokit,
   repository: { owner: string; repo: string },
   plan: AlertPlan,
-  redact: (text: string) => string
+  redact: (text: string) => string,
+  patiently: <T>(send: () => Promise<T>) => Promise<T>
 ): Promise<string> {
-  if (plan.action === 'none') return 'nothing to do'
-  try {
+  if (plan.action === 'none') return say.alert.applied.nothing
+  const call = <T>(send: () => Promise<T>) =>
+    patiently(() =>
+      send().catch((error: unknown) => {
+        throw toGitHubError(error)
+      })
+    )
+  const findOpen = async () => {
     const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
       ...repository,
       state: 'open',
       labels: ALERT_LABEL,
       per_page: 100
     })
-    const current = open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
-    if (plan.action === 'close') {
-      if (!current) return 'no open alert'
-      await octokit.rest.issues.createComment({
-        ...repository,
-        issue_number: current.number,
-        body: redact(plan.comment)
-      })
-      await octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' })
-      return `closed #${current.number}`
-    }
-    if (current) {
-      await octokit.rest.issues.createComment({
-        ...repository,
-        issue_number: current.number,
-        body: redact(plan.body)
-      })
-      return `updated #${current.number}`
-    }
+    return open.find((issue) => !issue.pull_request && issue.body?.includes(plan.marker))
+  }
+  const comment = (issue: number, body: string) =>
+    call(() => octokit.rest.issues.createComment({ ...repository, issue_number: issue, body: redact(body) }))
+  const current = await call(findOpen)
+  if (plan.action === 'close') {
+    if (!current) return say.alert.applied.noneOpen
+    await comment(current.number, plan.comment)
+    await call(() =>
+      octokit.rest.issues.update({ ...repository, issue_number: current.number, state: 'closed' })
+    )
+    return say.alert.applied.closed(current.number)
+  }
+  if (current) {
+    await comment(current.number, plan.body)
+    return say.alert.applied.updated(current.number)
+  }
+  let sent = false
+  const opened = await call(async () => {
+    const meanwhile = sent ? await findOpen() : undefined
+    sent = true
+    if (meanwhile) return { number: meanwhile.number, found: true }
     const { data } = await octokit.rest.issues.create({
       ...repository,
       title: redact(plan.title),
       body: redact(plan.body),
       labels: [ALERT_LABEL]
     })
-    return `opened #${data.number}`
-  } catch (error) {
-    throw toGitHubError(error)
-  }
+    return { number: data.number, found: false }
+  })
+  return (opened.found ? say.alert.applied.openedEarlier : say.alert.applied.opened)(opened.number)
 }
 
 /** Issues are turned off on the repository: GitHub answers 410 Gone. */

@@ -100,8 +100,12 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
     const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`
     const plan = planAlert(outcome, target, urgent, deps.context.runUrl)
     tasks.push(
-      patiently(deps, () =>
-        applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text))
+      applyAlert(
+        octokit,
+        { owner, repo },
+        plan,
+        (text) => deps.redactor.redact(text),
+        (send) => patiently(deps, send)
       ).then(
         (done) => deps.core.info(say.alert.done(done)),
         (error: unknown) =>
