@@ -42,6 +42,14 @@ function permissionHint(error: unknown, permission: string, otherwise: string): 
     : `. ${otherwise}`
 }
 
+/** The spent record knows a spend only to its hour: say so, rather than a time that looks exact. */
+function spentWhen(reason: { since: number; withinMs?: number }): string {
+  const within = reason.withinMs ?? 0
+  return within > 1000
+    ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
+    : `at ${iso(reason.since)}`
+}
+
 function where(config: Pick<Config, 'target'>): string {
   const { repository, environment } = config.target
   return environment ? `${repository} (environment "${environment}")` : repository
@@ -157,19 +165,12 @@ export const say = {
   guard: {
     skip(reason: SkipReason): string {
       switch (reason.why) {
-        case 'spent': {
-          // The record knows a spend to its hour: say so rather than a time that looks exact.
-          const within = reason.withinMs ?? 0
-          const when =
-            within > 1000
-              ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
-              : `at ${iso(reason.since)}`
+        case 'spent':
           return (
-            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${when}, ` +
+            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${spentWhen(reason)}, ` +
             'and its successor is stored: this job holds an old copy (a re-run of an older run, or a run queued ' +
             'behind a rotation). It was not presented. Nothing to do.'
           )
-        }
         case 'outdated':
           return (
             `A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
@@ -203,7 +204,7 @@ export const say = {
                 'did not present it and changed nothing. The next run reads it again.'
         case 'lost':
           return (
-            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
+            `The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${spentWhen(reason)}, ` +
             'and its successor was never stored. Presenting it again would revoke the whole family, with the ' +
             'successor too if anyone still has it, so it was not presented. If that run printed a recovery line, ' +
             'store the token it holds (see "Recovering without signing in"); otherwise:\n' +

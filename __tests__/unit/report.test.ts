@@ -209,6 +209,15 @@ describe('every skip and refusal has its sentence', () => {
   ]
   it.each(skips)('skip %j', (reason) => expect(say.guard.skip(reason).length).toBeGreaterThan(40))
   it.each(fails)('fail %j', (reason) => expect(say.guard.fail(reason, config).length).toBeGreaterThan(40))
+  it('a spend known from the record, lost or stored, is given as its hour, not as a time that looks exact', () => {
+    const hour = Date.UTC(2027, 0, 1, 8)
+    const between = /between 2027-01-01T08:00:00\.000Z and 2027-01-01T09:00:00\.000Z/
+    expect(say.guard.skip({ why: 'spent', since: hour, withinMs: 3_600_000 })).toMatch(between)
+    expect(say.guard.fail({ why: 'lost', since: hour, withinMs: 3_600_000 }, config)).toMatch(between)
+    expect(say.guard.fail({ why: 'lost', since: hour, by: 'run 1' }, config)).toMatch(
+      /spent by run 1 at 2027-01-01T08:00:00\.000Z/
+    )
+  })
   it('the cancel, at every phase', () => {
     for (const phase of [
       'before-grant',

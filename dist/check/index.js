@@ -41245,6 +41245,13 @@ function permissionHint(error, permission, otherwise) {
         ? `: give the job \`permissions: ${permission}\`.`
         : `. ${otherwise}`;
 }
+/** The spent record knows a spend only to its hour: say so, rather than a time that looks exact. */
+function spentWhen(reason) {
+    const within = reason.withinMs ?? 0;
+    return within > 1000
+        ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
+        : `at ${iso(reason.since)}`;
+}
 function where(config) {
     const { repository, environment } = config.target;
     return environment ? `${repository} (environment "${environment}")` : repository;
@@ -41332,16 +41339,10 @@ const say = {
     guard: {
         skip(reason) {
             switch (reason.why) {
-                case 'spent': {
-                    // The record knows a spend to its hour: say so rather than a time that looks exact.
-                    const within = reason.withinMs ?? 0;
-                    const when = within > 1000
-                        ? `between ${iso(reason.since)} and ${iso(reason.since + within)}`
-                        : `at ${iso(reason.since)}`;
-                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${when}, ` +
+                case 'spent':
+                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${spentWhen(reason)}, ` +
                         'and its successor is stored: this job holds an old copy (a re-run of an older run, or a run queued ' +
                         'behind a rotation). It was not presented. Nothing to do.');
-                }
                 case 'outdated':
                     return (`A newer refresh token was stored after ${reason.by} claimed the one this job holds (at ` +
                         `${iso(reason.claimedAt)}): this job holds an old copy, so it was not presented. Nothing to do.`);
@@ -41368,7 +41369,7 @@ const say = {
                             `${seconds(HOLDER_WAIT_MS)}: without it this run cannot tell whether its token was spent, so it ` +
                             'did not present it and changed nothing. The next run reads it again.';
                 case 'lost':
-                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} at ${iso(reason.since)}, ` +
+                    return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${spentWhen(reason)}, ` +
                         'and its successor was never stored. Presenting it again would revoke the whole family, with the ' +
                         'successor too if anyone still has it, so it was not presented. If that run printed a recovery line, ' +
                         'store the token it holds (see "Recovering without signing in"); otherwise:\n' +

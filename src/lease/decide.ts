@@ -49,8 +49,11 @@ export type FailReason =
   | { why: 'held'; by: string; sentAt: number; until: number }
   /** The claim or the record exists (409) and no read showed it within the wait: GitHub's reads lag. */
   | { why: 'unreadable'; what: 'claim' | 'record' }
-  /** The successor was received and never stored: presenting the token again would revoke it too. */
-  | { why: 'lost'; since: number; by?: string }
+  /**
+   * The successor was received and never stored: presenting the token again would revoke it too. Spent at
+   * `since`, or, from the record, within `withinMs` after it.
+   */
+  | { why: 'lost'; since: number; withinMs?: number; by?: string }
   /** Presented twice already with unknown outcomes: a third would be guessing. */
   | { why: 'presented-twice'; by: string; sentAt?: number }
   /** Presented once more after an unknown outcome, and refused: the first presentation had rotated it. */
@@ -108,7 +111,11 @@ export function decide(seen: Observation): Step {
           reason: { why: 'spent', since: spent.addedAt, withinMs: spent.addedWithinMs },
           release: created
         }
-      : { next: 'fail', reason: { why: 'lost', since: spent.addedAt }, release: created }
+      : {
+          next: 'fail',
+          reason: { why: 'lost', since: spent.addedAt, withinMs: spent.addedWithinMs },
+          release: created
+        }
   }
   if (seen.record.kind === 'unreadable')
     return {
