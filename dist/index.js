@@ -28487,83 +28487,16 @@ function formatDuration(seconds) {
 
 /***/ }),
 
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3340);
-/* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4632);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8871);
-/* harmony import */ var _messages_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4279);
-/* harmony import */ var _oauth_post_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9213);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6670);
-/* harmony import */ var _store_seal_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3652);
-/** The entry point the runner starts: the real collaborators, wired into main(). */
-
-
-
-
-
-
-
-
-const env = process.env;
-// The runner cancels with SIGINT, then SIGTERM, then SIGKILL: handlers keep Node from dying mid-write. Before
-// the grant, the last signal ends the run once its claim is given back.
-const cancellation = new _cancellation_js__WEBPACK_IMPORTED_MODULE_1__/* .Cancellation */ .m(_actions_core__WEBPACK_IMPORTED_MODULE_0__.warning, _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m, () => {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput('status', 'cancelled');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput('error-kind', 'cancelled');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(`[cancelled] ${_messages_js__WEBPACK_IMPORTED_MODULE_4__/* .say */ .cv.cancel.beforeGrant}`);
-    process.exit(1);
-});
-for (const signal of ['SIGINT', 'SIGTERM'])
-    process.on(signal, () => cancellation.request(signal));
-try {
-    const outcome = await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .main */ .i)({
-        core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
-        context: {
-            repository: env.GITHUB_REPOSITORY,
-            apiUrl: env.GITHUB_API_URL,
-            workflowRef: env.GITHUB_WORKFLOW_REF,
-            runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-                ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-                : undefined,
-            runLabel: env.GITHUB_RUN_ID
-                ? `workflow "${env.GITHUB_WORKFLOW ?? ''}" run ${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? '1'}`
-                : undefined
-        },
-        clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
-        random: Math.random,
-        post: (0,_oauth_post_js__WEBPACK_IMPORTED_MODULE_5__/* .createTokenPoster */ .X)('refresh-oauth-secrets'),
-        sealer: (0,_store_seal_js__WEBPACK_IMPORTED_MODULE_7__/* .createSodiumSealer */ .S)(),
-        cancellation,
-        secrets: (0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyCredentials */ .FF)(env)
-    });
-    // A cancelled run ends now: the runner is about to kill it anyway.
-    if (outcome.status === 'cancelled')
-        process.exit(1);
-}
-catch (error) {
-    // main() reports every failure itself; this is the last line of defence against a stack trace.
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(_messages_js__WEBPACK_IMPORTED_MODULE_4__/* .say */ .cv.unexpected(error));
-}
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 8871:
+/***/ 3116:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  i: () => (/* binding */ main)
-});
-
-;// CONCATENATED MODULE: ./src/github/errors.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Lg: () => (/* binding */ toGitHubError),
+/* harmony export */   iF: () => (/* binding */ classifyGitHubFailure),
+/* harmony export */   wP: () => (/* binding */ rateLimitWaitSeconds),
+/* harmony export */   y_: () => (/* binding */ GitHubError)
+/* harmony export */ });
+/* unused harmony export fromAnswer */
 /** A failed GitHub call, reduced to what the decisions need: never a request or response body. */
 class GitHubError extends Error {
     status;
@@ -28653,6 +28586,87 @@ function fromAnswer(answer) {
     return new GitHubError(answer.status, text, headers);
 }
 
+
+/***/ }),
+
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3340);
+/* harmony import */ var _cancellation_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4632);
+/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9373);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6659);
+/* harmony import */ var _messages_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4279);
+/* harmony import */ var _oauth_post_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9213);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6670);
+/* harmony import */ var _store_seal_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3652);
+/** The entry point the runner starts: the real collaborators, wired into main(). */
+
+
+
+
+
+
+
+
+const env = process.env;
+// The runner cancels with SIGINT, then SIGTERM, then SIGKILL: handlers keep Node from dying mid-write. Before
+// the grant, the last signal ends the run once its claim is given back.
+const cancellation = new _cancellation_js__WEBPACK_IMPORTED_MODULE_1__/* .Cancellation */ .m(_actions_core__WEBPACK_IMPORTED_MODULE_0__.warning, _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m, () => {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput('status', 'cancelled');
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setOutput('error-kind', 'cancelled');
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(`[cancelled] ${_messages_js__WEBPACK_IMPORTED_MODULE_4__/* .say */ .cv.cancel.beforeGrant}`);
+    process.exit(1);
+});
+for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => cancellation.request(signal));
+try {
+    const outcome = await (0,_main_js__WEBPACK_IMPORTED_MODULE_3__/* .main */ .i)({
+        core: _actions_core__WEBPACK_IMPORTED_MODULE_0__,
+        context: {
+            repository: env.GITHUB_REPOSITORY,
+            apiUrl: env.GITHUB_API_URL,
+            workflowRef: env.GITHUB_WORKFLOW_REF,
+            runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+                ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+                : undefined,
+            runLabel: env.GITHUB_RUN_ID
+                ? `workflow "${env.GITHUB_WORKFLOW ?? ''}" run ${env.GITHUB_RUN_ID} attempt ${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+                : undefined
+        },
+        clock: _clock_js__WEBPACK_IMPORTED_MODULE_2__/* .systemClock */ .m,
+        random: Math.random,
+        post: (0,_oauth_post_js__WEBPACK_IMPORTED_MODULE_5__/* .createTokenPoster */ .X)('refresh-oauth-secrets'),
+        sealer: (0,_store_seal_js__WEBPACK_IMPORTED_MODULE_7__/* .createSodiumSealer */ .S)(),
+        cancellation,
+        secrets: (0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .proxyCredentials */ .FF)(env)
+    });
+    // A cancelled run ends now: the runner is about to kill it anyway.
+    if (outcome.status === 'cancelled')
+        process.exit(1);
+}
+catch (error) {
+    // main() reports every failure itself; this is the last line of defence against a stack trace.
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__.setFailed(_messages_js__WEBPACK_IMPORTED_MODULE_4__/* .say */ .cv.unexpected(error));
+}
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 6659:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  i: () => (/* binding */ main)
+});
+
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
 // EXTERNAL MODULE: ./src/timing.ts
 var timing = __nccwpck_require__(8117);
 ;// CONCATENATED MODULE: ./src/retry.ts
@@ -33834,7 +33848,7 @@ async function applyAlert(octokit, repository, plan, redact, patiently) {
     if (plan.action === 'none')
         return messages/* say */.cv.alert.applied.nothing;
     const call = (send) => patiently(() => send().catch((error) => {
-        throw toGitHubError(error);
+        throw (0,errors/* toGitHubError */.Lg)(error);
     }));
     const findOpen = async () => {
         const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
@@ -33858,25 +33872,30 @@ async function applyAlert(octokit, repository, plan, redact, patiently) {
         await comment(current.number, plan.body);
         return messages/* say */.cv.alert.applied.updated(current.number);
     }
+    const body = redact(plan.body);
     let sent = false;
     const opened = await call(async () => {
         const meanwhile = sent ? await findOpen() : undefined;
         sent = true;
         if (meanwhile)
-            return { number: meanwhile.number, found: true };
+            return { number: meanwhile.number, body: meanwhile.body };
         const { data } = await octokit.rest.issues.create({
             ...repository,
             title: redact(plan.title),
-            body: redact(plan.body),
+            body,
             labels: [ALERT_LABEL]
         });
-        return { number: data.number, found: false };
+        return { number: data.number, body };
     });
-    return (opened.found ? messages/* say */.cv.alert.applied.openedEarlier : messages/* say */.cv.alert.applied.opened)(opened.number);
+    if (opened.body === body)
+        return messages/* say */.cv.alert.applied.opened(opened.number);
+    // Another run opened it between this run's tries: this run's failure goes in as a comment.
+    await comment(opened.number, plan.body);
+    return messages/* say */.cv.alert.applied.updated(opened.number);
 }
 /** Issues are turned off on the repository: GitHub answers 410 Gone. */
 function issuesDisabled(error) {
-    return error instanceof GitHubError && error.status === 410;
+    return error instanceof errors/* GitHubError */.y_ && error.status === 410;
 }
 
 ;// CONCATENATED MODULE: ./src/report/report.ts
@@ -34033,13 +34052,11 @@ async function publish(deps, outcome) {
 /**
  * The alert issue and the keep-alive ride out what a GitHub call does (a 5xx, a rate limit of a minute or two)
  * through the same retry rule as every other call: an issue a person needed is not lost to one bad answer.
- * A GitHub call applied twice is harmless here: the issue is found by its marker before one is opened.
+ * Each call has its own tries; all of them end by one deadline, set once when telling starts, so the report
+ * ends inside the job's timeout however many calls it makes.
  */
-function patiently(deps, send) {
-    return retrying(send, (error) => classifyGitHubFailure(error, deps.clock.now().getTime()), {
-        attempts: timing/* GITHUB_ATTEMPTS */.p4,
-        deadline: Math.max(deps.clock.now().getTime() + timing/* REPORT_BUDGET_MS */.m1, deps.reportBy ?? 0)
-    }, deps);
+function patiently(deps, deadline, send) {
+    return retrying(send, (error) => (0,errors/* classifyGitHubFailure */.iF)(error, deps.clock.now().getTime()), { attempts: timing/* GITHUB_ATTEMPTS */.p4, deadline }, deps);
 }
 async function tellPeople(deps, outcome, urgent) {
     const config = outcome.config;
@@ -34054,20 +34071,21 @@ async function tellPeople(deps, outcome, urgent) {
         fetch: deps.fetch,
         debug: deps.core.debug
     });
+    const deadline = Math.max(deps.clock.now().getTime() + timing/* REPORT_BUDGET_MS */.m1, deps.reportBy ?? 0);
     const tasks = [];
     if (config.alertIssue) {
         const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`;
         const plan = planAlert(outcome, target, urgent, deps.context.runUrl);
-        tasks.push(applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text), (send) => patiently(deps, send)).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
+        tasks.push(applyAlert(octokit, { owner, repo }, plan, (text) => deps.redactor.redact(text), (send) => patiently(deps, deadline, send)).then((done) => deps.core.info(messages/* say */.cv.alert.done(done)), (error) => deps.core.warning(issuesDisabled(error) ? messages/* say */.cv.alert.disabled(home) : messages/* say */.cv.alert.failed(home, error))));
     }
     if (config.keepAlive) {
         const file = config.workflow?.file;
         tasks.push(file
-            ? patiently(deps, () => octokit.rest.actions
+            ? patiently(deps, deadline, () => octokit.rest.actions
                 .enableWorkflow({ owner, repo, workflow_id: file })
                 .catch((error) => {
-                throw toGitHubError(error);
-            })).then(() => deps.core.debug(messages/* say */.cv.keepAlive.enabled(file, home)), (error) => deps.core.warning(messages/* say */.cv.keepAlive.failed(file, toGitHubError(error))))
+                throw (0,errors/* toGitHubError */.Lg)(error);
+            })).then(() => deps.core.debug(messages/* say */.cv.keepAlive.enabled(file, home)), (error) => deps.core.warning(messages/* say */.cv.keepAlive.failed(file, (0,errors/* toGitHubError */.Lg)(error))))
             : Promise.resolve(deps.core.warning(messages/* say */.cv.keepAlive.unknownWorkflow)));
     }
     await Promise.all(tasks);
@@ -43923,7 +43941,7 @@ class GitHubApi {
                 response = await send({ signal: this.deps.clock.timeout(timing/* GITHUB_ATTEMPT_TIMEOUT_MS */.LR) });
             }
             catch (error) {
-                const failure = toGitHubError(error);
+                const failure = (0,errors/* toGitHubError */.Lg)(error);
                 this.noteRateLimit(failure.headers);
                 if (failure.status === undefined || failure.status >= 500)
                     patience?.uncertain?.();
@@ -43932,9 +43950,9 @@ class GitHubApi {
             this.noteRateLimit(response.headers);
             // Octokit is told not to follow redirects: a 3xx is a failure here, reported as such.
             if (response.status >= 300)
-                throw toGitHubError({ response });
+                throw (0,errors/* toGitHubError */.Lg)({ response });
             return response;
-        }, (error) => classifyGitHubFailure(error, this.deps.clock.now().getTime()), policy, {
+        }, (error) => (0,errors/* classifyGitHubFailure */.iF)(error, this.deps.clock.now().getTime()), policy, {
             ...this.deps,
             abandon: patience?.abandon,
             onRetry: (_, waitMs, why) => this.deps.onRetry(label, waitMs, why)
@@ -43956,7 +43974,7 @@ class GitHubApi {
             ? actions.getEnvironmentPublicKey({ ...this.repo, ...environment, request })
             : actions.getRepoPublicKey({ ...this.repo, request }), patience);
         if (typeof data?.key_id !== 'string' || typeof data?.key !== 'string')
-            throw new GitHubError(200, 'the public key answer has no key_id and key');
+            throw new errors/* GitHubError */.y_(200, 'the public key answer has no key_id and key');
         return { key_id: data.key_id, key: data.key };
     }
     async putSecret(name, encrypted, keyId, patience = undefined) {
@@ -43979,7 +43997,7 @@ class GitHubApi {
             return 0;
         const at = Date.parse(found.data.updated_at);
         if (Number.isNaN(at))
-            throw new GitHubError(200, 'the secret answer has no updated_at');
+            throw new errors/* GitHubError */.y_(200, 'the secret answer has no updated_at');
         return at;
     }
     /** Creates the variable only if none of that name exists: the one compare-and-set GitHub offers (201 or 409). */
@@ -43996,7 +44014,7 @@ class GitHubApi {
         const createdAt = Date.parse(created);
         const updatedAt = Date.parse(updated);
         if (typeof value !== 'string' || Number.isNaN(createdAt) || Number.isNaN(updatedAt))
-            throw new GitHubError(200, 'the variable answer has no value and times');
+            throw new errors/* GitHubError */.y_(200, 'the variable answer has no value and times');
         return { value, createdAt, updatedAt };
     }
     async updateVariable(name, value, patience = undefined) {
@@ -44011,7 +44029,7 @@ class GitHubApi {
             return 'created';
         if ((await this.updateVariable(name, value, patience)) === 'updated')
             return 'updated';
-        throw new GitHubError(404, `the variable ${name} was removed while it was being written`);
+        throw new errors/* GitHubError */.y_(404, `the variable ${name} was removed while it was being written`);
     }
     async deleteVariable(name, patience = undefined) {
         const deleted = await this.call(`delete the variable ${name}`, (request) => this.octokit.rest.actions.deleteRepoVariable({ ...this.repo, name, request }), patience).catch(absentOn(404));
@@ -44034,7 +44052,7 @@ class GitHubApi {
 /** A refusal with one of these statuses means "not there": undefined instead of a failure. */
 function absentOn(...statuses) {
     return (error) => {
-        if (error instanceof GitHubError && statuses.includes(error.status ?? 0))
+        if (error instanceof errors/* GitHubError */.y_ && statuses.includes(error.status ?? 0))
             return undefined;
         throw error;
     };
@@ -45177,12 +45195,12 @@ function formEncode(value) {
 function preflightFailure(error, config) {
     if (error instanceof RunError)
         return error;
-    if (!config || !(error instanceof GitHubError))
+    if (!config || !(error instanceof errors/* GitHubError */.y_))
         return new RunError('transient', messages/* say */.cv.unexpected(error));
     const { status } = error;
     // A rate limit whose wait ran out is not a missing permission: the next run may well go through.
     if (status !== undefined &&
-        rateLimitWaitSeconds(status, error.headers, error.message, Date.now()) !== undefined)
+        (0,errors/* rateLimitWaitSeconds */.wP)(status, error.headers, error.message, Date.now()) !== undefined)
         return new RunError('transient', messages/* say */.cv.preflight.unreachable(error));
     if (status === 401)
         return new RunError('preflight', messages/* say */.cv.preflight.writerTokenRejected(config, error));
@@ -45403,7 +45421,7 @@ class SecretWriter {
                 return await this.api.putSecret(write.name, await this.sealer.seal(write.value, key.key), key.key_id, patience);
             }
             catch (error) {
-                if (!(error instanceof GitHubError) || error.status !== 422 || rekeys >= MAX_REKEYS)
+                if (!(error instanceof errors/* GitHubError */.y_) || error.status !== 422 || rekeys >= MAX_REKEYS)
                     throw error;
                 this.warn(write.name, error);
                 // Another write may have read the new key meanwhile; only one read is needed.
@@ -45792,7 +45810,9 @@ async function main(collaborators) {
 /* harmony export */ });
 /* unused harmony export fence */
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7607);
-/* harmony import */ var _timing_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8117);
+/* harmony import */ var _github_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3116);
+/* harmony import */ var _timing_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8117);
+
 
 
 const iso = (ms) => new Date(ms).toISOString();
@@ -45809,10 +45829,11 @@ function gitHubFailure(error) {
  * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
  */
 function permissionHint(error, permission, otherwise) {
-    const status = error?.status;
-    return status === 403 || status === 404
-        ? `: give the job \`permissions: ${permission}\`.`
-        : `. ${otherwise}`;
+    const failure = error;
+    const refused = failure?.status === 404 ||
+        (failure?.status === 403 &&
+            (0,_github_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .rateLimitWaitSeconds */ .wP)(403, failure.headers ?? {}, failure.message ?? '', 0) === undefined);
+    return refused ? `: give the job \`permissions: ${permission}\`.` : `. ${otherwise}`;
 }
 /** The spent record knows a spend only to its hour: say so, rather than a time that looks exact. */
 function spentWhen(reason) {
@@ -45921,21 +45942,21 @@ const say = {
             switch (reason.why) {
                 case 'in-flight':
                     return (`${capitalize(reason.by)} claimed this refresh token at ${iso(reason.claimedAt)} and has not finished ` +
-                        `after this run waited ${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)} for it: it is storing through GitHub trouble, or it ` +
+                        `after this run waited ${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .HOLDER_WAIT_MS */ .yD)} for it: it is storing through GitHub trouble, or it ` +
                         'was killed. This run did not present the token and changed nothing. If that run was killed after ' +
-                        `its grant, the token is lost: after ${iso(reason.until + _timing_js__WEBPACK_IMPORTED_MODULE_1__/* .CONSISTENCY_HORIZON_MS */ .oR)} a run presents it ` +
+                        `its grant, the token is lost: after ${iso(reason.until + _timing_js__WEBPACK_IMPORTED_MODULE_2__/* .CONSISTENCY_HORIZON_MS */ .oR)} a run presents it ` +
                         'once more and says so.');
                 case 'held':
                     return (`The last presentation of this refresh token, by ${reason.by} at ${iso(reason.sentAt)}, got no readable ` +
                         `answer, and it may still be processed: the token is held until ${iso(reason.until)} ` +
-                        `(${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .UNKNOWN_HOLD_MS */ .ID)} after that send). This run did not present it; a run after that presents ` +
+                        `(${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .UNKNOWN_HOLD_MS */ .ID)} after that send). This run did not present it; a run after that presents ` +
                         'it once more. If the server had processed that grant, its successor is lost and the alert issue says what to do.');
                 case 'unreadable':
                     return reason.what === 'claim'
                         ? 'Another run claimed this refresh token, and GitHub’s reads did not show its claim within ' +
-                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)}: this run did not present the token and changed nothing. The next run reads it again.`
+                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .HOLDER_WAIT_MS */ .yD)}: this run did not present the token and changed nothing. The next run reads it again.`
                         : 'The spent record exists, and GitHub’s reads did not show it within ' +
-                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .HOLDER_WAIT_MS */ .yD)}: without it this run cannot tell whether its token was spent, so it ` +
+                            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .HOLDER_WAIT_MS */ .yD)}: without it this run cannot tell whether its token was spent, so it ` +
                             'did not present it and changed nothing. The next run reads it again.';
                 case 'lost':
                     return (`The refresh token this job holds was spent${reason.by ? ` by ${reason.by}` : ''} ${spentWhen(reason)}, ` +
@@ -46037,7 +46058,7 @@ const say = {
         unknown: (reason, config) => `The grant was sent and no readable answer came (${reason}): whether the server rotated the refresh token ` +
             'cannot be told from here. It was not sent again: a second grant while the first may still be processed ' +
             'would present a spent token and revoke the whole family. Nothing was written. The token is held for ' +
-            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .UNKNOWN_HOLD_MS */ .ID)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
+            `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .UNKNOWN_HOLD_MS */ .ID)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
             `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
@@ -46055,7 +46076,7 @@ const say = {
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
-            `as long as the run could (${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_1__/* .RUN_BUDGET_MS */ .tB)} from its start). ` +
+            `as long as the run could (${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .RUN_BUDGET_MS */ .tB)} from its start). ` +
             (recoveryLine
                 ? 'It was printed above, sealed to recovery-public-key: open and store it (see "Recovering without ' +
                     'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
@@ -46187,8 +46208,7 @@ const say = {
             noneOpen: 'no open alert',
             closed: (issue) => `closed #${issue}`,
             updated: (issue) => `updated #${issue}`,
-            opened: (issue) => `opened #${issue}`,
-            openedEarlier: (issue) => `found #${issue}, opened by an earlier try whose answer was lost`
+            opened: (issue) => `opened #${issue}`
         },
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
             '(Settings → General → Features → Issues), as a fork needs, or set alert-issue: false.',

@@ -6,7 +6,7 @@
 import type { Config } from './config.js'
 import { formatDuration } from './duration.js'
 import type { ErrorKind } from './errors.js'
-import type { GitHubError } from './github/errors.js'
+import { rateLimitWaitSeconds, type GitHubError } from './github/errors.js'
 import type { ClaimValue } from './lease/claim.js'
 import type { FailReason, SkipReason } from './lease/decide.js'
 import type { LeaseNotes } from './lease/lease.js'
@@ -36,10 +36,12 @@ function gitHubFailure(error: unknown): string {
  * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
  */
 function permissionHint(error: unknown, permission: string, otherwise: string): string {
-  const status = (error as Partial<GitHubError> | undefined)?.status
-  return status === 403 || status === 404
-    ? `: give the job \`permissions: ${permission}\`.`
-    : `. ${otherwise}`
+  const failure = error as Partial<GitHubError> | undefined
+  const refused =
+    failure?.status === 404 ||
+    (failure?.status === 403 &&
+      rateLimitWaitSeconds(403, failure.headers ?? {}, failure.message ?? '', 0) === undefined)
+  return refused ? `: give the job \`permissions: ${permission}\`.` : `. ${otherwise}`
 }
 
 /** The spent record knows a spend only to its hour: say so, rather than a time that looks exact. */
@@ -520,8 +522,7 @@ export const say = {
       noneOpen: 'no open alert',
       closed: (issue: number) => `closed #${issue}`,
       updated: (issue: number) => `updated #${issue}`,
-      opened: (issue: number) => `opened #${issue}`,
-      openedEarlier: (issue: number) => `found #${issue}, opened by an earlier try whose answer was lost`
+      opened: (issue: number) => `opened #${issue}`
     },
     disabled: (repository: string) =>
       `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +

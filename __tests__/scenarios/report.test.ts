@@ -1,5 +1,11 @@
 /** Telling people: the alert issue open exactly while a person is needed, the writer token's expiry, keep-alive. */
 import { JOB_TOKEN, PAT } from '../../harness/fixture.js'
+import { createOctokit } from '../../src/github/octokit.js'
+import { Redactor } from '../../src/redact.js'
+import { applyAlert, planAlert } from '../../src/report/alert.js'
+import { publish } from '../../src/report/publish.js'
+import { REPORT_BUDGET_MS } from '../../src/timing.js'
+import { recordingCore } from '../../harness/world.js'
 import { DAY, useWorld } from '../support/world.js'
 
 const world = useWorld()
@@ -71,8 +77,104 @@ describe('the alert issue', () => {
     w.fx.github.injectFault({ method: 'POST', path: /\/issues$/ }, { kind: 'lose-answer' })
     const run = await w.run({ inputs: alerting })
     expect(run.outcome.errorKind).toBe('terminal')
-    expect(run.log).toMatch(/Alert issue: found #1, opened by an earlier try whose answer was lost\./)
+    expect(run.log).toMatch(/Alert issue: opened #1\./)
     expect(w.fx.github.issues(w.fx.repo.repository)).toHaveLength(1)
+    expect(w.fx.github.issues(w.fx.repo.repository)[0]?.comments).toEqual([])
+  })
+
+  it('another run opened the issue between this run’s tries: this run’s failure goes in as a comment', async () => {
+    const w = world()
+    const repository = { owner: 'octo', repo: 'widgets' }
+    const octokit = createOctokit({
+      token: JOB_TOKEN,
+      baseUrl: w.fx.github.url,
+      userAgent: 'test',
+      debug: () => undefined
+    })
+    const plan = (message: string) =>
+      planAlert(
+        {
+          status: 'failed',
+          errorKind: 'terminal',
+          message,
+          phase: 'not-rotated',
+          written: [],
+          refreshTokenRotated: false,
+          notes: []
+        },
+        'octo/widgets WIZARD_REFRESH_TOKEN',
+        undefined,
+        undefined
+      )
+    w.fx.github.injectFault({ method: 'POST', path: /\/issues$/ }, { kind: 'status', status: 502 })
+    let otherRunOpened = false
+    const done = await applyAlert(
+      octokit,
+      repository,
+      plan('this run'),
+      (text) => text,
+      async (send) => {
+        try {
+          return await send()
+        } catch {
+          // Between the two tries, another run opens the issue with its own failure.
+          await applyAlert(
+            octokit,
+            repository,
+            plan('the other run'),
+            (text) => text,
+            (again) => again()
+          )
+          otherRunOpened = true
+          return send()
+        }
+      }
+    )
+    expect(otherRunOpened).toBe(true)
+    expect(done).toBe('updated #1')
+    const [issue, ...more] = w.fx.github.issues(w.fx.repo.repository)
+    expect(more).toEqual([])
+    expect(issue?.body).toMatch(/the other run/)
+    expect(issue?.comments).toEqual([expect.stringMatching(/this run/)])
+  })
+
+  it('telling that starts late ends by one deadline, however many calls it makes; a rate limit past it is a warning, not a permission hint', async () => {
+    // The report after a run whose writes used their whole budget: the list and the create each meet a rate
+    // limit of two minutes. Each call once had its own deadline, and the report ran past the job's timeout.
+    const w = world()
+    w.fx.oauth.injectFault({ kind: 'status', status: 400, body: { error: 'invalid_client' } })
+    // The run itself tells no one: its outcome is told below, as from a report that starts late.
+    const { outcome } = await w.run({ inputs: { 'alert-issue': 'false' } })
+    if (!outcome.config) throw new Error('the run parsed its inputs')
+    const limited = {
+      kind: 'status',
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit.' },
+      headers: { 'retry-after': '120' }
+    } as const
+    w.fx.github.injectFault({ method: 'GET', path: /\/issues$/ }, limited)
+    w.fx.github.injectFault({ method: 'POST', path: /\/issues$/ }, limited)
+    const { core, seen } = recordingCore({})
+    const startedAt = w.clock.ms
+    await publish(
+      {
+        core,
+        context: { repository: 'octo/widgets', apiUrl: w.fx.github.url },
+        clock: w.clock,
+        random: () => 0.5,
+        fetch: (input, init) => w.clock.ticket(() => fetch(input, init)),
+        redactor: new Redactor()
+      },
+      { ...outcome, config: { ...outcome.config, alertIssue: true } }
+    )
+    expect(w.clock.ms - startedAt).toBeLessThanOrEqual(REPORT_BUDGET_MS)
+    const log = seen.lines.join('\n')
+    expect(log).toMatch(
+      /Could not update the alert issue on octo\/widgets \(GitHub answered 403: .*rate limit/
+    )
+    expect(log).not.toMatch(/permissions: issues: write/)
+    // Left behind: no issue (the create was never let through); the next red run opens it.
+    expect(w.fx.github.issues(w.fx.repo.repository)).toEqual([])
   })
 
   it('issues turned off (410, as in a fork): one clear warning; the run’s outcome is unchanged', async () => {

@@ -41112,6 +41112,96 @@ function formatDuration(seconds) {
     return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ');
 }
 
+;// CONCATENATED MODULE: ./src/github/errors.ts
+/** A failed GitHub call, reduced to what the decisions need: never a request or response body. */
+class GitHubError extends Error {
+    status;
+    headers;
+    constructor(
+    /** Undefined when no answer came: refused, reset, cut off, or the attempt's deadline. */
+    status, message, headers = {}) {
+        super(message);
+        this.status = status;
+        this.headers = headers;
+        this.name = 'GitHubError';
+    }
+}
+/** GitHub's advice for a secondary rate limit that names no time: wait at least a minute. */
+const SECONDARY_LIMIT_DEFAULT_SECONDS = 60;
+/**
+ * Seconds to wait before a rate-limited call may be sent again, or undefined when the answer is not a rate
+ * limit (a 403 without these signs is a missing permission, which waiting cannot change):
+ * - `retry-after` on a 403 or 429: a secondary rate limit, wait that long;
+ * - `x-ratelimit-remaining: 0` with `x-ratelimit-reset`: the primary limit, wait for the reset;
+ * - a 429, or a 403 whose message says "rate limit", with neither: at least a minute.
+ * (docs.github.com, "Rate limits for the REST API", "Handle rate limit errors appropriately".)
+ */
+function rateLimitWaitSeconds(status, headers, message, now) {
+    if (status !== 403 && status !== 429)
+        return undefined;
+    const retryAfter = (headers['retry-after'] ?? '').trim();
+    if (/^\d+$/.test(retryAfter))
+        return Number(retryAfter);
+    if (headers['x-ratelimit-remaining'] === '0') {
+        const reset = Number(headers['x-ratelimit-reset']);
+        if (Number.isFinite(reset) && reset > 0)
+            return Math.max(0, Math.ceil(reset - now / 1000));
+        return SECONDARY_LIMIT_DEFAULT_SECONDS;
+    }
+    if (status === 429 || /rate limit/i.test(message))
+        return SECONDARY_LIMIT_DEFAULT_SECONDS;
+    return undefined;
+}
+/**
+ * Whether waiting can change a GitHub failure: no answer, a server error, a request timeout or a rate limit
+ * can; a refusal (credentials, permission, missing, conflict, validation) cannot. Every call this action
+ * makes may be sent twice safely: reads, a PUT of a secret, a variable's update or delete; a create that
+ * lands twice answers 409 the second time, which the caller reads as "it exists".
+ */
+function classifyGitHubFailure(error, now) {
+    if (!(error instanceof GitHubError))
+        return { retry: false };
+    const { status } = error;
+    if (status === undefined)
+        return { retry: true, why: error.message };
+    const wait = rateLimitWaitSeconds(status, error.headers, error.message, now);
+    if (wait !== undefined)
+        return { retry: true, atLeastMs: wait * 1000, why: `rate limited for ${wait} s` };
+    if (status >= 500 || status === 408)
+        return { retry: true, why: `GitHub answered ${status}` };
+    return { retry: false };
+}
+/** Any failure Octokit throws (or an answer of 3xx or more), as a `GitHubError`. */
+function toGitHubError(error) {
+    if (error instanceof GitHubError)
+        return error;
+    const failure = error;
+    if (failure?.response)
+        return fromAnswer(failure.response);
+    // No answer: Octokit wraps the fetch error; its innermost cause says what happened.
+    let innermost = error;
+    while (typeof innermost?.cause === 'object' &&
+        innermost.cause)
+        innermost = innermost.cause;
+    const reason = String(innermost?.message ?? innermost);
+    return new GitHubError(undefined, `no answer from GitHub (${reason})`);
+}
+/** GitHub's one-line `message` holds no secret values; anything else in a body is left out. */
+function fromAnswer(answer) {
+    const message = answer.data?.message;
+    const headers = {};
+    for (const [name, value] of Object.entries(answer.headers ?? {}))
+        headers[name.toLowerCase()] = value === undefined ? undefined : String(value);
+    const text = typeof message === 'string'
+        ? (message.split('\n')[0]?.slice(0, 200) ?? '')
+        : answer.status >= 300 && answer.status < 400
+            ? `moved to ${headers.location ?? 'elsewhere'}`
+            : answer.status >= 500
+                ? 'server error'
+                : 'request refused';
+    return new GitHubError(answer.status, text, headers);
+}
+
 ;// CONCATENATED MODULE: ./src/timing.ts
 /**
  * Every duration the action waits, holds or gives up after, in one place, each with its reason. None is an
@@ -41226,6 +41316,7 @@ const DURATION = { SECOND, MINUTE, HOUR, DAY };
 ;// CONCATENATED MODULE: ./src/messages.ts
 
 
+
 const iso = (ms) => new Date(ms).toISOString();
 const seconds = (ms) => formatDuration(Math.max(0, Math.round(ms / 1000)));
 const errorText = (error) => error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
@@ -41240,10 +41331,11 @@ function gitHubFailure(error) {
  * Anything else (a 5xx, no answer) is GitHub's trouble, and a permission hint would send a person the wrong way.
  */
 function permissionHint(error, permission, otherwise) {
-    const status = error?.status;
-    return status === 403 || status === 404
-        ? `: give the job \`permissions: ${permission}\`.`
-        : `. ${otherwise}`;
+    const failure = error;
+    const refused = failure?.status === 404 ||
+        (failure?.status === 403 &&
+            rateLimitWaitSeconds(403, failure.headers ?? {}, failure.message ?? '', 0) === undefined);
+    return refused ? `: give the job \`permissions: ${permission}\`.` : `. ${otherwise}`;
 }
 /** The spent record knows a spend only to its hour: say so, rather than a time that looks exact. */
 function spentWhen(reason) {
@@ -41618,8 +41710,7 @@ const say = {
             noneOpen: 'no open alert',
             closed: (issue) => `closed #${issue}`,
             updated: (issue) => `updated #${issue}`,
-            opened: (issue) => `opened #${issue}`,
-            openedEarlier: (issue) => `found #${issue}, opened by an earlier try whose answer was lost`
+            opened: (issue) => `opened #${issue}`
         },
         disabled: (repository) => `Issues are turned off on ${repository} (GitHub answered 410), so no alert issue can be opened. Turn them on ` +
             '(Settings → General → Features → Issues), as a fork needs, or set alert-issue: false.',

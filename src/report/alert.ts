@@ -121,20 +121,24 @@ export async function applyAlert(
     await comment(current.number, plan.body)
     return say.alert.applied.updated(current.number)
   }
+  const body = redact(plan.body)
   let sent = false
   const opened = await call(async () => {
     const meanwhile = sent ? await findOpen() : undefined
     sent = true
-    if (meanwhile) return { number: meanwhile.number, found: true }
+    if (meanwhile) return { number: meanwhile.number, body: meanwhile.body }
     const { data } = await octokit.rest.issues.create({
       ...repository,
       title: redact(plan.title),
-      body: redact(plan.body),
+      body,
       labels: [ALERT_LABEL]
     })
-    return { number: data.number, found: false }
+    return { number: data.number, body }
   })
-  return (opened.found ? say.alert.applied.openedEarlier : say.alert.applied.opened)(opened.number)
+  if (opened.body === body) return say.alert.applied.opened(opened.number)
+  // Another run opened it between this run's tries: this run's failure goes in as a comment.
+  await comment(opened.number, plan.body)
+  return say.alert.applied.updated(opened.number)
 }
 
 /** Issues are turned off on the repository: GitHub answers 410 Gone. */

@@ -69,16 +69,14 @@ export async function publish(deps: PublishDeps, outcome: Outcome): Promise<void
 /**
  * The alert issue and the keep-alive ride out what a GitHub call does (a 5xx, a rate limit of a minute or two)
  * through the same retry rule as every other call: an issue a person needed is not lost to one bad answer.
- * A GitHub call applied twice is harmless here: the issue is found by its marker before one is opened.
+ * Each call has its own tries; all of them end by one deadline, set once when telling starts, so the report
+ * ends inside the job's timeout however many calls it makes.
  */
-function patiently<T>(deps: PublishDeps, send: () => Promise<T>): Promise<T> {
+function patiently<T>(deps: PublishDeps, deadline: number, send: () => Promise<T>): Promise<T> {
   return retrying(
     send,
     (error) => classifyGitHubFailure(error, deps.clock.now().getTime()),
-    {
-      attempts: GITHUB_ATTEMPTS,
-      deadline: Math.max(deps.clock.now().getTime() + REPORT_BUDGET_MS, deps.reportBy ?? 0)
-    },
+    { attempts: GITHUB_ATTEMPTS, deadline },
     deps
   )
 }
@@ -95,6 +93,7 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
     fetch: deps.fetch,
     debug: deps.core.debug
   })
+  const deadline = Math.max(deps.clock.now().getTime() + REPORT_BUDGET_MS, deps.reportBy ?? 0)
   const tasks: Promise<void>[] = []
   if (config.alertIssue) {
     const target = `${config.target.repository}${config.target.environment ? ` (${config.target.environment})` : ''} ${config.names.refreshToken}`
@@ -105,7 +104,7 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
         { owner, repo },
         plan,
         (text) => deps.redactor.redact(text),
-        (send) => patiently(deps, send)
+        (send) => patiently(deps, deadline, send)
       ).then(
         (done) => deps.core.info(say.alert.done(done)),
         (error: unknown) =>
@@ -117,7 +116,7 @@ async function tellPeople(deps: PublishDeps, outcome: Outcome, urgent: string | 
     const file = config.workflow?.file
     tasks.push(
       file
-        ? patiently(deps, () =>
+        ? patiently(deps, deadline, () =>
             octokit.rest.actions
               .enableWorkflow({ owner, repo, workflow_id: file })
               .catch((error: unknown) => {
