@@ -45408,17 +45408,17 @@ class SecretWriter {
     async write(write, patience) {
         this.written.push(await this.perform(write, patience));
     }
-    async perform(write, patience) {
+    async perform(write, patience, sealed) {
         const result = write.kind === 'variable'
             ? await this.api.writeVariable(write.name, write.value, this.variableExists, patience)
-            : await this.sealedWrite(write, patience);
+            : await this.sealedWrite(write, patience, sealed);
         return { name: write.name, what: write.what, result };
     }
-    async sealedWrite(write, patience) {
+    async sealedWrite(write, patience, sealed) {
         for (let rekeys = 0;; rekeys++) {
             const key = this.key;
             try {
-                return await this.api.putSecret(write.name, await this.sealer.seal(write.value, key.key), key.key_id, patience);
+                return await this.api.putSecret(write.name, sealed?.key === key ? sealed.value : await this.sealer.seal(write.value, key.key), key.key_id, patience);
             }
             catch (error) {
                 if (!(error instanceof errors/* GitHubError */.y_) || error.status !== 422 || rekeys >= MAX_REKEYS)
@@ -45432,7 +45432,13 @@ class SecretWriter {
     }
     /** The writes at once; what failed, in plan order. */
     async writeAll(writes, patience) {
-        const results = await Promise.allSettled(writes.map((write) => this.perform(write, patience)));
+        // Every secret sealed first, then all sent in plan order: the access token leaves before the expiry that
+        // describes it, so a runner killed between the sends leaves the expiry behind the stored token, never ahead.
+        const key = this.key;
+        const sealed = await Promise.all(writes.map((write) => write.kind === 'secret'
+            ? this.sealer.seal(write.value, key.key).then((value) => ({ key, value }), () => undefined)
+            : undefined));
+        const results = await Promise.allSettled(writes.map((write, i) => this.perform(write, patience, sealed[i])));
         const failed = [];
         writes.forEach((write, i) => {
             const result = results[i];

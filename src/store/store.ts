@@ -14,6 +14,12 @@ export interface FailedWrite {
   error: unknown
 }
 
+/** A value sealed ahead of its send, with the key it was sealed for. */
+interface Sealed {
+  key: PublicKey
+  value: string
+}
+
 /** A key that changes more often than this within one run is not a key rotation. */
 const MAX_REKEYS = 3
 
@@ -38,21 +44,25 @@ export class SecretWriter {
     this.written.push(await this.perform(write, patience))
   }
 
-  private async perform(write: PlannedWrite, patience: Patience): Promise<Written> {
+  private async perform(write: PlannedWrite, patience: Patience, sealed?: Sealed): Promise<Written> {
     const result =
       write.kind === 'variable'
         ? await this.api.writeVariable(write.name, write.value, this.variableExists, patience)
-        : await this.sealedWrite(write, patience)
+        : await this.sealedWrite(write, patience, sealed)
     return { name: write.name, what: write.what, result }
   }
 
-  private async sealedWrite(write: PlannedWrite, patience: Patience): Promise<'created' | 'updated'> {
+  private async sealedWrite(
+    write: PlannedWrite,
+    patience: Patience,
+    sealed?: Sealed
+  ): Promise<'created' | 'updated'> {
     for (let rekeys = 0; ; rekeys++) {
       const key = this.key
       try {
         return await this.api.putSecret(
           write.name,
-          await this.sealer.seal(write.value, key.key),
+          sealed?.key === key ? sealed.value : await this.sealer.seal(write.value, key.key),
           key.key_id,
           patience
         )
@@ -67,7 +77,22 @@ export class SecretWriter {
 
   /** The writes at once; what failed, in plan order. */
   async writeAll(writes: PlannedWrite[], patience: Patience): Promise<FailedWrite[]> {
-    const results = await Promise.allSettled(writes.map((write) => this.perform(write, patience)))
+    // Every secret sealed first, then all sent in plan order: the access token leaves before the expiry that
+    // describes it, so a runner killed between the sends leaves the expiry behind the stored token, never ahead.
+    const key = this.key
+    const sealed = await Promise.all(
+      writes.map((write) =>
+        write.kind === 'secret'
+          ? this.sealer.seal(write.value, key.key).then(
+              (value): Sealed => ({ key, value }),
+              () => undefined
+            )
+          : undefined
+      )
+    )
+    const results = await Promise.allSettled(
+      writes.map((write, i) => this.perform(write, patience, sealed[i]))
+    )
     const failed: FailedWrite[] = []
     writes.forEach((write, i) => {
       const result = results[i]

@@ -1,0 +1,36 @@
+/**
+ * A runner killed (no signal) at each request of a rotation in turn, each in a world of its own: what the
+ * kill leaves must never tell consumers an access token is fresh when it is not stored.
+ */
+import { startWorld } from '../../harness/world.js'
+describe('a runner killed at any request of a rotation', () => {
+  it('never leaves the stored expiry ahead of the stored access token', async () => {
+    // Seen in a year's soak: a kill between the expiry variable's write and the access token's left an expiry
+    // an hour ahead of an access token that was never stored, and a later red run said healthy=true.
+    const probe = await startWorld()
+    const { requests } = await probe.run()
+    await probe.close()
+    for (let kill = 1; kill <= requests; kill++) {
+      const w = await startWorld()
+      try {
+        await w.run({ killAtRequest: kill })
+        const expiresAt = Date.parse(w.variables().WIZARD_EXPIRES_AT ?? '')
+        const access = w.stored().WIZARD_OAUTH_TOKEN
+        // Left behind: whatever the kill allowed; an expiry in the future always describes a stored, live token.
+        if (expiresAt > w.clock.ms) {
+          expect({ kill, live: Boolean(access && (await w.fx.oauth.isAccessTokenLive(access))) }).toEqual({
+            kill,
+            live: true
+          })
+          const left = await w.fx.oauth.accessTokenExpiresIn(access ?? '')
+          expect({ kill, ahead: expiresAt > w.clock.ms + (left ?? 0) * 1000 + 1000 }).toEqual({
+            kill,
+            ahead: false
+          })
+        }
+      } finally {
+        await w.close()
+      }
+    }
+  })
+})
