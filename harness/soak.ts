@@ -555,9 +555,14 @@ function holdOf(runs: WorldRun[]): string {
 function tally<T>(items: T[], key: (item: T) => string): string {
   const counts = new Map<string, number>()
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
-  return [...counts]
+  return mostFirst([...counts])
+}
+
+/** "name 26, name 17": amounts by name, the largest first, each with its unit. */
+function mostFirst(amounts: [string, number][], unit = ''): string {
+  return [...amounts]
     .sort((a, b) => b[1] - a[1])
-    .map(([cause, n]) => `${cause} ${n}`)
+    .map(([name, n]) => `${name} ${n}${unit}`)
     .join(', ')
 }
 
@@ -571,11 +576,7 @@ function span(minutes: number[]): string {
 /** " (a killed run's claim 30 min, …)": the survivable minutes by cause, most first. */
 function survivableCauses(report: SoakReport): string {
   const causes = Object.entries(report.downtime.survivableByCause).filter(([, minutes]) => minutes > 0)
-  if (!causes.length) return ''
-  return ` (${causes
-    .sort((a, b) => b[1] - a[1])
-    .map(([cause, minutes]) => `${cause} ${minutes} min`)
-    .join(', ')})`
+  return causes.length ? ` (${mostFirst(causes, ' min')})` : ''
 }
 
 /** The report as one table with the seed, then each chain death and person-needed event on its own line. */
