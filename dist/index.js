@@ -45229,23 +45229,21 @@ async function sealForRecovery(deps, config, refreshToken, emit) {
 }
 
 ;// CONCATENATED MODULE: ./src/store/plan.ts
-/**
- * What a rotation writes, in two stages:
- * 1. the new refresh token, alone: the one value that cannot be got back, written first and patiently;
- * 2. once it landed, everything else at once: the access token, the expiry secret and the expiry variable
- *    consumers read. A server that did not rotate the refresh token leaves the stored one as it is. An
- *    unknown expiry is not written rather than guessed.
- */
 function planWrites(names, tokens, expiry) {
-    const first = tokens.refresh_token
-        ? [{ name: names.refreshToken, value: tokens.refresh_token, what: 'refresh token', kind: 'secret' }]
-        : [];
-    const rest = [
-        { name: names.accessToken, value: tokens.access_token, what: 'access token', kind: 'secret' }
-    ];
-    if (expiry)
-        rest.push(...expiryWrites(names, expiry.expiresAt.toISOString()));
-    return [first, rest].filter((stage) => stage.length > 0);
+    return {
+        refreshToken: tokens.refresh_token ? refreshTokenWrite(names, tokens.refresh_token) : undefined,
+        accessToken: {
+            name: names.accessToken,
+            value: tokens.access_token,
+            what: 'access token',
+            kind: 'secret'
+        },
+        expiry: expiry ? expiryWrites(names, expiry.expiresAt.toISOString()) : []
+    };
+}
+/** The new refresh token's write: from a whole answer, or salvaged from a broken one. */
+function refreshTokenWrite(names, token) {
+    return { name: names.refreshToken, value: token, what: 'refresh token', kind: 'secret' };
 }
 /** The expiry secret (when on) and the expiry variable, both saying `value`. */
 function expiryWrites(names, value) {
@@ -45263,23 +45261,19 @@ function expiryWrites(names, value) {
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
- * claim's "received" and the successor's own reservation; then the rest at once, beside the claim's "stored"
- * and the spent record. When the refresh token cannot be stored, it is handed to its owner sealed (the
- * recovery line) and nothing else moves: the expiry never claims a token that is not stored (the run's
- * `finally` points it back at the send).
+ * claim's "received" and the successor's own reservation; then the access token and, once it is stored, the
+ * expiry that describes it, beside the claim's "stored" and the spent record. When the refresh token cannot
+ * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves: the expiry never
+ * claims a token that is not stored (the run's `finally` points it back at the send).
  */
 async function storeRotation(grant, context) {
     const { config, writer, lease, run } = context;
     run.granted(grant);
     if ('sentAt' in grant) {
-        const at = grant.sentAt.toISOString();
         run.onExpire(async () => {
-            const failed = await writer.writeAll(expiryWrites(config.names, at), undefined);
-            for (const write of expiryWrites(config.names, at))
-                if (!failed.some((f) => f.write === write))
-                    writer.undo(write);
-            if (failed[0])
-                throw failed[0].error;
+            const { stuck } = await pointExpiryBack(writer, config, grant.sentAt);
+            if (stuck[0])
+                throw stuck[0].error;
         });
     }
     switch (grant.kind) {
@@ -45301,23 +45295,17 @@ async function storeRotation(grant, context) {
         case 'rotated':
             break;
     }
-    const [first, rest] = planWrites(config.names, grant.tokens, grant.expiry);
-    const refresh = first?.[0]?.what === 'refresh token' ? first[0] : undefined;
-    if (refresh)
-        await storeRefreshToken(refresh.value, context);
-    const last = refresh ? rest : first;
+    const writes = planWrites(config.names, grant.tokens, grant.expiry);
+    if (writes.refreshToken)
+        await storeRefreshToken(writes.refreshToken.value, context);
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-    const [failed] = await Promise.all([
-        writer.writeAll(last ?? [], undefined),
+    const [stored] = await Promise.all([
+        storeAccessToken(writes, context, grant.sentAt),
         lease.settle(run.phase, grant.sentAt)
     ]);
-    const expiry = (last ?? []).filter((write) => write.what === 'expiry' || write.what === 'expiry variable');
-    run.expiryFresh = expiry.length > 0 && !failed.some((f) => expiry.includes(f.write));
-    if (failed.length > 0) {
-        const rolledBack = await rollBackExpiry(last ?? [], failed.map((f) => f.write), context, grant.sentAt);
-        throw new RunError('store', messages/* say */.cv.store.restFailed(failed, rolledBack, config));
-    }
-    if (!refresh)
+    if (stored.failed.length > 0)
+        throw new RunError('store', messages/* say */.cv.store.restFailed(stored.failed, stored.pointedBack, config));
+    if (!writes.refreshToken)
         throw new RunError('response', messages/* say */.cv.grant.noRefreshToken(config));
     run.phase = 'done';
     if (!grant.expiry)
@@ -45338,12 +45326,7 @@ async function storeRotation(grant, context) {
  */
 async function storeRefreshToken(token, context) {
     const { config, writer, lease, run } = context;
-    const write = {
-        name: config.names.refreshToken,
-        value: token,
-        what: 'refresh token',
-        kind: 'secret'
-    };
+    const write = refreshTokenWrite(config.names, token);
     let taken = false;
     const [stored] = await Promise.allSettled([
         writer.write(write, { abandon: () => taken }),
@@ -45360,24 +45343,35 @@ async function storeRefreshToken(token, context) {
     throw new RunError('lost', messages/* say */.cv.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)));
 }
 /**
- * The access token did not land while the expiry did: the expiry is pointed back at the rotation time (when
- * the old access token was revoked), so no consumer takes the stale access token for a fresh one.
+ * The access token, then the expiry that describes it, sent only once the access token's write has answered:
+ * no failure, and no kill between the two, leaves the expiry ahead of the stored access token. When the
+ * access token did not land, the expiry is pointed at the send instead: Hydra revoked the old access token
+ * then, so no consumer takes it for a valid one.
  */
-async function rollBackExpiry(sent, failed, context, rotatedAt) {
-    if (!failed.some((write) => write.what === 'access token'))
-        return { undone: [], stuck: [] };
-    context.run.expiryFresh = false;
-    const redo = expiryWrites(context.config.names, rotatedAt.toISOString());
-    const results = await Promise.allSettled(redo.map((write) => context.writer.write(write, undefined)));
-    const undone = redo.filter((_, i) => results[i]?.status === 'fulfilled');
-    for (const write of undone) {
-        // The fresh expiry it replaced, and the rollback's own entry: neither is a rotated value.
-        context.writer.undo(write);
-        context.writer.undo(write);
+async function storeAccessToken(writes, context, sentAt) {
+    const { config, writer, run } = context;
+    const failed = await writer.writeAll([writes.accessToken], undefined);
+    if (failed.length > 0) {
+        const { undone, stuck } = await pointExpiryBack(writer, config, sentAt);
+        // Written now, or not: the run's finally has nothing left to point back unless it stuck.
+        run.expiryFresh = stuck.length === 0;
+        return { failed, pointedBack: { undone, stuck: stuck.map((f) => f.write) } };
     }
-    // Written now, whether the fresh one had landed or not: the run's finally has nothing left to point back.
-    context.run.expiryFresh = undone.length === redo.length;
-    return { undone, stuck: redo.filter((_, i) => results[i]?.status === 'rejected') };
+    const expiryFailed = await writer.writeAll(writes.expiry, undefined);
+    run.expiryFresh = writes.expiry.length > 0 && expiryFailed.length === 0;
+    return { failed: expiryFailed, pointedBack: { undone: [], stuck: [] } };
+}
+/**
+ * The expiry secret and variable pointed at the send (when the old access token was revoked). Not a rotated
+ * value: the run's list of what it wrote forgets them, and any fresh expiry they replaced.
+ */
+async function pointExpiryBack(writer, config, sentAt) {
+    const writes = expiryWrites(config.names, sentAt.toISOString());
+    const stuck = await writer.writeAll(writes, undefined);
+    const undone = writes.filter((write) => !stuck.some((f) => f.write === write));
+    for (const write of undone)
+        writer.undo(write);
+    return { undone, stuck };
 }
 
 ;// CONCATENATED MODULE: ./src/store/store.ts
@@ -45432,8 +45426,7 @@ class SecretWriter {
     }
     /** The writes at once; what failed, in plan order. */
     async writeAll(writes, patience) {
-        // Every secret sealed first, then all sent in plan order: the access token leaves before the expiry that
-        // describes it, so a runner killed between the sends leaves the expiry behind the stored token, never ahead.
+        // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
         const key = this.key;
         const sealed = await Promise.all(writes.map((write) => write.kind === 'secret'
             ? this.sealer.seal(write.value, key.key).then((value) => ({ key, value }), () => undefined)
@@ -45453,11 +45446,13 @@ class SecretWriter {
     landed(write, result = 'updated') {
         this.written.push({ name: write.name, what: write.what, result });
     }
-    /** Forgets a write that landed and was then undone (an expiry pointed back at the rotation time). */
+    /** Forgets every landed write of this name that was then undone (an expiry pointed back at the send). */
     undo(write) {
-        const at = this.written.findIndex((entry) => entry.name === write.name && entry.what === write.what);
-        if (at >= 0)
-            this.written.splice(at, 1);
+        for (let at = this.written.length - 1; at >= 0; at--) {
+            const entry = this.written[at];
+            if (entry?.name === write.name && entry.what === write.what)
+                this.written.splice(at, 1);
+        }
     }
 }
 

@@ -6,8 +6,14 @@ import { say } from './messages.js'
 import type { GrantResult } from './oauth/grant.js'
 import type { Outcome } from './outcome.js'
 import type { Phase } from './phase.js'
-import { expiryWrites, planWrites, type PlannedWrite } from './store/plan.js'
-import type { SecretWriter } from './store/store.js'
+import {
+  expiryWrites,
+  planWrites,
+  refreshTokenWrite,
+  type PlannedRotation,
+  type PlannedWrite
+} from './store/plan.js'
+import type { FailedWrite, SecretWriter } from './store/store.js'
 
 export interface RotationContext {
   config: Config
@@ -26,21 +32,18 @@ export interface RotationContext {
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
- * claim's "received" and the successor's own reservation; then the rest at once, beside the claim's "stored"
- * and the spent record. When the refresh token cannot be stored, it is handed to its owner sealed (the
- * recovery line) and nothing else moves: the expiry never claims a token that is not stored (the run's
- * `finally` points it back at the send).
+ * claim's "received" and the successor's own reservation; then the access token and, once it is stored, the
+ * expiry that describes it, beside the claim's "stored" and the spent record. When the refresh token cannot
+ * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves: the expiry never
+ * claims a token that is not stored (the run's `finally` points it back at the send).
  */
 export async function storeRotation(grant: GrantResult, context: RotationContext): Promise<Partial<Outcome>> {
   const { config, writer, lease, run } = context
   run.granted(grant)
   if ('sentAt' in grant) {
-    const at = grant.sentAt.toISOString()
     run.onExpire(async () => {
-      const failed = await writer.writeAll(expiryWrites(config.names, at), undefined)
-      for (const write of expiryWrites(config.names, at))
-        if (!failed.some((f) => f.write === write)) writer.undo(write)
-      if (failed[0]) throw failed[0].error
+      const { stuck } = await pointExpiryBack(writer, config, grant.sentAt)
+      if (stuck[0]) throw stuck[0].error
     })
   }
   switch (grant.kind) {
@@ -61,27 +64,16 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
     case 'rotated':
       break
   }
-  const [first, rest] = planWrites(config.names, grant.tokens, grant.expiry)
-  const refresh = first?.[0]?.what === 'refresh token' ? first[0] : undefined
-  if (refresh) await storeRefreshToken(refresh.value, context)
-  const last = refresh ? rest : first
+  const writes = planWrites(config.names, grant.tokens, grant.expiry)
+  if (writes.refreshToken) await storeRefreshToken(writes.refreshToken.value, context)
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-  const [failed] = await Promise.all([
-    writer.writeAll(last ?? [], undefined),
+  const [stored] = await Promise.all([
+    storeAccessToken(writes, context, grant.sentAt),
     lease.settle(run.phase, grant.sentAt)
   ])
-  const expiry = (last ?? []).filter((write) => write.what === 'expiry' || write.what === 'expiry variable')
-  run.expiryFresh = expiry.length > 0 && !failed.some((f) => expiry.includes(f.write))
-  if (failed.length > 0) {
-    const rolledBack = await rollBackExpiry(
-      last ?? [],
-      failed.map((f) => f.write),
-      context,
-      grant.sentAt
-    )
-    throw new RunError('store', say.store.restFailed(failed, rolledBack, config))
-  }
-  if (!refresh) throw new RunError('response', say.grant.noRefreshToken(config))
+  if (stored.failed.length > 0)
+    throw new RunError('store', say.store.restFailed(stored.failed, stored.pointedBack, config))
+  if (!writes.refreshToken) throw new RunError('response', say.grant.noRefreshToken(config))
   run.phase = 'done'
   if (!grant.expiry) throw new RunError('response', say.grant.noExpiry(writer.written))
   return {
@@ -101,12 +93,7 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  */
 async function storeRefreshToken(token: string, context: RotationContext): Promise<void> {
   const { config, writer, lease, run } = context
-  const write: PlannedWrite = {
-    name: config.names.refreshToken,
-    value: token,
-    what: 'refresh token',
-    kind: 'secret'
-  }
+  const write = refreshTokenWrite(config.names, token)
   let taken = false
   const [stored] = await Promise.allSettled([
     writer.write(write, { abandon: () => taken }),
@@ -126,26 +113,41 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
 }
 
 /**
- * The access token did not land while the expiry did: the expiry is pointed back at the rotation time (when
- * the old access token was revoked), so no consumer takes the stale access token for a fresh one.
+ * The access token, then the expiry that describes it, sent only once the access token's write has answered:
+ * no failure, and no kill between the two, leaves the expiry ahead of the stored access token. When the
+ * access token did not land, the expiry is pointed at the send instead: Hydra revoked the old access token
+ * then, so no consumer takes it for a valid one.
  */
-async function rollBackExpiry(
-  sent: PlannedWrite[],
-  failed: PlannedWrite[],
+async function storeAccessToken(
+  writes: PlannedRotation,
   context: RotationContext,
-  rotatedAt: Date
-): Promise<{ undone: PlannedWrite[]; stuck: PlannedWrite[] }> {
-  if (!failed.some((write) => write.what === 'access token')) return { undone: [], stuck: [] }
-  context.run.expiryFresh = false
-  const redo = expiryWrites(context.config.names, rotatedAt.toISOString())
-  const results = await Promise.allSettled(redo.map((write) => context.writer.write(write, undefined)))
-  const undone = redo.filter((_, i) => results[i]?.status === 'fulfilled')
-  for (const write of undone) {
-    // The fresh expiry it replaced, and the rollback's own entry: neither is a rotated value.
-    context.writer.undo(write)
-    context.writer.undo(write)
+  sentAt: Date
+): Promise<{ failed: FailedWrite[]; pointedBack: { undone: PlannedWrite[]; stuck: PlannedWrite[] } }> {
+  const { config, writer, run } = context
+  const failed = await writer.writeAll([writes.accessToken], undefined)
+  if (failed.length > 0) {
+    const { undone, stuck } = await pointExpiryBack(writer, config, sentAt)
+    // Written now, or not: the run's finally has nothing left to point back unless it stuck.
+    run.expiryFresh = stuck.length === 0
+    return { failed, pointedBack: { undone, stuck: stuck.map((f) => f.write) } }
   }
-  // Written now, whether the fresh one had landed or not: the run's finally has nothing left to point back.
-  context.run.expiryFresh = undone.length === redo.length
-  return { undone, stuck: redo.filter((_, i) => results[i]?.status === 'rejected') }
+  const expiryFailed = await writer.writeAll(writes.expiry, undefined)
+  run.expiryFresh = writes.expiry.length > 0 && expiryFailed.length === 0
+  return { failed: expiryFailed, pointedBack: { undone: [], stuck: [] } }
+}
+
+/**
+ * The expiry secret and variable pointed at the send (when the old access token was revoked). Not a rotated
+ * value: the run's list of what it wrote forgets them, and any fresh expiry they replaced.
+ */
+async function pointExpiryBack(
+  writer: SecretWriter,
+  config: Config,
+  sentAt: Date
+): Promise<{ undone: PlannedWrite[]; stuck: FailedWrite[] }> {
+  const writes = expiryWrites(config.names, sentAt.toISOString())
+  const stuck = await writer.writeAll(writes, undefined)
+  const undone = writes.filter((write) => !stuck.some((f) => f.write === write))
+  for (const write of undone) writer.undo(write)
+  return { undone, stuck }
 }

@@ -2,17 +2,30 @@
  * A runner killed (no signal) at each request of a rotation in turn, each in a world of its own: what the
  * kill leaves must never tell consumers an access token is fresh when it is not stored.
  */
-import { startWorld } from '../../harness/world.js'
+import { startWorld, type World } from '../../harness/world.js'
+
+const ACCESS_PUT = { method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ }
+
 describe('a runner killed at any request of a rotation', () => {
-  it('never leaves the stored expiry ahead of the stored access token', async () => {
+  it.each<[string, (w: World) => void]>([
     // Seen in a year's soak: a kill between the expiry variable's write and the access token's left an expiry
     // an hour ahead of an access token that was never stored, and a later red run said healthy=true.
+    ['a rotation with no fault', () => undefined],
+    // The access token's write waits out a 502 before it is sent again: an expiry sent beside its first try
+    // would have landed by then, and a kill during the wait would leave it ahead of a token never stored.
+    [
+      'a rotation whose access-token write first answers 502',
+      (w) => w.fx.github.injectFault(ACCESS_PUT, { kind: 'status', status: 502 })
+    ]
+  ])('never leaves the stored expiry ahead of the stored access token: %s', async (_, prepare) => {
     const probe = await startWorld()
+    prepare(probe)
     const { requests } = await probe.run()
     await probe.close()
     for (let kill = 1; kill <= requests; kill++) {
       const w = await startWorld()
       try {
+        prepare(w)
         await w.run({ killAtRequest: kill })
         const expiresAt = Date.parse(w.variables().WIZARD_EXPIRES_AT ?? '')
         const access = w.stored().WIZARD_OAUTH_TOKEN

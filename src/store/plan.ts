@@ -20,25 +20,41 @@ export interface SecretNames {
 }
 
 /**
- * What a rotation writes, in two stages:
+ * What a rotation writes, in three stages, each sent once the one before it has answered:
  * 1. the new refresh token, alone: the one value that cannot be got back, written first and patiently;
- * 2. once it landed, everything else at once: the access token, the expiry secret and the expiry variable
- *    consumers read. A server that did not rotate the refresh token leaves the stored one as it is. An
- *    unknown expiry is not written rather than guessed.
+ * 2. the access token;
+ * 3. the expiry secret (when on) and the expiry variable consumers read, which describe that access token.
+ *    Sent only once it is stored, so no failure or kill between them leaves the expiry ahead of the stored
+ *    access token.
  */
+export interface PlannedRotation {
+  /** Undefined: the server did not rotate the refresh token, and the stored one stays as it is. */
+  refreshToken: PlannedWrite | undefined
+  accessToken: PlannedWrite
+  /** Empty: the server gave no expiry, and an unknown one is not written rather than guessed. */
+  expiry: PlannedWrite[]
+}
+
 export function planWrites(
   names: SecretNames,
   tokens: TokenSet,
   expiry: Expiry | undefined
-): PlannedWrite[][] {
-  const first: PlannedWrite[] = tokens.refresh_token
-    ? [{ name: names.refreshToken, value: tokens.refresh_token, what: 'refresh token', kind: 'secret' }]
-    : []
-  const rest: PlannedWrite[] = [
-    { name: names.accessToken, value: tokens.access_token, what: 'access token', kind: 'secret' }
-  ]
-  if (expiry) rest.push(...expiryWrites(names, expiry.expiresAt.toISOString()))
-  return [first, rest].filter((stage) => stage.length > 0)
+): PlannedRotation {
+  return {
+    refreshToken: tokens.refresh_token ? refreshTokenWrite(names, tokens.refresh_token) : undefined,
+    accessToken: {
+      name: names.accessToken,
+      value: tokens.access_token,
+      what: 'access token',
+      kind: 'secret'
+    },
+    expiry: expiry ? expiryWrites(names, expiry.expiresAt.toISOString()) : []
+  }
+}
+
+/** The new refresh token's write: from a whole answer, or salvaged from a broken one. */
+export function refreshTokenWrite(names: SecretNames, token: string): PlannedWrite {
+  return { name: names.refreshToken, value: token, what: 'refresh token', kind: 'secret' }
 }
 
 /** The expiry secret (when on) and the expiry variable, both saying `value`. */

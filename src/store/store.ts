@@ -77,8 +77,7 @@ export class SecretWriter {
 
   /** The writes at once; what failed, in plan order. */
   async writeAll(writes: PlannedWrite[], patience: Patience): Promise<FailedWrite[]> {
-    // Every secret sealed first, then all sent in plan order: the access token leaves before the expiry that
-    // describes it, so a runner killed between the sends leaves the expiry behind the stored token, never ahead.
+    // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
     const key = this.key
     const sealed = await Promise.all(
       writes.map((write) =>
@@ -107,9 +106,11 @@ export class SecretWriter {
     this.written.push({ name: write.name, what: write.what, result })
   }
 
-  /** Forgets a write that landed and was then undone (an expiry pointed back at the rotation time). */
+  /** Forgets every landed write of this name that was then undone (an expiry pointed back at the send). */
   undo(write: PlannedWrite): void {
-    const at = this.written.findIndex((entry) => entry.name === write.name && entry.what === write.what)
-    if (at >= 0) this.written.splice(at, 1)
+    for (let at = this.written.length - 1; at >= 0; at--) {
+      const entry = this.written[at]
+      if (entry?.name === write.name && entry.what === write.what) this.written.splice(at, 1)
+    }
   }
 }
