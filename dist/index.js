@@ -45261,21 +45261,14 @@ function expiryWrites(names, value) {
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
- * claim's "received" and the successor's own reservation; then the access token and, once it is stored, the
- * expiry that describes it, beside the claim's "stored" and the spent record. When the refresh token cannot
- * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves: the expiry never
- * claims a token that is not stored (the run's `finally` points it back at the send).
+ * claim's "received" and the successor's own reservation; then the access token, beside the claim's "stored"
+ * and the spent record; then, once it is stored, the expiry that describes it. When the refresh token cannot
+ * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves. Until a fresh one is
+ * written, the stored expiry says the send (`expireBeforeGrant`): it never claims a token that is not stored.
  */
 async function storeRotation(grant, context) {
     const { config, writer, lease, run } = context;
     run.granted(grant);
-    if ('sentAt' in grant) {
-        run.onExpire(async () => {
-            const { stuck } = await pointExpiryBack(writer, config, grant.sentAt);
-            if (stuck[0])
-                throw stuck[0].error;
-        });
-    }
     switch (grant.kind) {
         case 'cancelled':
             throw new RunError('cancelled', messages/* say */.cv.cancel.beforeGrant);
@@ -45299,14 +45292,14 @@ async function storeRotation(grant, context) {
     if (writes.refreshToken)
         await storeRefreshToken(writes.refreshToken.value, context);
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-    const [stored] = await Promise.all([
-        storeAccessToken(writes, context, grant.sentAt),
+    const [failed] = await Promise.all([
+        storeAccessToken(writes, writer),
         lease.settle(run.phase, grant.sentAt)
     ]);
-    if (stored.failed.length > 0)
-        throw new RunError('store', messages/* say */.cv.store.restFailed(stored.failed, stored.pointedBack, config));
     if (!writes.refreshToken)
-        throw new RunError('response', messages/* say */.cv.grant.noRefreshToken(config));
+        throw new RunError('response', messages/* say */.cv.grant.noRefreshToken(config, writer.written));
+    if (failed.length > 0)
+        throw new RunError('store', messages/* say */.cv.store.restFailed(failed, config));
     run.phase = 'done';
     if (!grant.expiry)
         throw new RunError('response', messages/* say */.cv.grant.noExpiry(writer.written));
@@ -45343,35 +45336,41 @@ async function storeRefreshToken(token, context) {
     throw new RunError('lost', messages/* say */.cv.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)));
 }
 /**
- * The access token, then the expiry that describes it, sent only once the access token's write has answered:
- * no failure, and no kill between the two, leaves the expiry ahead of the stored access token. When the
- * access token did not land, the expiry is pointed at the send instead: Hydra revoked the old access token
- * then, so no consumer takes it for a valid one.
+ * The access token, then the expiry that describes it, sent only once the access token's write has answered.
+ * Until then the stored expiry says the send (pointed there before the grant, `expireBeforeGrant`): no
+ * failure, and no kill, leaves it saying a token is fresh that is not stored.
  */
-async function storeAccessToken(writes, context, sentAt) {
-    const { config, writer, run } = context;
+async function storeAccessToken(writes, writer) {
     const failed = await writer.writeAll([writes.accessToken], undefined);
-    if (failed.length > 0) {
-        const { undone, stuck } = await pointExpiryBack(writer, config, sentAt);
-        // Written now, or not: the run's finally has nothing left to point back unless it stuck.
-        run.expiryFresh = stuck.length === 0;
-        return { failed, pointedBack: { undone, stuck: stuck.map((f) => f.write) } };
-    }
-    const expiryFailed = await writer.writeAll(writes.expiry, undefined);
-    run.expiryFresh = writes.expiry.length > 0 && expiryFailed.length === 0;
-    return { failed: expiryFailed, pointedBack: { undone: [], stuck: [] } };
+    if (failed.length > 0)
+        return failed;
+    return writer.writeAll(writes.expiry, undefined);
 }
 /**
- * The expiry secret and variable pointed at the send (when the old access token was revoked). Not a rotated
- * value: the run's list of what it wrote forgets them, and any fresh expiry they replaced.
+ * Before the grant goes out. The grant revokes the stored access token (Hydra revokes the old access token on
+ * every refresh) while the stored expiry still gives it time, and a runner killed before the new one is
+ * stored would leave that expiry standing over a revoked token. So the expiry is pointed at now (or left
+ * where it is, if that is earlier) and must land before the send. Returns how to put it back, for a grant
+ * that never reached the server; undefined when there is nothing to put back.
  */
-async function pointExpiryBack(writer, config, sentAt) {
-    const writes = expiryWrites(config.names, sentAt.toISOString());
-    const stuck = await writer.writeAll(writes, undefined);
-    const undone = writes.filter((write) => !stuck.some((f) => f.write === write));
-    for (const write of undone)
-        writer.undo(write);
-    return { undone, stuck };
+async function expireBeforeGrant(writer, config, stored, now, onWritten) {
+    const { to, putBack } = expiryBeforeGrant(stored, now);
+    if (putBack)
+        onWritten(() => writer.writeAll(expiryWrites(config.names, putBack.toISOString()), undefined, { quietly: true }));
+    const failed = await writer.writeAll(expiryWrites(config.names, to.toISOString()), undefined, {
+        quietly: true
+    });
+    if (failed[0])
+        throw failed[0].error;
+}
+/**
+ * Where the expiry goes before the grant, and back to if the grant never reached the server. Written
+ * whatever the stored expiry read said: the read may lag a rotation moments ago, and an expiry only moves
+ * back, never ahead of what was read.
+ */
+function expiryBeforeGrant(stored, now) {
+    const ahead = stored !== undefined && stored.expiresAt.getTime() > now.getTime();
+    return { to: ahead || !stored ? now : stored.expiresAt, putBack: ahead ? stored.expiresAt : undefined };
 }
 
 ;// CONCATENATED MODULE: ./src/store/store.ts
@@ -45424,8 +45423,11 @@ class SecretWriter {
             }
         }
     }
-    /** The writes at once; what failed, in plan order. */
-    async writeAll(writes, patience) {
+    /**
+     * The writes at once; what failed, in plan order. Never rejects. What landed is kept as written, unless
+     * `quietly`: an expiry pointed back, or put back, is no rotated value.
+     */
+    async writeAll(writes, patience, options = {}) {
         // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
         const key = this.key;
         const sealed = await Promise.all(writes.map((write) => write.kind === 'secret'
@@ -45435,24 +45437,16 @@ class SecretWriter {
         const failed = [];
         writes.forEach((write, i) => {
             const result = results[i];
-            if (result?.status === 'fulfilled')
+            if (result?.status === 'rejected')
+                failed.push({ write, error: result.reason });
+            else if (result && !options.quietly)
                 this.written.push(result.value);
-            else
-                failed.push({ write, error: result?.reason });
         });
         return failed;
     }
     /** A write known to have landed though its own answer never said so. */
     landed(write, result = 'updated') {
         this.written.push({ name: write.name, what: write.what, result });
-    }
-    /** Forgets every landed write of this name that was then undone (an expiry pointed back at the send). */
-    undo(write) {
-        for (let at = this.written.length - 1; at >= 0; at--) {
-            const entry = this.written[at];
-            if (entry?.name === write.name && entry.what === write.what)
-                this.written.splice(at, 1);
-        }
     }
 }
 
@@ -45501,15 +45495,16 @@ async function rotate(deps) {
         if (verdict.note)
             run.note(verdict.note);
         const writer = run.track(new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(messages/* say */.cv.store.rekey(name, error))));
+        await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (putBack) => run.onPutBack(putBack)));
         const grant = await presentToken(buildTokenRequest(config), run.grantDeps());
-        return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }));
+        return run.end(await storeRotation(grant, { config, writer, lease, run }));
     }
     catch (error) {
         return run.end(run.failure(error));
     }
     finally {
         run.releasing = true;
-        await Promise.all([lease?.settle(run.phase, run.sentAt), run.expireUnlessFresh()]);
+        await Promise.all([lease?.settle(run.phase, run.sentAt), run.putExpiryBackUnlessSpent()]);
         run.noteLease(lease);
     }
 }
@@ -45681,25 +45676,24 @@ class RunState {
                 this.accessRevoked = true;
         }
     }
-    /** A fresh expiry was written (both the secret and the variable): nothing to point back. */
-    expiryFresh = false;
     /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
     accessRevoked = false;
-    expireWrites;
-    /** How to point the stored expiry at the rotation time, once the writer exists. */
-    onExpire(expire) {
-        this.expireWrites = expire;
+    putBack;
+    /** How to put the stored expiry back, once it was pointed at the send before the grant. */
+    onPutBack(putBack) {
+        this.putBack = putBack;
     }
     /**
-     * Once the old token may have been spent and no fresh expiry was written, the stored one no longer tells
-     * the truth (Hydra revokes the old access token on a refresh): it is pointed at the send, so no consumer,
-     * and no skip-if-valid-for, takes the stale access token for a valid one. The same once the server refused
-     * the token, which revoked the stored access token. It only ever moves back.
+     * The expiry was pointed at the send before the grant; a grant that never reached the server revoked
+     * nothing, so the stored access token lives on and its expiry is put back. Once the token may have been
+     * spent, or the server refused it (which revokes the stored access token too), it stays where it is.
      */
-    async expireUnlessFresh() {
-        if (!(mayHaveSpent(this.phase) || this.accessRevoked) || this.expiryFresh || !this.expireWrites)
+    async putExpiryBackUnlessSpent() {
+        if (!this.putBack || mayHaveSpent(this.phase) || this.accessRevoked)
             return;
-        await this.expireWrites().catch((error) => this.note(messages/* say */.cv.store.expiryNotReset(error)));
+        const [failed] = await this.putBack();
+        if (failed)
+            this.note(messages/* say */.cv.store.expiryNotPutBack(failed.error));
     }
     /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */
     async recover(token) {
@@ -46064,16 +46058,19 @@ const say = {
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
-            `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written ` +
-            'rather than guessed.',
-        noRefreshToken: (config) => 'The token endpoint answered without a new refresh token. The access token and its expiry were stored, ' +
-            'but a server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor ' +
-            `was never sent: the claim holds it as unknown.\n${resignIn(config)}`,
+            `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the stored expiry still ` +
+            'says when the grant was sent, rather than a guess.',
+        noRefreshToken: (config, written) => 'The token endpoint answered without a new refresh token. ' +
+            (written.length
+                ? `What it sent was stored (${written.map((w) => w.name).join(', ')}), but a server`
+                : 'Nothing it sent could be written, and a server') +
+            ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
+            `sent: the claim holds it as unknown.\n${resignIn(config)}`,
         afterRetries: (attempts) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
     },
     store: {
-        expiryNotReset: (error) => `Could not point the stored expiry at the rotation time (${gitHubFailure(error)}): it may say the stored ` +
-            'access token is valid when it is not, until the next rotation.',
+        expiryNotPutBack: (error) => `Could not put the stored expiry back after the grant never reached the server (${gitHubFailure(error)}): ` +
+            'it says the stored access token expired, though it is still valid; the next run rotates it.',
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
@@ -46083,18 +46080,14 @@ const say = {
                     'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
                 : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
                     `token.\n${resignIn(config)}`),
-        restFailed(failed, rolledBack, config) {
+        restFailed(failed, config) {
             const list = failed
                 .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
                 .join(', ');
-            const undone = rolledBack.undone.length
-                ? ` ${rolledBack.undone.map(describeWrite).join(' and ')} now say the rotation time, so the stale access token is not taken for a fresh one.`
-                : '';
-            const stuck = rolledBack.stuck.length
-                ? ` Setting ${rolledBack.stuck.map(describeWrite).join(' and ')} back failed too: the stored expiry is ahead of the stored access token until the next rotation.`
-                : '';
             return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${list} ` +
-                `failed.${undone}${stuck} Run the workflow again to write fresh values: ${rerun(config)}`);
+                'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
+                'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
+                `fresh values: ${rerun(config)}`);
         }
     },
     cancel: {

@@ -120,15 +120,25 @@ async function loadProvider(): Promise<typeof ProviderType> {
 
 type Payload = Record<string, unknown> & { grantId?: string; consumed?: number }
 
-/** oidc-provider's storage contract over Maps, with revokeByGrantId, which family revocation needs. */
+/**
+ * oidc-provider's storage contract over Maps, with revokeByGrantId, which family revocation needs. An access
+ * token issued for a grant revokes the grant's earlier ones, as Hydra does on a refresh (fosite's refresh
+ * handler revokes the old request's access token before it issues the new one); oidc-provider alone would
+ * leave them live until they expire.
+ */
 class MemoryAdapter {
   static readonly stores = new Map<string, Map<string, { payload: Payload; expiresAt?: number }>>()
   private readonly store: Map<string, { payload: Payload; expiresAt?: number }>
+  private readonly revokesEarlier: boolean
   constructor(name: string) {
     this.store = MemoryAdapter.stores.get(name) ?? new Map()
     MemoryAdapter.stores.set(name, this.store)
+    this.revokesEarlier = name.endsWith(':AccessToken')
   }
   async upsert(id: string, payload: Payload, expiresIn?: number) {
+    if (this.revokesEarlier && payload.grantId && !this.store.has(id))
+      for (const [other, entry] of this.store)
+        if (entry.payload.grantId === payload.grantId) this.store.delete(other)
     this.store.set(id, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined })
   }
   async find(id: string) {

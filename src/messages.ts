@@ -345,20 +345,23 @@ export const say = {
       'and the expiry were not written. The next run rotates with the stored refresh token.',
     noExpiry: (written: Written[]) =>
       'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
-      `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the expiry was not written ` +
-      'rather than guessed.',
-    noRefreshToken: (config: Config) =>
-      'The token endpoint answered without a new refresh token. The access token and its expiry were stored, ' +
-      'but a server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor ' +
-      `was never sent: the claim holds it as unknown.\n${resignIn(config)}`,
+      `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the stored expiry still ` +
+      'says when the grant was sent, rather than a guess.',
+    noRefreshToken: (config: Config, written: Written[]) =>
+      'The token endpoint answered without a new refresh token. ' +
+      (written.length
+        ? `What it sent was stored (${written.map((w) => w.name).join(', ')}), but a server`
+        : 'Nothing it sent could be written, and a server') +
+      ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
+      `sent: the claim holds it as unknown.\n${resignIn(config)}`,
     afterRetries: (attempts: number) =>
       `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
   },
 
   store: {
-    expiryNotReset: (error: unknown) =>
-      `Could not point the stored expiry at the rotation time (${gitHubFailure(error)}): it may say the stored ` +
-      'access token is valid when it is not, until the next rotation.',
+    expiryNotPutBack: (error: unknown) =>
+      `Could not put the stored expiry back after the grant never reached the server (${gitHubFailure(error)}): ` +
+      'it says the stored access token expired, though it is still valid; the next run rotates it.',
     rekey: (name: string, error: unknown) =>
       `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
     refreshTokenLost: (config: Config, error: unknown, recoveryLine: boolean) =>
@@ -370,23 +373,15 @@ export const say = {
           'signing in" in the README). The claim keeps every later run from presenting the spent token meanwhile.'
         : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
           `token.\n${resignIn(config)}`),
-    restFailed(
-      failed: FailedWrite[],
-      rolledBack: { undone: PlannedWrite[]; stuck: PlannedWrite[] },
-      config: Config
-    ): string {
+    restFailed(failed: FailedWrite[], config: Config): string {
       const list = failed
         .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
         .join(', ')
-      const undone = rolledBack.undone.length
-        ? ` ${rolledBack.undone.map(describeWrite).join(' and ')} now say the rotation time, so the stale access token is not taken for a fresh one.`
-        : ''
-      const stuck = rolledBack.stuck.length
-        ? ` Setting ${rolledBack.stuck.map(describeWrite).join(' and ')} back failed too: the stored expiry is ahead of the stored access token until the next rotation.`
-        : ''
       return (
         `The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${list} ` +
-        `failed.${undone}${stuck} Run the workflow again to write fresh values: ${rerun(config)}`
+        'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
+        'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
+        `fresh values: ${rerun(config)}`
       )
     }
   },

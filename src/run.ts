@@ -17,9 +17,9 @@ import { preflightFailure } from './preflight.js'
 import { sealForRecovery } from './recovery.js'
 import type { Redactor } from './redact.js'
 import type { ActionCore, RunContext } from './runner.js'
-import { storeRotation } from './store-rotation.js'
+import { expireBeforeGrant, storeRotation } from './store-rotation.js'
 import type { Sealer } from './store/seal.js'
-import { SecretWriter } from './store/store.js'
+import { SecretWriter, type FailedWrite } from './store/store.js'
 import type { RetryPolicy } from './retry.js'
 import { GITHUB_ATTEMPTS, PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM, RUN_BUDGET_MS } from './timing.js'
 
@@ -70,13 +70,16 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
         deps.core.warning(say.store.rekey(name, error))
       )
     )
+    await run.beforeGrant(
+      expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (putBack) => run.onPutBack(putBack))
+    )
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
-    return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }))
+    return run.end(await storeRotation(grant, { config, writer, lease, run }))
   } catch (error) {
     return run.end(run.failure(error))
   } finally {
     run.releasing = true
-    await Promise.all([lease?.settle(run.phase, run.sentAt), run.expireUnlessFresh()])
+    await Promise.all([lease?.settle(run.phase, run.sentAt), run.putExpiryBackUnlessSpent()])
     run.noteLease(lease)
   }
 }
@@ -261,26 +264,24 @@ class RunState {
     }
   }
 
-  /** A fresh expiry was written (both the secret and the variable): nothing to point back. */
-  expiryFresh = false
   /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
   private accessRevoked = false
-  private expireWrites: (() => Promise<void>) | undefined
+  private putBack: (() => Promise<FailedWrite[]>) | undefined
 
-  /** How to point the stored expiry at the rotation time, once the writer exists. */
-  onExpire(expire: () => Promise<void>): void {
-    this.expireWrites = expire
+  /** How to put the stored expiry back, once it was pointed at the send before the grant. */
+  onPutBack(putBack: () => Promise<FailedWrite[]>): void {
+    this.putBack = putBack
   }
 
   /**
-   * Once the old token may have been spent and no fresh expiry was written, the stored one no longer tells
-   * the truth (Hydra revokes the old access token on a refresh): it is pointed at the send, so no consumer,
-   * and no skip-if-valid-for, takes the stale access token for a valid one. The same once the server refused
-   * the token, which revoked the stored access token. It only ever moves back.
+   * The expiry was pointed at the send before the grant; a grant that never reached the server revoked
+   * nothing, so the stored access token lives on and its expiry is put back. Once the token may have been
+   * spent, or the server refused it (which revokes the stored access token too), it stays where it is.
    */
-  async expireUnlessFresh(): Promise<void> {
-    if (!(mayHaveSpent(this.phase) || this.accessRevoked) || this.expiryFresh || !this.expireWrites) return
-    await this.expireWrites().catch((error: unknown) => this.note(say.store.expiryNotReset(error)))
+  async putExpiryBackUnlessSpent(): Promise<void> {
+    if (!this.putBack || mayHaveSpent(this.phase) || this.accessRevoked) return
+    const [failed] = await this.putBack()
+    if (failed) this.note(say.store.expiryNotPutBack(failed.error))
   }
 
   /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */

@@ -1,18 +1,12 @@
-import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import { RunError } from './errors.js'
 import type { Lease } from './lease/lease.js'
 import { say } from './messages.js'
+import type { Expiry } from './oauth/expiry.js'
 import type { GrantResult } from './oauth/grant.js'
 import type { Outcome } from './outcome.js'
 import type { Phase } from './phase.js'
-import {
-  expiryWrites,
-  planWrites,
-  refreshTokenWrite,
-  type PlannedRotation,
-  type PlannedWrite
-} from './store/plan.js'
+import { expiryWrites, planWrites, refreshTokenWrite, type PlannedRotation } from './store/plan.js'
 import type { FailedWrite, SecretWriter } from './store/store.js'
 
 export interface RotationContext {
@@ -21,31 +15,22 @@ export interface RotationContext {
   lease: Lease
   run: {
     phase: Phase
-    expiryFresh: boolean
     granted(grant: GrantResult): void
     recover(token: string): Promise<void>
-    onExpire(expire: () => Promise<void>): void
   }
-  clock: Clock
 }
 
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
- * claim's "received" and the successor's own reservation; then the access token and, once it is stored, the
- * expiry that describes it, beside the claim's "stored" and the spent record. When the refresh token cannot
- * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves: the expiry never
- * claims a token that is not stored (the run's `finally` points it back at the send).
+ * claim's "received" and the successor's own reservation; then the access token, beside the claim's "stored"
+ * and the spent record; then, once it is stored, the expiry that describes it. When the refresh token cannot
+ * be stored, it is handed to its owner sealed (the recovery line) and nothing else moves. Until a fresh one is
+ * written, the stored expiry says the send (`expireBeforeGrant`): it never claims a token that is not stored.
  */
 export async function storeRotation(grant: GrantResult, context: RotationContext): Promise<Partial<Outcome>> {
   const { config, writer, lease, run } = context
   run.granted(grant)
-  if ('sentAt' in grant) {
-    run.onExpire(async () => {
-      const { stuck } = await pointExpiryBack(writer, config, grant.sentAt)
-      if (stuck[0]) throw stuck[0].error
-    })
-  }
   switch (grant.kind) {
     case 'cancelled':
       throw new RunError('cancelled', say.cancel.beforeGrant)
@@ -67,13 +52,12 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
   const writes = planWrites(config.names, grant.tokens, grant.expiry)
   if (writes.refreshToken) await storeRefreshToken(writes.refreshToken.value, context)
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
-  const [stored] = await Promise.all([
-    storeAccessToken(writes, context, grant.sentAt),
+  const [failed] = await Promise.all([
+    storeAccessToken(writes, writer),
     lease.settle(run.phase, grant.sentAt)
   ])
-  if (stored.failed.length > 0)
-    throw new RunError('store', say.store.restFailed(stored.failed, stored.pointedBack, config))
-  if (!writes.refreshToken) throw new RunError('response', say.grant.noRefreshToken(config))
+  if (!writes.refreshToken) throw new RunError('response', say.grant.noRefreshToken(config, writer.written))
+  if (failed.length > 0) throw new RunError('store', say.store.restFailed(failed, config))
   run.phase = 'done'
   if (!grant.expiry) throw new RunError('response', say.grant.noExpiry(writer.written))
   return {
@@ -113,41 +97,50 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
 }
 
 /**
- * The access token, then the expiry that describes it, sent only once the access token's write has answered:
- * no failure, and no kill between the two, leaves the expiry ahead of the stored access token. When the
- * access token did not land, the expiry is pointed at the send instead: Hydra revoked the old access token
- * then, so no consumer takes it for a valid one.
+ * The access token, then the expiry that describes it, sent only once the access token's write has answered.
+ * Until then the stored expiry says the send (pointed there before the grant, `expireBeforeGrant`): no
+ * failure, and no kill, leaves it saying a token is fresh that is not stored.
  */
-async function storeAccessToken(
-  writes: PlannedRotation,
-  context: RotationContext,
-  sentAt: Date
-): Promise<{ failed: FailedWrite[]; pointedBack: { undone: PlannedWrite[]; stuck: PlannedWrite[] } }> {
-  const { config, writer, run } = context
+async function storeAccessToken(writes: PlannedRotation, writer: SecretWriter): Promise<FailedWrite[]> {
   const failed = await writer.writeAll([writes.accessToken], undefined)
-  if (failed.length > 0) {
-    const { undone, stuck } = await pointExpiryBack(writer, config, sentAt)
-    // Written now, or not: the run's finally has nothing left to point back unless it stuck.
-    run.expiryFresh = stuck.length === 0
-    return { failed, pointedBack: { undone, stuck: stuck.map((f) => f.write) } }
-  }
-  const expiryFailed = await writer.writeAll(writes.expiry, undefined)
-  run.expiryFresh = writes.expiry.length > 0 && expiryFailed.length === 0
-  return { failed: expiryFailed, pointedBack: { undone: [], stuck: [] } }
+  if (failed.length > 0) return failed
+  return writer.writeAll(writes.expiry, undefined)
 }
 
 /**
- * The expiry secret and variable pointed at the send (when the old access token was revoked). Not a rotated
- * value: the run's list of what it wrote forgets them, and any fresh expiry they replaced.
+ * Before the grant goes out. The grant revokes the stored access token (Hydra revokes the old access token on
+ * every refresh) while the stored expiry still gives it time, and a runner killed before the new one is
+ * stored would leave that expiry standing over a revoked token. So the expiry is pointed at now (or left
+ * where it is, if that is earlier) and must land before the send. Returns how to put it back, for a grant
+ * that never reached the server; undefined when there is nothing to put back.
  */
-async function pointExpiryBack(
+export async function expireBeforeGrant(
   writer: SecretWriter,
   config: Config,
-  sentAt: Date
-): Promise<{ undone: PlannedWrite[]; stuck: FailedWrite[] }> {
-  const writes = expiryWrites(config.names, sentAt.toISOString())
-  const stuck = await writer.writeAll(writes, undefined)
-  const undone = writes.filter((write) => !stuck.some((f) => f.write === write))
-  for (const write of undone) writer.undo(write)
-  return { undone, stuck }
+  stored: Expiry | undefined,
+  now: Date,
+  onWritten: (putBack: () => Promise<FailedWrite[]>) => void
+): Promise<void> {
+  const { to, putBack } = expiryBeforeGrant(stored, now)
+  if (putBack)
+    onWritten(() =>
+      writer.writeAll(expiryWrites(config.names, putBack.toISOString()), undefined, { quietly: true })
+    )
+  const failed = await writer.writeAll(expiryWrites(config.names, to.toISOString()), undefined, {
+    quietly: true
+  })
+  if (failed[0]) throw failed[0].error
+}
+
+/**
+ * Where the expiry goes before the grant, and back to if the grant never reached the server. Written
+ * whatever the stored expiry read said: the read may lag a rotation moments ago, and an expiry only moves
+ * back, never ahead of what was read.
+ */
+export function expiryBeforeGrant(
+  stored: Expiry | undefined,
+  now: Date
+): { to: Date; putBack: Date | undefined } {
+  const ahead = stored !== undefined && stored.expiresAt.getTime() > now.getTime()
+  return { to: ahead || !stored ? now : stored.expiresAt, putBack: ahead ? stored.expiresAt : undefined }
 }

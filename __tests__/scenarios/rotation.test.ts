@@ -51,7 +51,7 @@ describe('a rotation', () => {
     expect(run.failed).toBeUndefined()
   })
 
-  it('takes five sequential round trips: the key, the expiry and the record; the claim beside the write proof; the grant; the refresh token beside the claim’s “received” and its successor’s reservation; then the access token beside the claim’s “stored”; then the expiry that describes it, beside the reservation’s one DELETE', async () => {
+  it('takes seven sequential round trips: the key, the expiry and the record; the claim beside the write proof; the expiry pointed at now; the grant; the refresh token beside the claim’s “received” and its successor’s reservation; then the access token beside the claim’s “stored”; then the expiry that describes it, beside the reservation’s one DELETE', async () => {
     const w = world()
     // The first run ever also creates the empty record (a 404 is never taken at its word); from then on:
     await w.run()
@@ -69,26 +69,31 @@ describe('a rotation', () => {
       rounds.set(r.startedAt, [...(rounds.get(r.startedAt) ?? []), call].sort())
     }
     const grantAt = w.fx.oauth.tokenRequestLog[grantsBefore]!.startedAt
-    const [first, second, third, fourth] = [...rounds.keys()].sort((a, b) => a - b)
+    const [first, second, third, fourth, fifth, sixth] = [...rounds.keys()].sort((a, b) => a - b)
     expect(rounds.get(first!)).toEqual([
       'GET /secrets/public-key',
       'GET /variables/WIZARD_EXPIRES_AT',
       'GET /variables/WIZARD_REFRESH_TOKEN_SPENT'
     ])
     expect(rounds.get(second!)).toEqual(['POST /variables', 'PUT /secrets/WIZARD_WRITE_CHECK'])
-    expect(grantAt).toBe(second! + 1000)
-    // The refresh token alone among the secrets, with the claim's state and the successor's reservation.
-    expect(third).toBe(grantAt)
+    // The stored expiry pointed at now, and answered, before the grant that revokes the stored access token.
+    expect(third).toBe(second! + 1000)
     expect(rounds.get(third!)).toEqual([
+      'PATCH /variables/WIZARD_EXPIRES_AT',
+      'PUT /secrets/WIZARD_EXPIRES_AT'
+    ])
+    expect(grantAt).toBe(third! + 1000)
+    // The refresh token alone among the secrets, with the claim's state and the successor's reservation.
+    expect(fourth).toBe(grantAt)
+    expect(rounds.get(fourth!)).toEqual([
       'PATCH /variables/WIZARD_CLAIM_*',
       'POST /variables',
       'PUT /secrets/WIZARD_REFRESH_TOKEN'
     ])
     // Once the refresh token landed: the access token, beside the claim's "stored", the spent record and the
     // successor's reservation saying released.
-    const [, , , , fifth] = [...rounds.keys()].sort((a, b) => a - b)
-    expect(fourth).toBe(third! + 1000)
-    expect(rounds.get(fourth!)).toEqual([
+    expect(fifth).toBe(fourth! + 1000)
+    expect(rounds.get(fifth!)).toEqual([
       'PATCH /variables/WIZARD_CLAIM_*',
       'PATCH /variables/WIZARD_CLAIM_*',
       'PATCH /variables/WIZARD_REFRESH_TOKEN_SPENT',
@@ -96,13 +101,13 @@ describe('a rotation', () => {
     ])
     // Once the access token landed: the expiry that describes it, beside the reservation's one DELETE (a
     // DELETE is never sent twice: docs/design.md).
-    expect(fifth).toBe(fourth! + 1000)
-    expect(rounds.get(fifth!)).toEqual([
+    expect(sixth).toBe(fifth! + 1000)
+    expect(rounds.get(sixth!)).toEqual([
       'DELETE /variables/WIZARD_CLAIM_*',
       'PATCH /variables/WIZARD_EXPIRES_AT',
       'PUT /secrets/WIZARD_EXPIRES_AT'
     ])
-    expect(rounds.size).toBe(5)
+    expect(rounds.size).toBe(6)
   })
 
   it('chains hourly: each run presents what the last stored, once; a day later the spent claims are removed, the record keeps them', async () => {

@@ -75,8 +75,15 @@ export class SecretWriter {
     }
   }
 
-  /** The writes at once; what failed, in plan order. */
-  async writeAll(writes: PlannedWrite[], patience: Patience): Promise<FailedWrite[]> {
+  /**
+   * The writes at once; what failed, in plan order. Never rejects. What landed is kept as written, unless
+   * `quietly`: an expiry pointed back, or put back, is no rotated value.
+   */
+  async writeAll(
+    writes: PlannedWrite[],
+    patience: Patience,
+    options: { quietly?: boolean } = {}
+  ): Promise<FailedWrite[]> {
     // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
     const key = this.key
     const sealed = await Promise.all(
@@ -95,8 +102,8 @@ export class SecretWriter {
     const failed: FailedWrite[] = []
     writes.forEach((write, i) => {
       const result = results[i]
-      if (result?.status === 'fulfilled') this.written.push(result.value)
-      else failed.push({ write, error: result?.reason })
+      if (result?.status === 'rejected') failed.push({ write, error: result.reason })
+      else if (result && !options.quietly) this.written.push(result.value)
     })
     return failed
   }
@@ -104,13 +111,5 @@ export class SecretWriter {
   /** A write known to have landed though its own answer never said so. */
   landed(write: PlannedWrite, result: Written['result'] = 'updated'): void {
     this.written.push({ name: write.name, what: write.what, result })
-  }
-
-  /** Forgets every landed write of this name that was then undone (an expiry pointed back at the send). */
-  undo(write: PlannedWrite): void {
-    for (let at = this.written.length - 1; at >= 0; at--) {
-      const entry = this.written[at]
-      if (entry?.name === write.name && entry.what === write.what) this.written.splice(at, 1)
-    }
   }
 }
