@@ -46220,6 +46220,10 @@ const say = {
         healthy: (expiry) => say.report.healthy(expiry),
         tooShort: (expiry, minimumMs) => `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than valid-for (${seconds(minimumMs)}) ` +
             'from now: rotation has stopped or is late. Look at the rotation workflow’s last runs.',
+        rotationDue: (expiry, minimumMs, marginMs, untilMs) => `The stored access token expires at ${expiry.expiresAt.toISOString()}, but the next rotation revokes it ` +
+            `(Hydra revokes the old access token on every exchange) once it has less than ${seconds(marginMs)} left ` +
+            `(rotation-skip-if-valid-for), ${untilMs > 0 ? `in ${seconds(untilMs)}` : 'any moment now'}: less than ` +
+            `valid-for (${seconds(minimumMs)}). Start the job after the next rotation.`,
         missing: 'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
             'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
         badDuration: 'must be a duration up to 30d, such as 10m or 1h'

@@ -542,6 +542,11 @@ export const say = {
     tooShort: (expiry: Expiry, minimumMs: number) =>
       `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than valid-for (${seconds(minimumMs)}) ` +
       'from now: rotation has stopped or is late. Look at the rotation workflow’s last runs.',
+    rotationDue: (expiry: Expiry, minimumMs: number, marginMs: number, untilMs: number) =>
+      `The stored access token expires at ${expiry.expiresAt.toISOString()}, but the next rotation revokes it ` +
+      `(Hydra revokes the old access token on every exchange) once it has less than ${seconds(marginMs)} left ` +
+      `(rotation-skip-if-valid-for), ${untilMs > 0 ? `in ${seconds(untilMs)}` : 'any moment now'}: less than ` +
+      `valid-for (${seconds(minimumMs)}). Start the job after the next rotation.`,
     missing:
       'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
       'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',

@@ -318,4 +318,15 @@ describeNode24('the check action’s bundle under node24', () => {
       /::error::The stored access token expires at .* less than valid-for \(30m\)/
     )
   })
+
+  it('an hour left, but the next rotation due at 45 minutes left: a 30-minute job is told to wait for it', async () => {
+    const result = await runCheck({
+      'expires-at': new Date(Date.now() + 3600_000).toISOString(),
+      'valid-for': '30m',
+      'rotation-skip-if-valid-for': '45m'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs.healthy).toBe('false')
+    expect(result.stdout).toMatch(/::error::.*Start the job after the next rotation/)
+  })
 })

@@ -21,4 +21,31 @@ describe('the check action', () => {
       message: expect.stringMatching(/Input "valid-for" must be a duration/)
     })
   })
+
+  it('counts the life the next rotation takes away: the token is revoked once it has rotation-skip-if-valid-for left', () => {
+    // 60 minutes left, the next rotation at 45 left: 15 minutes a job can count on.
+    const inputs = { 'expires-at': '2026-11-30T08:23:00Z', 'rotation-skip-if-valid-for': '45m' }
+    expect(check({ ...inputs, 'valid-for': '15m' }, NOW)).toMatchObject({ healthy: true })
+    expect(check({ ...inputs, 'valid-for': '20m' }, NOW)).toMatchObject({
+      healthy: false,
+      expiry: { expiresIn: 3600 },
+      message: expect.stringMatching(
+        /once it has less than 45m left \(rotation-skip-if-valid-for\), in 15m: less than valid-for \(20m\)\. Start the job after the next rotation/
+      )
+    })
+    // Past its margin: the next rotation may come any moment.
+    expect(check({ ...inputs, 'expires-at': '2026-11-30T08:03:00Z', 'valid-for': '10m' }, NOW)).toMatchObject(
+      { healthy: false, message: expect.stringMatching(/any moment now/) }
+    )
+    // Empty: the hourly schedule, whose next rotation comes as the token expires.
+    expect(check({ ...inputs, 'rotation-skip-if-valid-for': '', 'valid-for': '50m' }, NOW)).toMatchObject({
+      healthy: true
+    })
+    expect(
+      check({ ...inputs, 'rotation-skip-if-valid-for': 'later', 'valid-for': '10m' }, NOW)
+    ).toMatchObject({
+      healthy: false,
+      message: expect.stringMatching(/Input "rotation-skip-if-valid-for" must be a duration/)
+    })
+  })
 })

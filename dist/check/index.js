@@ -41727,6 +41727,10 @@ const say = {
         healthy: (expiry) => say.report.healthy(expiry),
         tooShort: (expiry, minimumMs) => `The stored access token expires at ${expiry.expiresAt.toISOString()}, less than valid-for (${seconds(minimumMs)}) ` +
             'from now: rotation has stopped or is late. Look at the rotation workflow’s last runs.',
+        rotationDue: (expiry, minimumMs, marginMs, untilMs) => `The stored access token expires at ${expiry.expiresAt.toISOString()}, but the next rotation revokes it ` +
+            `(Hydra revokes the old access token on every exchange) once it has less than ${seconds(marginMs)} left ` +
+            `(rotation-skip-if-valid-for), ${untilMs > 0 ? `in ${seconds(untilMs)}` : 'any moment now'}: less than ` +
+            `valid-for (${seconds(minimumMs)}). Start the job after the next rotation.`,
         missing: 'No stored expiry to check (expires-at is empty or not a time): the token has never been rotated here, or ' +
             'the wrong variable is passed (`expires-at: ${{ vars.WIZARD_EXPIRES_AT }}`, or _<ENVIRONMENT> in environment mode).',
         badDuration: 'must be a duration up to 30d, such as 10m or 1h'
@@ -41802,42 +41806,61 @@ function parseStoredExpiry(text, now) {
 
 
 
+/** A duration input: empty is 0; up to 30 days. */
+const check_duration = schemas_string().transform((text, ctx) => {
+    if (text === '')
+        return 0;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms > 30 * 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: say.check.badDuration });
+        return NEVER;
+    }
+    return ms;
+});
 const checkInputs = object({
     'expires-at': schemas_string(),
-    'valid-for': schemas_string().transform((text, ctx) => {
-        const ms = parseDuration(text);
-        if (ms === undefined || ms > 30 * 86_400_000) {
-            ctx.addIssue({ code: 'custom', message: say.check.badDuration });
-            return NEVER;
-        }
-        return ms;
-    })
+    'valid-for': check_duration,
+    /**
+     * The rotation's `skip-if-valid-for`. Each exchange revokes the access token before it (Hydra does), and the
+     * next rotation comes once the token has less than this left: the job can count on it only until then.
+     */
+    'rotation-skip-if-valid-for': check_duration.optional()
 });
 /**
- * The check: the expiry the rotation stored (the expiry variable, passed in as `expires-at`) against now
- * and the life a job needs (`valid-for`). No token is needed and no request is made. Pure.
+ * The check: the expiry the rotation stored (the expiry variable, passed in as `expires-at`) against now,
+ * the life a job needs (`valid-for`), and the life the next rotation takes away (it revokes the token once
+ * it has `rotation-skip-if-valid-for` left). No token is needed and no request is made. Pure.
  */
 function check_check(inputs, now) {
     const parsed = checkInputs.safeParse(inputs);
-    if (!parsed.success)
-        return { healthy: false, expiry: undefined, message: `Input "valid-for" ${say.check.badDuration}.` };
+    if (!parsed.success) {
+        const input = String(parsed.error.issues[0]?.path[0] ?? 'valid-for');
+        return { healthy: false, expiry: undefined, message: `Input "${input}" ${say.check.badDuration}.` };
+    }
+    const { 'valid-for': needed, 'rotation-skip-if-valid-for': margin = 0 } = parsed.data;
     const expiry = parseStoredExpiry(parsed.data['expires-at'], now);
     if (!expiry)
         return { healthy: false, expiry, message: say.check.missing };
     const left = expiry.expiresAt.getTime() - now.getTime();
-    return left >= parsed.data['valid-for']
-        ? { healthy: true, expiry, message: say.check.healthy(expiry) }
-        : { healthy: false, expiry, message: say.check.tooShort(expiry, parsed.data['valid-for']) };
+    if (left < needed)
+        return { healthy: false, expiry, message: say.check.tooShort(expiry, needed) };
+    if (left - margin < needed)
+        return { healthy: false, expiry, message: say.check.rotationDue(expiry, needed, margin, left - margin) };
+    return { healthy: true, expiry, message: say.check.healthy(expiry) };
 }
 
 ;// CONCATENATED MODULE: ./src/check/index.ts
 /**
- * The check action's entry point (check/action.yml): a gate for the jobs that use the token. It reads two
+ * The check action's entry point (check/action.yml): a gate for the jobs that use the token. It reads three
  * inputs, writes three outputs and fails the step when the stored access token has too little life left.
  */
 
 
-const result = check_check({ 'expires-at': getInput('expires-at'), 'valid-for': getInput('valid-for') || '10m' }, new Date());
+const result = check_check({
+    'expires-at': getInput('expires-at'),
+    'valid-for': getInput('valid-for') || '10m',
+    'rotation-skip-if-valid-for': getInput('rotation-skip-if-valid-for')
+}, new Date());
 setOutput('healthy', String(result.healthy));
 setOutput('expires-at', result.expiry?.expiresAt.toISOString() ?? '');
 setOutput('expires-in', result.expiry ? String(result.expiry.expiresIn) : '');
