@@ -345,12 +345,12 @@ export const say = {
       'and the expiry were not written. The next run rotates with the stored refresh token.',
     noExpiry: (written: Written[]) =>
       'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
-      `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the stored expiry still ` +
+      `unknown. The new tokens were stored (${written.map(describeWrite).join(', ')}); the stored expiry still ` +
       'says when the grant was sent, rather than a guess.',
     noRefreshToken: (config: Config, written: Written[]) =>
       'The token endpoint answered without a new refresh token. ' +
       (written.length
-        ? `What it sent was stored (${written.map((w) => w.name).join(', ')}), but a server`
+        ? `What it sent was stored (${written.map(describeWrite).join(', ')}), but a server`
         : 'Nothing it sent could be written, and a server') +
       ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
       `sent: the claim holds it as unknown.\n${resignIn(config)}`,
@@ -492,7 +492,7 @@ export const say = {
     notRotatedRefresh: 'The server did not issue a new refresh token; the stored one was kept.',
     writerTokenExpiresAt: (at: Date) => `The writer token expires at ${at.toISOString()}.`,
     rotatedLine: (written: Written[], expiry: Expiry | undefined) =>
-      `Rotated ${written.map((w) => (w.what === 'expiry variable' ? `the variable ${w.name}` : w.name)).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
+      `Rotated ${written.map(describeWrite).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
     table: ['Secret', 'What', 'Result'],
     couldNot: (what: string, error: unknown) => `Could not ${what}: ${errorText(error)}`
   },
@@ -569,8 +569,8 @@ const NEXT_STEP: Record<ErrorKind, string> = {
   cancelled: 'nothing; nothing was spent, and the next run rotates.'
 }
 
-function describeWrite(write: PlannedWrite): string {
-  return write.kind === 'variable' ? `the variable ${write.name}` : write.name
+function describeWrite(write: Pick<PlannedWrite, 'name' | 'what'>): string {
+  return write.what === 'expiry variable' ? `the variable ${write.name}` : write.name
 }
 
 /** A message with commands: the prose, then the commands in a block a person can copy. */

@@ -246,5 +246,25 @@ describe('a 2xx without a new refresh token', () => {
     expect(w.stored().WIZARD_OAUTH_TOKEN).toBeDefined()
     expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
     expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
+    expect(run.failed).toMatch(
+      /What it sent was stored \(WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, the variable WIZARD_EXPIRES_AT\)/
+    )
+  })
+
+  it('and the access token’s write failing too: says nothing was written, and the expiry stays at the send', async () => {
+    const w = world()
+    w.fx.oauth.injectFault({ kind: 'transform', transform: ({ refresh_token: _, ...rest }) => rest })
+    w.fx.github.injectFault(
+      { method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ },
+      { kind: 'status', status: 500 },
+      1000
+    )
+    const sentAt = w.clock.ms
+    const run = await w.run()
+    expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
+    expect(run.failed).toMatch(/Nothing it sent could be written/)
+    expect(run.failed).not.toMatch(/refresh token was stored/)
+    expect(run.outputs['secrets-written']).toBe('')
+    expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(sentAt).toISOString())
   })
 })
