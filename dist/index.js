@@ -45297,7 +45297,7 @@ async function storeRotation(grant, context) {
         lease.settle(run.phase, grant.sentAt)
     ]);
     if (!writes.refreshToken)
-        throw new RunError('response', messages/* say */.cv.grant.noRefreshToken(config, writer.written));
+        throw new RunError('response', messages/* say */.cv.grant.noRefreshToken(config, writer.written, failed));
     if (failed.length > 0)
         throw new RunError('store', messages/* say */.cv.store.restFailed(failed, config));
     run.phase = 'done';
@@ -45348,29 +45348,27 @@ async function storeAccessToken(writes, writer) {
 }
 /**
  * Before the grant goes out. The grant revokes the stored access token (Hydra revokes the old access token on
- * every refresh) while the stored expiry still gives it time, and a runner killed before the new one is
- * stored would leave that expiry standing over a revoked token. So the expiry is pointed at now (or left
- * where it is, if that is earlier) and must land before the send. Returns how to put it back, for a grant
- * that never reached the server; undefined when there is nothing to put back.
+ * every refresh) while the stored expiry may still give it up to three quarters of an hour, and a runner
+ * killed before the new one is stored would leave that expiry standing over a revoked token. So the expiry
+ * is pointed at now, and must land before the send. It is never put back, even when the grant then never
+ * reaches the server: the value to put back could only come from a read, and a read may lag a rotation
+ * moments ago and put back the expiry of an access token already revoked. Consumers then see the access token
+ * as expired until the next rotation, though it still works.
  */
-async function expireBeforeGrant(writer, config, stored, now, onWritten) {
-    const { to, putBack } = expiryBeforeGrant(stored, now);
-    if (putBack)
-        onWritten(() => writer.writeAll(expiryWrites(config.names, putBack.toISOString()), undefined, { quietly: true }));
-    const failed = await writer.writeAll(expiryWrites(config.names, to.toISOString()), undefined, {
+async function expireBeforeGrant(writer, config, stored, now) {
+    const at = expiryBeforeGrant(stored, now);
+    const failed = await writer.writeAll(expiryWrites(config.names, at.toISOString()), undefined, {
         quietly: true
     });
     if (failed[0])
         throw failed[0].error;
 }
 /**
- * Where the expiry goes before the grant, and back to if the grant never reached the server. Written
- * whatever the stored expiry read said: the read may lag a rotation moments ago, and an expiry only moves
- * back, never ahead of what was read.
+ * Where the expiry goes before the grant: now, or where it is if that is earlier. Written whatever the stored
+ * expiry read said (the read may lag a rotation moments ago, whose expiry is ahead); it only ever moves back.
  */
 function expiryBeforeGrant(stored, now) {
-    const ahead = stored !== undefined && stored.expiresAt.getTime() > now.getTime();
-    return { to: ahead || !stored ? now : stored.expiresAt, putBack: ahead ? stored.expiresAt : undefined };
+    return stored && stored.expiresAt.getTime() < now.getTime() ? stored.expiresAt : now;
 }
 
 ;// CONCATENATED MODULE: ./src/store/store.ts
@@ -45495,7 +45493,8 @@ async function rotate(deps) {
         if (verdict.note)
             run.note(verdict.note);
         const writer = run.track(new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(messages/* say */.cv.store.rekey(name, error))));
-        await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (putBack) => run.onPutBack(putBack)));
+        run.expiryPointedFrom = stored.expiry;
+        await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now()));
         const grant = await presentToken(buildTokenRequest(config), run.grantDeps());
         return run.end(await storeRotation(grant, { config, writer, lease, run }));
     }
@@ -45504,8 +45503,9 @@ async function rotate(deps) {
     }
     finally {
         run.releasing = true;
-        await Promise.all([lease?.settle(run.phase, run.sentAt), run.putExpiryBackUnlessSpent()]);
+        await lease?.settle(run.phase, run.sentAt);
         run.noteLease(lease);
+        run.noteExpiryBehind();
     }
 }
 /** Every input as the runner gives it (trimmed, '' when not set), with the run's context as the fallback. */
@@ -45678,22 +45678,19 @@ class RunState {
     }
     /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
     accessRevoked = false;
-    putBack;
-    /** How to put the stored expiry back, once it was pointed at the send before the grant. */
-    onPutBack(putBack) {
-        this.putBack = putBack;
-    }
+    /** What the stored expiry said before it was pointed at the send (read at the start: it may lag). */
+    expiryPointedFrom;
     /**
-     * The expiry was pointed at the send before the grant; a grant that never reached the server revoked
-     * nothing, so the stored access token lives on and its expiry is put back. Once the token may have been
-     * spent, or the server refused it (which revokes the stored access token too), it stays where it is.
+     * The expiry was pointed at the send before the grant, and the grant never reached the server (or the server
+     * refused the client, which revokes nothing): the stored access token still works, though its expiry says
+     * it expired. Said, never put back (`expireBeforeGrant` says why).
      */
-    async putExpiryBackUnlessSpent() {
-        if (!this.putBack || mayHaveSpent(this.phase) || this.accessRevoked)
+    noteExpiryBehind() {
+        const before = this.expiryPointedFrom;
+        if (!before || mayHaveSpent(this.phase) || this.accessRevoked)
             return;
-        const [failed] = await this.putBack();
-        if (failed)
-            this.note(messages/* say */.cv.store.expiryNotPutBack(failed.error));
+        if (before.expiresAt.getTime() > this.deps.clock.now().getTime())
+            this.note(messages/* say */.cv.store.expiryBehind(before));
     }
     /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */
     async recover(token) {
@@ -46058,19 +46055,20 @@ const say = {
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
-            `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the stored expiry still ` +
+            `unknown. The new tokens were stored (${written.map(describeWrite).join(', ')}); the stored expiry still ` +
             'says when the grant was sent, rather than a guess.',
-        noRefreshToken: (config, written) => 'The token endpoint answered without a new refresh token. ' +
-            (written.length
-                ? `What it sent was stored (${written.map((w) => w.name).join(', ')}), but a server`
-                : 'Nothing it sent could be written, and a server') +
-            ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
-            `sent: the claim holds it as unknown.\n${resignIn(config)}`,
+        noRefreshToken: (config, written, failed) => 'The token endpoint answered without a new refresh token. ' +
+            (written.length ? `Stored: ${written.map(describeWrite).join(', ')}. ` : '') +
+            (failed.length ? `Not stored: ${failedWrites(failed)}. ` : '') +
+            'A server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was ' +
+            `never sent: the claim holds it as unknown.\n${resignIn(config)}`,
         afterRetries: (attempts) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
     },
     store: {
-        expiryNotPutBack: (error) => `Could not put the stored expiry back after the grant never reached the server (${gitHubFailure(error)}): ` +
-            'it says the stored access token expired, though it is still valid; the next run rotates it.',
+        expiryBehind: (before) => 'The stored expiry was set to the moment before the grant, which never reached the server: consumers see ' +
+            `the access token as expired, though it still works until about ${before.expiresAt.toISOString()}. The ` +
+            'next rotation writes a fresh one. (It is never put back: the value could only come from a read, and a ' +
+            'read may lag a rotation moments ago.)',
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
@@ -46081,17 +46079,14 @@ const say = {
                 : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
                     `token.\n${resignIn(config)}`),
         restFailed(failed, config) {
-            const list = failed
-                .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
-                .join(', ');
-            return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${list} ` +
+            return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
                 'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
                 'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
                 `fresh values: ${rerun(config)}`);
         }
     },
     cancel: {
-        beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent or written.',
+        beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent.',
         received(signal, phase) {
             switch (phase) {
                 case 'before-grant':
@@ -46182,7 +46177,7 @@ const say = {
         rotatedAt: (at) => `Last rotation: this run, at ${at.toISOString()}.`,
         notRotatedRefresh: 'The server did not issue a new refresh token; the stored one was kept.',
         writerTokenExpiresAt: (at) => `The writer token expires at ${at.toISOString()}.`,
-        rotatedLine: (written, expiry) => `Rotated ${written.map((w) => (w.what === 'expiry variable' ? `the variable ${w.name}` : w.name)).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
+        rotatedLine: (written, expiry) => `Rotated ${written.map(describeWrite).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
         table: ['Secret', 'What', 'Result'],
         couldNot: (what, error) => `Could not ${what}: ${errorText(error)}`
     },
@@ -46243,8 +46238,12 @@ const NEXT_STEP = {
     response: 'check the token endpoint; its new refresh token was stored.',
     cancelled: 'nothing; nothing was spent, and the next run rotates.'
 };
+/** Each failed write and why, in one line. */
+function failedWrites(failed) {
+    return failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ');
+}
 function describeWrite(write) {
-    return write.kind === 'variable' ? `the variable ${write.name}` : write.name;
+    return write.what === 'expiry variable' ? `the variable ${write.name}` : write.name;
 }
 /** A message with commands: the prose, then the commands in a block a person can copy. */
 function fence(message) {

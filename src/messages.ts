@@ -347,21 +347,22 @@ export const say = {
       'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
       `unknown. The new tokens were stored (${written.map(describeWrite).join(', ')}); the stored expiry still ` +
       'says when the grant was sent, rather than a guess.',
-    noRefreshToken: (config: Config, written: Written[]) =>
+    noRefreshToken: (config: Config, written: Written[], failed: FailedWrite[]) =>
       'The token endpoint answered without a new refresh token. ' +
-      (written.length
-        ? `What it sent was stored (${written.map(describeWrite).join(', ')}), but a server`
-        : 'Nothing it sent could be written, and a server') +
-      ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
-      `sent: the claim holds it as unknown.\n${resignIn(config)}`,
+      (written.length ? `Stored: ${written.map(describeWrite).join(', ')}. ` : '') +
+      (failed.length ? `Not stored: ${failedWrites(failed)}. ` : '') +
+      'A server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was ' +
+      `never sent: the claim holds it as unknown.\n${resignIn(config)}`,
     afterRetries: (attempts: number) =>
       `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
   },
 
   store: {
-    expiryNotPutBack: (error: unknown) =>
-      `Could not put the stored expiry back after the grant never reached the server (${gitHubFailure(error)}): ` +
-      'it says the stored access token expired, though it is still valid; the next run rotates it.',
+    expiryBehind: (before: Expiry) =>
+      'The stored expiry was set to the moment before the grant, which never reached the server: consumers see ' +
+      `the access token as expired, though it still works until about ${before.expiresAt.toISOString()}. The ` +
+      'next rotation writes a fresh one. (It is never put back: the value could only come from a read, and a ' +
+      'read may lag a rotation moments ago.)',
     rekey: (name: string, error: unknown) =>
       `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
     refreshTokenLost: (config: Config, error: unknown, recoveryLine: boolean) =>
@@ -374,11 +375,8 @@ export const say = {
         : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
           `token.\n${resignIn(config)}`),
     restFailed(failed: FailedWrite[], config: Config): string {
-      const list = failed
-        .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
-        .join(', ')
       return (
-        `The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${list} ` +
+        `The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
         'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
         'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
         `fresh values: ${rerun(config)}`
@@ -387,7 +385,7 @@ export const say = {
   },
 
   cancel: {
-    beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent or written.',
+    beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent.',
     received(signal: string, phase: Phase): string {
       switch (phase) {
         case 'before-grant':
@@ -567,6 +565,11 @@ const NEXT_STEP: Record<ErrorKind, string> = {
   store: 'run the workflow again to write fresh values (below); the chain is safe.',
   response: 'check the token endpoint; its new refresh token was stored.',
   cancelled: 'nothing; nothing was spent, and the next run rotates.'
+}
+
+/** Each failed write and why, in one line. */
+function failedWrites(failed: FailedWrite[]): string {
+  return failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ')
 }
 
 function describeWrite(write: Pick<PlannedWrite, 'name' | 'what'>): string {

@@ -7,7 +7,7 @@ import { createOctokit } from './github/octokit.js'
 import { guard, stillValid, type StoredExpiry, type Verdict } from './guard.js'
 import { Lease } from './lease/lease.js'
 import { say } from './messages.js'
-import { parseStoredExpiry } from './oauth/expiry.js'
+import { parseStoredExpiry, type Expiry } from './oauth/expiry.js'
 import { presentToken, type GrantDeps, type GrantResult } from './oauth/grant.js'
 import type { PostToken } from './oauth/post.js'
 import { buildTokenRequest } from './oauth/request.js'
@@ -19,7 +19,7 @@ import type { Redactor } from './redact.js'
 import type { ActionCore, RunContext } from './runner.js'
 import { expireBeforeGrant, storeRotation } from './store-rotation.js'
 import type { Sealer } from './store/seal.js'
-import { SecretWriter, type FailedWrite } from './store/store.js'
+import { SecretWriter } from './store/store.js'
 import type { RetryPolicy } from './retry.js'
 import { GITHUB_ATTEMPTS, PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM, RUN_BUDGET_MS } from './timing.js'
 
@@ -70,17 +70,17 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
         deps.core.warning(say.store.rekey(name, error))
       )
     )
-    await run.beforeGrant(
-      expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (putBack) => run.onPutBack(putBack))
-    )
+    run.expiryPointedFrom = stored.expiry
+    await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now()))
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
     return run.end(await storeRotation(grant, { config, writer, lease, run }))
   } catch (error) {
     return run.end(run.failure(error))
   } finally {
     run.releasing = true
-    await Promise.all([lease?.settle(run.phase, run.sentAt), run.putExpiryBackUnlessSpent()])
+    await lease?.settle(run.phase, run.sentAt)
     run.noteLease(lease)
+    run.noteExpiryBehind()
   }
 }
 
@@ -266,22 +266,19 @@ class RunState {
 
   /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
   private accessRevoked = false
-  private putBack: (() => Promise<FailedWrite[]>) | undefined
-
-  /** How to put the stored expiry back, once it was pointed at the send before the grant. */
-  onPutBack(putBack: () => Promise<FailedWrite[]>): void {
-    this.putBack = putBack
-  }
+  /** What the stored expiry said before it was pointed at the send (read at the start: it may lag). */
+  expiryPointedFrom: Expiry | undefined
 
   /**
-   * The expiry was pointed at the send before the grant; a grant that never reached the server revoked
-   * nothing, so the stored access token lives on and its expiry is put back. Once the token may have been
-   * spent, or the server refused it (which revokes the stored access token too), it stays where it is.
+   * The expiry was pointed at the send before the grant, and the grant never reached the server (or the server
+   * refused the client, which revokes nothing): the stored access token still works, though its expiry says
+   * it expired. Said, never put back (`expireBeforeGrant` says why).
    */
-  async putExpiryBackUnlessSpent(): Promise<void> {
-    if (!this.putBack || mayHaveSpent(this.phase) || this.accessRevoked) return
-    const [failed] = await this.putBack()
-    if (failed) this.note(say.store.expiryNotPutBack(failed.error))
+  noteExpiryBehind(): void {
+    const before = this.expiryPointedFrom
+    if (!before || mayHaveSpent(this.phase) || this.accessRevoked) return
+    if (before.expiresAt.getTime() > this.deps.clock.now().getTime())
+      this.note(say.store.expiryBehind(before))
   }
 
   /** The new refresh token may never be stored: with a recovery key, it is printed sealed, once. */

@@ -56,7 +56,8 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
     storeAccessToken(writes, writer),
     lease.settle(run.phase, grant.sentAt)
   ])
-  if (!writes.refreshToken) throw new RunError('response', say.grant.noRefreshToken(config, writer.written))
+  if (!writes.refreshToken)
+    throw new RunError('response', say.grant.noRefreshToken(config, writer.written, failed))
   if (failed.length > 0) throw new RunError('store', say.store.restFailed(failed, config))
   run.phase = 'done'
   if (!grant.expiry) throw new RunError('response', say.grant.noExpiry(writer.written))
@@ -109,38 +110,30 @@ async function storeAccessToken(writes: PlannedRotation, writer: SecretWriter): 
 
 /**
  * Before the grant goes out. The grant revokes the stored access token (Hydra revokes the old access token on
- * every refresh) while the stored expiry still gives it time, and a runner killed before the new one is
- * stored would leave that expiry standing over a revoked token. So the expiry is pointed at now (or left
- * where it is, if that is earlier) and must land before the send. Returns how to put it back, for a grant
- * that never reached the server; undefined when there is nothing to put back.
+ * every refresh) while the stored expiry may still give it up to three quarters of an hour, and a runner
+ * killed before the new one is stored would leave that expiry standing over a revoked token. So the expiry
+ * is pointed at now, and must land before the send. It is never put back, even when the grant then never
+ * reaches the server: the value to put back could only come from a read, and a read may lag a rotation
+ * moments ago and put back the expiry of an access token already revoked. Consumers then see the access token
+ * as expired until the next rotation, though it still works.
  */
 export async function expireBeforeGrant(
   writer: SecretWriter,
   config: Config,
   stored: Expiry | undefined,
-  now: Date,
-  onWritten: (putBack: () => Promise<FailedWrite[]>) => void
+  now: Date
 ): Promise<void> {
-  const { to, putBack } = expiryBeforeGrant(stored, now)
-  if (putBack)
-    onWritten(() =>
-      writer.writeAll(expiryWrites(config.names, putBack.toISOString()), undefined, { quietly: true })
-    )
-  const failed = await writer.writeAll(expiryWrites(config.names, to.toISOString()), undefined, {
+  const at = expiryBeforeGrant(stored, now)
+  const failed = await writer.writeAll(expiryWrites(config.names, at.toISOString()), undefined, {
     quietly: true
   })
   if (failed[0]) throw failed[0].error
 }
 
 /**
- * Where the expiry goes before the grant, and back to if the grant never reached the server. Written
- * whatever the stored expiry read said: the read may lag a rotation moments ago, and an expiry only moves
- * back, never ahead of what was read.
+ * Where the expiry goes before the grant: now, or where it is if that is earlier. Written whatever the stored
+ * expiry read said (the read may lag a rotation moments ago, whose expiry is ahead); it only ever moves back.
  */
-export function expiryBeforeGrant(
-  stored: Expiry | undefined,
-  now: Date
-): { to: Date; putBack: Date | undefined } {
-  const ahead = stored !== undefined && stored.expiresAt.getTime() > now.getTime()
-  return { to: ahead || !stored ? now : stored.expiresAt, putBack: ahead ? stored.expiresAt : undefined }
+export function expiryBeforeGrant(stored: Expiry | undefined, now: Date): Date {
+  return stored && stored.expiresAt.getTime() < now.getTime() ? stored.expiresAt : now
 }

@@ -247,11 +247,11 @@ describe('a 2xx without a new refresh token', () => {
     expect(w.stored().WIZARD_REFRESH_TOKEN).toBe(held)
     expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
     expect(run.failed).toMatch(
-      /What it sent was stored \(WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, the variable WIZARD_EXPIRES_AT\)/
+      /Stored: WIZARD_OAUTH_TOKEN, WIZARD_EXPIRES_AT, the variable WIZARD_EXPIRES_AT\. A server/
     )
   })
 
-  it('and the access token’s write failing too: says nothing was written, and the expiry stays at the send', async () => {
+  it('and the access token’s write failing too: says what was not stored, and the expiry stays at the send', async () => {
     const w = world()
     w.fx.oauth.injectFault({ kind: 'transform', transform: ({ refresh_token: _, ...rest }) => rest })
     w.fx.github.injectFault(
@@ -262,7 +262,7 @@ describe('a 2xx without a new refresh token', () => {
     const sentAt = w.clock.ms
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
-    expect(run.failed).toMatch(/Nothing it sent could be written/)
+    expect(run.failed).toMatch(/without a new refresh token\. Not stored: WIZARD_OAUTH_TOKEN \(GitHub answered 500/)
     expect(run.failed).not.toMatch(/refresh token was stored/)
     expect(run.outputs['secrets-written']).toBe('')
     expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(sentAt).toISOString())

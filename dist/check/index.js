@@ -41565,19 +41565,20 @@ const say = {
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
-            `unknown. The new tokens were stored (${written.map((w) => w.name).join(', ')}); the stored expiry still ` +
+            `unknown. The new tokens were stored (${written.map(describeWrite).join(', ')}); the stored expiry still ` +
             'says when the grant was sent, rather than a guess.',
-        noRefreshToken: (config, written) => 'The token endpoint answered without a new refresh token. ' +
-            (written.length
-                ? `What it sent was stored (${written.map((w) => w.name).join(', ')}), but a server`
-                : 'Nothing it sent could be written, and a server') +
-            ' that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was never ' +
-            `sent: the claim holds it as unknown.\n${resignIn(config)}`,
+        noRefreshToken: (config, written, failed) => 'The token endpoint answered without a new refresh token. ' +
+            (written.length ? `Stored: ${written.map(describeWrite).join(', ')}. ` : '') +
+            (failed.length ? `Not stored: ${failedWrites(failed)}. ` : '') +
+            'A server that rotates refresh tokens (Hydra does) has spent the stored one now, and its successor was ' +
+            `never sent: the claim holds it as unknown.\n${resignIn(config)}`,
         afterRetries: (attempts) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
     },
     store: {
-        expiryNotPutBack: (error) => `Could not put the stored expiry back after the grant never reached the server (${gitHubFailure(error)}): ` +
-            'it says the stored access token expired, though it is still valid; the next run rotates it.',
+        expiryBehind: (before) => 'The stored expiry was set to the moment before the grant, which never reached the server: consumers see ' +
+            `the access token as expired, though it still works until about ${before.expiresAt.toISOString()}. The ` +
+            'next rotation writes a fresh one. (It is never put back: the value could only come from a read, and a ' +
+            'read may lag a rotation moments ago.)',
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +
@@ -41588,17 +41589,14 @@ const say = {
                 : 'It existed only in this run and is lost. The claim keeps every later run from presenting the spent ' +
                     `token.\n${resignIn(config)}`),
         restFailed(failed, config) {
-            const list = failed
-                .map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`)
-                .join(', ');
-            return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${list} ` +
+            return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
                 'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
                 'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
                 `fresh values: ${rerun(config)}`);
         }
     },
     cancel: {
-        beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent or written.',
+        beforeGrant: 'The run was cancelled before the grant was sent: nothing was spent.',
         received(signal, phase) {
             switch (phase) {
                 case 'before-grant':
@@ -41689,7 +41687,7 @@ const say = {
         rotatedAt: (at) => `Last rotation: this run, at ${at.toISOString()}.`,
         notRotatedRefresh: 'The server did not issue a new refresh token; the stored one was kept.',
         writerTokenExpiresAt: (at) => `The writer token expires at ${at.toISOString()}.`,
-        rotatedLine: (written, expiry) => `Rotated ${written.map((w) => (w.what === 'expiry variable' ? `the variable ${w.name}` : w.name)).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
+        rotatedLine: (written, expiry) => `Rotated ${written.map(describeWrite).join(', ')}; the new access token expires at ${expiry?.expiresAt.toISOString() ?? 'an unknown time'}.`,
         table: ['Secret', 'What', 'Result'],
         couldNot: (what, error) => `Could not ${what}: ${errorText(error)}`
     },
@@ -41750,8 +41748,12 @@ const NEXT_STEP = {
     response: 'check the token endpoint; its new refresh token was stored.',
     cancelled: 'nothing; nothing was spent, and the next run rotates.'
 };
+/** Each failed write and why, in one line. */
+function failedWrites(failed) {
+    return failed.map(({ write, error }) => `${describeWrite(write)} (${gitHubFailure(error)})`).join(', ');
+}
 function describeWrite(write) {
-    return write.kind === 'variable' ? `the variable ${write.name}` : write.name;
+    return write.what === 'expiry variable' ? `the variable ${write.name}` : write.name;
 }
 /** A message with commands: the prose, then the commands in a block a person can copy. */
 function fence(message) {
