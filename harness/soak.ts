@@ -373,6 +373,21 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       violations.push(`${when}: ${claims} claim variables are left on the repository`)
     state.claims = Math.max(state.claims, claims)
     state.recordBytes = Math.max(state.recordBytes, recordBytes)
+    // What consumers read: the expiry variable never gives the stored access token more time than it has,
+    // and none at all once it is revoked or was never stored.
+    const expiresAt = Date.parse(variables.WIZARD_EXPIRES_AT ?? '')
+    if (expiresAt > now) {
+      const access = world.stored().WIZARD_OAUTH_TOKEN
+      const left =
+        access && (await fx.oauth.isAccessTokenLive(access))
+          ? await fx.oauth.accessTokenExpiresIn(access)
+          : undefined
+      if (left === undefined || expiresAt > now + left * 1000 + 1000)
+        violations.push(
+          `${when}: the expiry consumers read says ${new Date(expiresAt).toISOString()}, ahead of the stored ` +
+            `access token (${left === undefined ? 'dead' : `${left} s left`})`
+        )
+    }
     const failed = played.find(
       ({ run, scheduled }) => scheduled && run.outcome.status === 'failed' && needsPerson(run.outcome)
     )
