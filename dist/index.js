@@ -44599,6 +44599,8 @@ class Lease {
     }
     successor;
     reservation;
+    /** The rotation's writes after the new refresh token: the successor's reservation is given back after them. */
+    reservationHeldFor = Promise.resolve();
     constructor(api, options, token, clock) {
         this.api = api;
         this.options = options;
@@ -44816,6 +44818,15 @@ class Lease {
             await this.clock.sleep(timing/* HOLDER_POLL_MS */.ON);
         }
     }
+    /**
+     * The access token's and the expiry's writes, which go out after the new refresh token: the successor's
+     * reservation is given back only once they have answered. Given back earlier, a run holding the successor
+     * could rotate it meanwhile (revoking this run's access token) and these writes land over its newer ones.
+     */
+    holdReservationFor(writes) {
+        this.reservationHeldFor = writes.catch(() => undefined);
+        return writes;
+    }
     /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
     unknown(sentAt, cancelled = false) {
         return this.write('unknown', {
@@ -44849,7 +44860,10 @@ class Lease {
         const owned = this.owned;
         if (!owned)
             return;
-        const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined;
+        const reservation = this.reservation;
+        const release = reservation
+            ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0))
+            : undefined;
         switch (phase) {
             case 'before-grant':
             case 'not-rotated':
@@ -45293,7 +45307,7 @@ async function storeRotation(grant, context) {
         await storeRefreshToken(writes.refreshToken.value, context);
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
     const [failed] = await Promise.all([
-        storeAccessToken(writes, writer),
+        lease.holdReservationFor(storeAccessToken(writes, writer)),
         lease.settle(run.phase, grant.sentAt)
     ]);
     if (!writes.refreshToken)
@@ -45353,13 +45367,12 @@ async function storeAccessToken(writes, writer) {
  * is pointed at now, and must land before the send. It is never put back, even when the grant then never
  * reaches the server: the value to put back could only come from a read, and a read may lag a rotation
  * moments ago and put back the expiry of an access token already revoked. Consumers then see the access token
- * as expired until the next rotation, though it still works.
+ * as expired until the next rotation, though it may still work.
  */
-async function expireBeforeGrant(writer, config, stored, now) {
-    const at = expiryBeforeGrant(stored, now);
-    const failed = await writer.writeAll(expiryWrites(config.names, at.toISOString()), undefined, {
-        quietly: true
-    });
+async function expireBeforeGrant(writer, config, stored, now, onLanded) {
+    const writes = expiryWrites(config.names, expiryBeforeGrant(stored, now).toISOString());
+    const failed = await writer.writeAll(writes, undefined, { quietly: true });
+    onLanded(writes.filter((write) => !failed.some((f) => f.write === write)).map((write) => write.what));
     if (failed[0])
         throw failed[0].error;
 }
@@ -45493,8 +45506,7 @@ async function rotate(deps) {
         if (verdict.note)
             run.note(verdict.note);
         const writer = run.track(new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(messages/* say */.cv.store.rekey(name, error))));
-        run.expiryPointedFrom = stored.expiry;
-        await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now()));
+        await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (landed) => run.expiryPointed(stored.expiry, landed)));
         const grant = await presentToken(buildTokenRequest(config), run.grantDeps());
         return run.end(await storeRotation(grant, { config, writer, lease, run }));
     }
@@ -45678,15 +45690,19 @@ class RunState {
     }
     /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
     accessRevoked = false;
-    /** What the stored expiry said before it was pointed at the send (read at the start: it may lag). */
-    expiryPointedFrom;
+    /** The expiry variable consumers read was pointed at the send; what it said before (read at the start). */
+    pointedFrom;
+    expiryPointed(before, landed) {
+        if (landed.includes('expiry variable'))
+            this.pointedFrom = { before };
+    }
     /**
-     * The expiry was pointed at the send before the grant, and the grant never reached the server (or the server
-     * refused the client, which revokes nothing): the stored access token still works, though its expiry says
-     * it expired. Said, never put back (`expireBeforeGrant` says why).
+     * The expiry consumers read was pointed at the send before the grant, and the grant never reached the
+     * server (or the server refused the client, which revokes nothing): the stored access token may still
+     * work, though its expiry says it expired. Said, never put back (`expireBeforeGrant` says why).
      */
     noteExpiryBehind() {
-        const before = this.expiryPointedFrom;
+        const before = this.pointedFrom?.before;
         if (!before || mayHaveSpent(this.phase) || this.accessRevoked)
             return;
         if (before.expiresAt.getTime() > this.deps.clock.now().getTime())
@@ -45894,7 +45910,7 @@ const say = {
     unexpected: (error) => `Unexpected failure: ${errorText(error)}`,
     input: inputMessages,
     preflight: {
-        untouched: 'Nothing was changed and the refresh token was not presented: it is still good.',
+        untouched: 'The refresh token was not presented: it is still good.',
         writerTokenRejected: (config, error) => `The writer token is expired or revoked (${gitHubFailure(error)}). ${say.preflight.untouched} Renew it (a ` +
             'fine-grained personal access token at https://github.com/settings/personal-access-tokens, "Regenerate ' +
             'token"; for a GitHub App token, check the App is still installed), then store it: ' +
@@ -45911,8 +45927,8 @@ const say = {
         rateLimitLow: (remaining, resetAt) => `The writer token has only ${remaining} GitHub calls left in this rate-limit window (it resets at ` +
             `${resetAt.toISOString()}): too few for the writes after the grant, so the refresh token was not presented. ` +
             'Nothing was changed. The next scheduled run tries again; a writer token shared with other jobs is the usual cause.',
-        tooSlow: 'GitHub was too slow to answer before the grant (the preflight ran out of time). Nothing was changed and the ' +
-            'refresh token was not presented. The next scheduled run tries again.',
+        tooSlow: 'GitHub was too slow to answer before the grant (the preflight ran out of time). The refresh token was not ' +
+            'presented. The next scheduled run tries again.',
         seal: (config, error) => `Could not seal a value with the public key of ${where(config)} (${errorText(error)}). ${say.preflight.untouched}`
     },
     github: {
@@ -46020,14 +46036,13 @@ const say = {
             'the family (unless its rotation grace period covers it): then a person signs in again.',
         missed: (expiry, now) => `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
             'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-            'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 10 minutes with ' +
+            'failed. Jobs that used the token in that window may have failed. Rotating now. A schedule every 10 minutes with ' +
             'skip-if-valid-for: 45m survives three dropped runs in a row (the README’s "A cadence that survives dropped runs").'
     },
     grant: {
         retrying: (attempt, why, waitMs) => `The grant never reached the server's processing on attempt ${attempt} (${why}); sending it again in ${seconds(waitMs)}.`,
         notSent: (reason, attempts) => `The token endpoint could not be reached (${reason}; ${attempts} attempt${attempts > 1 ? 's' : ''}). The grant ` +
-            'never reached it, so the stored refresh token was not spent and nothing was written. The next scheduled ' +
-            'run tries again.',
+            'never reached it, so the stored refresh token was not spent. The next scheduled run tries again.',
         refused(reason, oauthError, config) {
             const final = 'Retrying cannot help: every run fails the same way until this is fixed.';
             if (!oauthError || oauthError === 'unsupported_grant_type')
@@ -46065,10 +46080,10 @@ const say = {
         afterRetries: (attempts) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
     },
     store: {
-        expiryBehind: (before) => 'The stored expiry was set to the moment before the grant, which never reached the server: consumers see ' +
-            `the access token as expired, though it still works until about ${before.expiresAt.toISOString()}. The ` +
-            'next rotation writes a fresh one. (It is never put back: the value could only come from a read, and a ' +
-            'read may lag a rotation moments ago.)',
+        expiryBehind: (before) => 'The expiry variable was set to the moment before the grant, which never reached the server: consumers ' +
+            'see the access token as expired. Unless another run rotated in the last few minutes, it still works, ' +
+            `until about ${before.expiresAt.toISOString()}; the next rotation writes a fresh expiry. (It is never put ` +
+            'back: the value could only come from a read, and a read may lag a rotation moments ago.)',
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +

@@ -70,8 +70,11 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
         deps.core.warning(say.store.rekey(name, error))
       )
     )
-    run.expiryPointedFrom = stored.expiry
-    await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now()))
+    await run.beforeGrant(
+      expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (landed) =>
+        run.expiryPointed(stored.expiry, landed)
+      )
+    )
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
     return run.end(await storeRotation(grant, { config, writer, lease, run }))
   } catch (error) {
@@ -266,16 +269,20 @@ class RunState {
 
   /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
   private accessRevoked = false
-  /** What the stored expiry said before it was pointed at the send (read at the start: it may lag). */
-  expiryPointedFrom: Expiry | undefined
+  /** The expiry variable consumers read was pointed at the send; what it said before (read at the start). */
+  private pointedFrom: { before: Expiry | undefined } | undefined
+
+  expiryPointed(before: Expiry | undefined, landed: string[]): void {
+    if (landed.includes('expiry variable')) this.pointedFrom = { before }
+  }
 
   /**
-   * The expiry was pointed at the send before the grant, and the grant never reached the server (or the server
-   * refused the client, which revokes nothing): the stored access token still works, though its expiry says
-   * it expired. Said, never put back (`expireBeforeGrant` says why).
+   * The expiry consumers read was pointed at the send before the grant, and the grant never reached the
+   * server (or the server refused the client, which revokes nothing): the stored access token may still
+   * work, though its expiry says it expired. Said, never put back (`expireBeforeGrant` says why).
    */
   noteExpiryBehind(): void {
-    const before = this.expiryPointedFrom
+    const before = this.pointedFrom?.before
     if (!before || mayHaveSpent(this.phase) || this.accessRevoked) return
     if (before.expiresAt.getTime() > this.deps.clock.now().getTime())
       this.note(say.store.expiryBehind(before))

@@ -6,7 +6,13 @@ import type { Expiry } from './oauth/expiry.js'
 import type { GrantResult } from './oauth/grant.js'
 import type { Outcome } from './outcome.js'
 import type { Phase } from './phase.js'
-import { expiryWrites, planWrites, refreshTokenWrite, type PlannedRotation } from './store/plan.js'
+import {
+  expiryWrites,
+  planWrites,
+  refreshTokenWrite,
+  type PlannedRotation,
+  type PlannedWrite
+} from './store/plan.js'
 import type { FailedWrite, SecretWriter } from './store/store.js'
 
 export interface RotationContext {
@@ -53,7 +59,7 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
   if (writes.refreshToken) await storeRefreshToken(writes.refreshToken.value, context)
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
   const [failed] = await Promise.all([
-    storeAccessToken(writes, writer),
+    lease.holdReservationFor(storeAccessToken(writes, writer)),
     lease.settle(run.phase, grant.sentAt)
   ])
   if (!writes.refreshToken)
@@ -115,18 +121,18 @@ async function storeAccessToken(writes: PlannedRotation, writer: SecretWriter): 
  * is pointed at now, and must land before the send. It is never put back, even when the grant then never
  * reaches the server: the value to put back could only come from a read, and a read may lag a rotation
  * moments ago and put back the expiry of an access token already revoked. Consumers then see the access token
- * as expired until the next rotation, though it still works.
+ * as expired until the next rotation, though it may still work.
  */
 export async function expireBeforeGrant(
   writer: SecretWriter,
   config: Config,
   stored: Expiry | undefined,
-  now: Date
+  now: Date,
+  onLanded: (what: PlannedWrite['what'][]) => void
 ): Promise<void> {
-  const at = expiryBeforeGrant(stored, now)
-  const failed = await writer.writeAll(expiryWrites(config.names, at.toISOString()), undefined, {
-    quietly: true
-  })
+  const writes = expiryWrites(config.names, expiryBeforeGrant(stored, now).toISOString())
+  const failed = await writer.writeAll(writes, undefined, { quietly: true })
+  onLanded(writes.filter((write) => !failed.some((f) => f.write === write)).map((write) => write.what))
   if (failed[0]) throw failed[0].error
 }
 

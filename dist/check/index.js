@@ -41404,7 +41404,7 @@ const say = {
     unexpected: (error) => `Unexpected failure: ${errorText(error)}`,
     input: inputMessages,
     preflight: {
-        untouched: 'Nothing was changed and the refresh token was not presented: it is still good.',
+        untouched: 'The refresh token was not presented: it is still good.',
         writerTokenRejected: (config, error) => `The writer token is expired or revoked (${gitHubFailure(error)}). ${say.preflight.untouched} Renew it (a ` +
             'fine-grained personal access token at https://github.com/settings/personal-access-tokens, "Regenerate ' +
             'token"; for a GitHub App token, check the App is still installed), then store it: ' +
@@ -41421,8 +41421,8 @@ const say = {
         rateLimitLow: (remaining, resetAt) => `The writer token has only ${remaining} GitHub calls left in this rate-limit window (it resets at ` +
             `${resetAt.toISOString()}): too few for the writes after the grant, so the refresh token was not presented. ` +
             'Nothing was changed. The next scheduled run tries again; a writer token shared with other jobs is the usual cause.',
-        tooSlow: 'GitHub was too slow to answer before the grant (the preflight ran out of time). Nothing was changed and the ' +
-            'refresh token was not presented. The next scheduled run tries again.',
+        tooSlow: 'GitHub was too slow to answer before the grant (the preflight ran out of time). The refresh token was not ' +
+            'presented. The next scheduled run tries again.',
         seal: (config, error) => `Could not seal a value with the public key of ${where(config)} (${errorText(error)}). ${say.preflight.untouched}`
     },
     github: {
@@ -41530,14 +41530,13 @@ const say = {
             'the family (unless its rotation grace period covers it): then a person signs in again.',
         missed: (expiry, now) => `The stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ` +
             'ago: the run before this one was missed or late (GitHub delays and drops scheduled runs when busy), or ' +
-            'failed. Jobs that used the token in that window failed. Rotating now. A schedule every 10 minutes with ' +
+            'failed. Jobs that used the token in that window may have failed. Rotating now. A schedule every 10 minutes with ' +
             'skip-if-valid-for: 45m survives three dropped runs in a row (the README’s "A cadence that survives dropped runs").'
     },
     grant: {
         retrying: (attempt, why, waitMs) => `The grant never reached the server's processing on attempt ${attempt} (${why}); sending it again in ${seconds(waitMs)}.`,
         notSent: (reason, attempts) => `The token endpoint could not be reached (${reason}; ${attempts} attempt${attempts > 1 ? 's' : ''}). The grant ` +
-            'never reached it, so the stored refresh token was not spent and nothing was written. The next scheduled ' +
-            'run tries again.',
+            'never reached it, so the stored refresh token was not spent. The next scheduled run tries again.',
         refused(reason, oauthError, config) {
             const final = 'Retrying cannot help: every run fails the same way until this is fixed.';
             if (!oauthError || oauthError === 'unsupported_grant_type')
@@ -41575,10 +41574,10 @@ const say = {
         afterRetries: (attempts) => `The grant reached the server on attempt ${attempts}, after the earlier ones never did.`
     },
     store: {
-        expiryBehind: (before) => 'The stored expiry was set to the moment before the grant, which never reached the server: consumers see ' +
-            `the access token as expired, though it still works until about ${before.expiresAt.toISOString()}. The ` +
-            'next rotation writes a fresh one. (It is never put back: the value could only come from a read, and a ' +
-            'read may lag a rotation moments ago.)',
+        expiryBehind: (before) => 'The expiry variable was set to the moment before the grant, which never reached the server: consumers ' +
+            'see the access token as expired. Unless another run rotated in the last few minutes, it still works, ' +
+            `until about ${before.expiresAt.toISOString()}; the next rotation writes a fresh expiry. (It is never put ` +
+            'back: the value could only come from a read, and a read may lag a rotation moments ago.)',
         rekey: (name, error) => `GitHub refused the sealed ${name} (${gitHubFailure(error)}): the repository's key changed; reading it again.`,
         refreshTokenLost: (config, error, recoveryLine) => 'The OAuth server issued a new refresh token and the old one is spent, but writing it to the secret ' +
             `${config.names.refreshToken} on ${where(config)} failed (${gitHubFailure(error)}), after trying for ` +

@@ -98,6 +98,8 @@ export class Lease {
   }
   private successor: string | undefined
   private reservation: string | undefined
+  /** The rotation's writes after the new refresh token: the successor's reservation is given back after them. */
+  private reservationHeldFor: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly api: LeaseApi,
@@ -320,6 +322,16 @@ export class Lease {
     }
   }
 
+  /**
+   * The access token's and the expiry's writes, which go out after the new refresh token: the successor's
+   * reservation is given back only once they have answered. Given back earlier, a run holding the successor
+   * could rotate it meanwhile (revoking this run's access token) and these writes land over its newer ones.
+   */
+  holdReservationFor<T>(writes: Promise<T>): Promise<T> {
+    this.reservationHeldFor = writes.catch(() => undefined)
+    return writes
+  }
+
   /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
   unknown(sentAt: Date, cancelled = false): Promise<void> {
     return this.write(
@@ -358,7 +370,10 @@ export class Lease {
   private async recordOutcome(phase: Phase, sentAt: Date | undefined): Promise<void> {
     const owned = this.owned
     if (!owned) return
-    const release = this.reservation ? this.giveBack(this.reservation, 0) : undefined
+    const reservation = this.reservation
+    const release = reservation
+      ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0))
+      : undefined
     switch (phase) {
       case 'before-grant':
       case 'not-rotated':
