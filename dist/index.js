@@ -44601,6 +44601,8 @@ class Lease {
     reservation;
     /** The rotation's writes after the new refresh token: the successor's reservation is given back after them. */
     reservationHeldFor = Promise.resolve();
+    /** An attempt of a write over the successor's secrets went unsettled: it may still land, later. */
+    successorWritesUnsettled = false;
     constructor(api, options, token, clock) {
         this.api = api;
         this.options = options;
@@ -44827,6 +44829,15 @@ class Lease {
         this.reservationHeldFor = writes.catch(() => undefined);
         return writes;
     }
+    /**
+     * The patience of the writes over the successor's secrets (the refresh token, the access token, the expiry):
+     * an attempt without a settling answer may still be applied, later, over a newer rotation's values. Then the
+     * reservation is given back as `released` and never deleted: a run takes it over only once it has settled
+     * (`RELEASE_SETTLE_MS`), after any such attempt could land.
+     */
+    successorWrites(patience = undefined) {
+        return { ...patience, uncertain: () => void (this.successorWritesUnsettled = true) };
+    }
     /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
     unknown(sentAt, cancelled = false) {
         return this.write('unknown', {
@@ -44862,7 +44873,7 @@ class Lease {
             return;
         const reservation = this.reservation;
         const release = reservation
-            ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0))
+            ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0, this.successorWritesUnsettled))
             : undefined;
         switch (phase) {
             case 'before-grant':
@@ -44898,9 +44909,10 @@ class Lease {
      *
      * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
      * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,
-     * it would overwrite that run's claim. Kept, the claim can only ever say released.
+     * it would overwrite that run's claim. Kept, the claim can only ever say released. None either (`keep`) for a
+     * reservation whose successor's writes had an unsettled attempt (`successorWrites`).
      */
-    async giveBack(name, presentations) {
+    async giveBack(name, presentations, keep = false) {
         const noted = (error) => void this.notes.unrecorded.push({ name, reason: String(error) });
         const released = encodeClaim(this.value('released', presentations));
         const still = await this.api
@@ -44909,7 +44921,7 @@ class Lease {
             noted(error);
             return 'updated';
         });
-        if (still === 'absent' || this.unsettled.has(name))
+        if (still === 'absent' || this.unsettled.has(name) || keep)
             return;
         await this.api.deleteVariable(name, { once: true }).catch(noted);
     }
@@ -45303,11 +45315,22 @@ async function storeRotation(grant, context) {
             break;
     }
     const writes = planWrites(config.names, grant.tokens, grant.expiry);
-    if (writes.refreshToken)
-        await storeRefreshToken(writes.refreshToken.value, context);
+    const successor = writes.refreshToken && (await storeRefreshToken(writes.refreshToken.value, context));
+    if (successor === 'taken') {
+        // Another run rotates the successor now, revoking this run's access token: writing it would only land
+        // over that run's.
+        await lease.settle(run.phase, grant.sentAt);
+        run.phase = 'done';
+        return {
+            status: 'rotated',
+            written: writer.written,
+            refreshTokenRotated: true,
+            message: messages/* say */.cv.grant.successorTaken
+        };
+    }
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
     const [failed] = await Promise.all([
-        lease.holdReservationFor(storeAccessToken(writes, writer)),
+        lease.holdReservationFor(storeAccessToken(writes, writer, lease.successorWrites())),
         lease.settle(run.phase, grant.sentAt)
     ]);
     if (!writes.refreshToken)
@@ -45336,7 +45359,7 @@ async function storeRefreshToken(token, context) {
     const write = refreshTokenWrite(config.names, token);
     let taken = false;
     const [stored] = await Promise.allSettled([
-        writer.write(write, { abandon: () => taken }),
+        writer.write(write, lease.successorWrites({ abandon: () => taken })),
         lease.received(token),
         lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
     ]);
@@ -45344,7 +45367,7 @@ async function storeRefreshToken(token, context) {
         writer.landed(write);
     if (stored.status === 'fulfilled' || taken) {
         run.phase = 'refresh-token-stored';
-        return;
+        return taken ? 'taken' : 'stored';
     }
     await run.recover(token);
     throw new RunError('lost', messages/* say */.cv.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)));
@@ -45354,11 +45377,11 @@ async function storeRefreshToken(token, context) {
  * Until then the stored expiry says the send (pointed there before the grant, `expireBeforeGrant`): no
  * failure, and no kill, leaves it saying a token is fresh that is not stored.
  */
-async function storeAccessToken(writes, writer) {
-    const failed = await writer.writeAll([writes.accessToken], undefined);
+async function storeAccessToken(writes, writer, patience) {
+    const failed = await writer.writeAll([writes.accessToken], patience);
     if (failed.length > 0)
         return failed;
-    return writer.writeAll(writes.expiry, undefined);
+    return writer.writeAll(writes.expiry, patience);
 }
 /**
  * Before the grant goes out. The grant revokes the stored access token (Hydra revokes the old access token on
@@ -46064,9 +46087,12 @@ const say = {
             `it once more.\nIf that fails with invalid_grant:\n${resignIn(config)}`,
         unknown: (reason, config) => `The grant was sent and no readable answer came (${reason}): whether the server rotated the refresh token ` +
             'cannot be told from here. It was not sent again: a second grant while the first may still be processed ' +
-            'would present a spent token and revoke the whole family. Nothing was written. The token is held for ' +
+            'would present a spent token and revoke the whole family. The stored expiry says the send. The token is held for ' +
             `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .UNKNOWN_HOLD_MS */ .ID)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
             `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
+        successorTaken: 'Another run read the new refresh token from the secret and claimed it before this run wrote the access ' +
+            "token: that run rotates it (which revokes this run's access token) and writes its own access token and " +
+            'expiry, so this run wrote neither.',
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +

@@ -1,4 +1,5 @@
 import type { Config } from './config.js'
+import type { Patience } from './github/api.js'
 import { RunError } from './errors.js'
 import type { Lease } from './lease/lease.js'
 import { say } from './messages.js'
@@ -56,10 +57,22 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
       break
   }
   const writes = planWrites(config.names, grant.tokens, grant.expiry)
-  if (writes.refreshToken) await storeRefreshToken(writes.refreshToken.value, context)
+  const successor = writes.refreshToken && (await storeRefreshToken(writes.refreshToken.value, context))
+  if (successor === 'taken') {
+    // Another run rotates the successor now, revoking this run's access token: writing it would only land
+    // over that run's.
+    await lease.settle(run.phase, grant.sentAt)
+    run.phase = 'done'
+    return {
+      status: 'rotated',
+      written: writer.written,
+      refreshTokenRotated: true,
+      message: say.grant.successorTaken
+    }
+  }
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
   const [failed] = await Promise.all([
-    lease.holdReservationFor(storeAccessToken(writes, writer)),
+    lease.holdReservationFor(storeAccessToken(writes, writer, lease.successorWrites())),
     lease.settle(run.phase, grant.sentAt)
   ])
   if (!writes.refreshToken)
@@ -82,19 +95,19 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  * reservation. A reservation that finds the successor claimed already means a run read it from the secret:
  * the write landed, and is not retried. On failure: the recovery line.
  */
-async function storeRefreshToken(token: string, context: RotationContext): Promise<void> {
+async function storeRefreshToken(token: string, context: RotationContext): Promise<'stored' | 'taken'> {
   const { config, writer, lease, run } = context
   const write = refreshTokenWrite(config.names, token)
   let taken = false
   const [stored] = await Promise.allSettled([
-    writer.write(write, { abandon: () => taken }),
+    writer.write(write, lease.successorWrites({ abandon: () => taken })),
     lease.received(token),
     lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
   ])
   if (stored.status === 'rejected' && taken) writer.landed(write)
   if (stored.status === 'fulfilled' || taken) {
     run.phase = 'refresh-token-stored'
-    return
+    return taken ? 'taken' : 'stored'
   }
   await run.recover(token)
   throw new RunError(
@@ -108,10 +121,14 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
  * Until then the stored expiry says the send (pointed there before the grant, `expireBeforeGrant`): no
  * failure, and no kill, leaves it saying a token is fresh that is not stored.
  */
-async function storeAccessToken(writes: PlannedRotation, writer: SecretWriter): Promise<FailedWrite[]> {
-  const failed = await writer.writeAll([writes.accessToken], undefined)
+async function storeAccessToken(
+  writes: PlannedRotation,
+  writer: SecretWriter,
+  patience: Patience
+): Promise<FailedWrite[]> {
+  const failed = await writer.writeAll([writes.accessToken], patience)
   if (failed.length > 0) return failed
-  return writer.writeAll(writes.expiry, undefined)
+  return writer.writeAll(writes.expiry, patience)
 }
 
 /**

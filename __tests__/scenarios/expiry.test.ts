@@ -7,7 +7,7 @@
 import type { Cancellation } from '../../src/cancellation.js'
 import { TransportError } from '../../src/oauth/post.js'
 import type { World, WorldRun } from '../../harness/world.js'
-import { expectChainAlive, MINUTE, useWorld } from '../support/world.js'
+import { expectChainAlive, expectOneLiveChain, MINUTE, useWorld } from '../support/world.js'
 
 const world = useWorld()
 const EXPIRY_WRITES = [
@@ -191,4 +191,61 @@ describe('the stored expiry around the grant', () => {
       w.clock.ms + (left ?? 0) * 1000 + 1000
     )
   })
+
+  it('the same, the first write’s attempt timing out and applied 90 s after it was sent, after its retry answered: the successor stays released, never deleted, until such an attempt cannot land', async () => {
+    // Found by a hostile review: the hold waited for the retry's answer, the second run rotated, and the
+    // first attempt then landed the revoked access token over the newer one.
+    const w = world()
+    await halfAnHourAfterARotation(w)
+    w.fx.github.injectFault(ACCESS_PUT, { kind: 'delay', ms: 90_000 }, 1)
+    let second: Promise<WorldRun> | undefined
+    w.fx.github.onRequest((request) => {
+      if (second || request.method !== 'PUT' || !/WIZARD_OAUTH_TOKEN$/.test(request.path)) return
+      w.clock.at(w.clock.ms + 1000, () => void (second = w.run({ id: 'second' })))
+    })
+    expect((await w.run({ id: 'first' })).outcome.status).toBe('rotated')
+    // Left behind: the second run red (the successor released, not yet settled); after the late attempt
+    // landed, the stored access token is the first run's, live, and its expiry not ahead.
+    const presented = w.fx.oauth.presented.length
+    expect((await second!).outcome.status).toBe('failed')
+    expect(w.fx.oauth.presented).toHaveLength(presented)
+    await w.clock.advance(3 * MINUTE)
+    await expectAccessLiveAndExpiryNotAhead(w)
+    await expectOneLiveChain(w)
+  })
+
+  it('the successor claimed by a second run before this run’s reservation answered: this run writes no access token or expiry over that run’s', async () => {
+    // Found by a hostile review: a slow reservation create met the second run's claim, and this run's revoked
+    // access token and its fresh-looking expiry landed over the second run's.
+    const w = world()
+    await halfAnHourAfterARotation(w)
+    w.fx.github.injectFault(
+      { method: 'POST', path: /\/variables$/, body: /reserved/ },
+      { kind: 'delay', ms: 8000 },
+      1
+    )
+    let second: Promise<WorldRun> | undefined
+    w.fx.github.onRequest((request) => {
+      if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
+      w.clock.at(w.clock.ms + 2000, () => void (second = w.run({ id: 'second' })))
+    })
+    const first = await w.run({ id: 'first' })
+    expect((await second!).outcome.status).toBe('rotated')
+    expect(first.outcome).toMatchObject({ status: 'rotated' })
+    expect(first.outputs.healthy).toBe('false')
+    expect(first.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
+    expect(first.summary).toMatch(/Another run read the new refresh token from the secret and claimed it/)
+    await w.clock.advance(MINUTE)
+    await expectAccessLiveAndExpiryNotAhead(w)
+    await expectOneLiveChain(w)
+  })
 })
+
+async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {
+  const access = w.stored().WIZARD_OAUTH_TOKEN!
+  const left = await w.fx.oauth.accessTokenExpiresIn(access)
+  expect(await w.fx.oauth.isAccessTokenLive(access)).toBe(true)
+  expect(Date.parse(w.variables().WIZARD_EXPIRES_AT!)).toBeLessThanOrEqual(
+    w.clock.ms + (left ?? 0) * 1000 + 1000
+  )
+}

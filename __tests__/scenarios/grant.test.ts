@@ -44,6 +44,7 @@ describe('an ambiguous answer: the server rotated, or may have, and the answer i
       expect(run.outputs.healthy).toBe('false')
       expect(claimOf(w, held)).toMatchObject({ state: 'unknown' })
       expect(run.failed).toMatch(/^\[unknown\] The grant was sent and no readable answer came/)
+      expect(run.failed).toMatch(/The stored expiry says the send\./)
 
       // Within the hold: not presented, and red (the token may be dead; never green over it).
       await w.clock.advance(UNKNOWN_HOLD_MS - MINUTE)
@@ -262,7 +263,9 @@ describe('a 2xx without a new refresh token', () => {
     const sentAt = w.clock.ms
     const run = await w.run()
     expect(run.outcome).toMatchObject({ status: 'failed', errorKind: 'response' })
-    expect(run.failed).toMatch(/without a new refresh token\. Not stored: WIZARD_OAUTH_TOKEN \(GitHub answered 500/)
+    expect(run.failed).toMatch(
+      /without a new refresh token\. Not stored: WIZARD_OAUTH_TOKEN \(GitHub answered 500/
+    )
     expect(run.failed).not.toMatch(/refresh token was stored/)
     expect(run.outputs['secrets-written']).toBe('')
     expect(w.variables().WIZARD_EXPIRES_AT).toBe(new Date(sentAt).toISOString())

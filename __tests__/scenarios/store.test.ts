@@ -4,7 +4,7 @@
  */
 import { fingerprint } from '../../src/lease/fingerprint.js'
 import { parseRecord } from '../../src/lease/record.js'
-import { CLAIM_HOLD_MS } from '../../src/timing.js'
+import { CLAIM_HOLD_MS, RELEASE_SETTLE_MS } from '../../src/timing.js'
 import { expectChainAlive, expectOneLiveChain, MINUTE, presentationsOf, useWorld } from '../support/world.js'
 import { withRecoveryKey } from '../support/recovery-key.js'
 
@@ -100,6 +100,28 @@ describe('the refresh-token write', () => {
   })
 })
 
+describe('a write over the successor applied late', () => {
+  it('the refresh-token write’s first attempt timing out and applied 90 s after it was sent, after its retry answered: no run rotates the successor until it cannot land, so it never puts the spent token back', async () => {
+    // Found by a hostile review: the reservation was given back once the retry answered, the next run rotated
+    // the successor, and the late first attempt stored the spent successor over its successor: the chain died.
+    const w = world()
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await w.clock.advance(30 * MINUTE)
+    w.fx.github.injectFault(REFRESH_PUT, { kind: 'delay', ms: 90_000 }, 1)
+    expect((await w.run({ id: 'first' })).outcome.status).toBe('rotated')
+    // Left behind: the successor's reservation says released, kept until it has settled.
+    const presented = w.fx.oauth.presented.length
+    const second = await w.run({ id: 'second', inputs: { 'skip-if-valid-for': '65m' } })
+    expect(second.outcome.status).toBe('failed')
+    expect(w.fx.oauth.presented).toHaveLength(presented)
+    await w.clock.advance(RELEASE_SETTLE_MS)
+    expect((await w.run({ id: 'third', inputs: { 'skip-if-valid-for': '65m' } })).outcome.status).toBe(
+      'rotated'
+    )
+    await expectOneLiveChain(w)
+  })
+})
+
 describe('the writes after the refresh token', () => {
   it('an access-token write that fails: the expiry, pointed at the send before the grant, stays there; store, chain safe, never transient', async () => {
     const w = world()
@@ -120,6 +142,8 @@ describe('the writes after the refresh token', () => {
     expect(run.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
     expect(run.failed).toMatch(/An expiry not written still says when the grant was sent/)
     w.fx.github.clearFaults()
+    // The 500s may have been applied late: the successor's reservation stays released until they cannot land.
+    await w.clock.advance(RELEASE_SETTLE_MS)
     expect((await w.run()).outcome.status).toBe('rotated')
   })
 

@@ -41558,9 +41558,12 @@ const say = {
             `it once more.\nIf that fails with invalid_grant:\n${resignIn(config)}`,
         unknown: (reason, config) => `The grant was sent and no readable answer came (${reason}): whether the server rotated the refresh token ` +
             'cannot be told from here. It was not sent again: a second grant while the first may still be processed ' +
-            'would present a spent token and revoke the whole family. Nothing was written. The token is held for ' +
+            'would present a spent token and revoke the whole family. The stored expiry says the send. The token is held for ' +
             `${seconds(UNKNOWN_HOLD_MS)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
             `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
+        successorTaken: 'Another run read the new refresh token from the secret and claimed it before this run wrote the access ' +
+            "token: that run rotates it (which revokes this run's access token) and writes its own access token and " +
+            'expiry, so this run wrote neither.',
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +

@@ -100,6 +100,8 @@ export class Lease {
   private reservation: string | undefined
   /** The rotation's writes after the new refresh token: the successor's reservation is given back after them. */
   private reservationHeldFor: Promise<unknown> = Promise.resolve()
+  /** An attempt of a write over the successor's secrets went unsettled: it may still land, later. */
+  private successorWritesUnsettled = false
 
   constructor(
     private readonly api: LeaseApi,
@@ -332,6 +334,16 @@ export class Lease {
     return writes
   }
 
+  /**
+   * The patience of the writes over the successor's secrets (the refresh token, the access token, the expiry):
+   * an attempt without a settling answer may still be applied, later, over a newer rotation's values. Then the
+   * reservation is given back as `released` and never deleted: a run takes it over only once it has settled
+   * (`RELEASE_SETTLE_MS`), after any such attempt could land.
+   */
+  successorWrites(patience: Patience = undefined): Patience {
+    return { ...patience, uncertain: () => void (this.successorWritesUnsettled = true) }
+  }
+
   /** The grant is out and the run may end before its answer: the claim says unknown, held from `sentAt`. */
   unknown(sentAt: Date, cancelled = false): Promise<void> {
     return this.write(
@@ -372,7 +384,7 @@ export class Lease {
     if (!owned) return
     const reservation = this.reservation
     const release = reservation
-      ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0))
+      ? this.reservationHeldFor.then(() => this.giveBack(reservation, 0, this.successorWritesUnsettled))
       : undefined
     switch (phase) {
       case 'before-grant':
@@ -408,9 +420,10 @@ export class Lease {
    *
    * No DELETE at all when an attempt of a write to this claim went unsettled (its create, an earlier state,
    * this update): it may still be applied, and once the claim is gone and a waiting run has created it anew,
-   * it would overwrite that run's claim. Kept, the claim can only ever say released.
+   * it would overwrite that run's claim. Kept, the claim can only ever say released. None either (`keep`) for a
+   * reservation whose successor's writes had an unsettled attempt (`successorWrites`).
    */
-  private async giveBack(name: string, presentations: number): Promise<void> {
+  private async giveBack(name: string, presentations: number, keep = false): Promise<void> {
     const noted = (error: unknown) => void this.notes.unrecorded.push({ name, reason: String(error) })
     const released = encodeClaim(this.value('released', presentations))
     const still = await this.api
@@ -419,7 +432,7 @@ export class Lease {
         noted(error)
         return 'updated' as const
       })
-    if (still === 'absent' || this.unsettled.has(name)) return
+    if (still === 'absent' || this.unsettled.has(name) || keep) return
     await this.api.deleteVariable(name, { once: true }).catch(noted)
   }
 
