@@ -44168,9 +44168,10 @@ function iso_duration(params) {
  * - `received`: the holder received the successor (`next`) and is storing it, or could not;
  * - `stored`: the successor was stored in the refresh-token secret;
  * - `refused`: presented once more after an unknown outcome, and refused: the first had rotated it;
- * - `reserved`: made by the run storing this token (its predecessor's run), before it is stored: no run
- *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
- *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
+ * - `reserved`: made by the run storing this token (its predecessor's run), before it writes it: no run
+ *   presents it while that run may still be writing it or the access token and expiry that come with it, so
+ *   a late attempt of those writes cannot land over a newer rotation's. Not a presentation: once its holder
+ *   is done, it is taken over without counting one.
  * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
  *   is never sent twice, and kept when a write to it went unsettled): taken over without counting a
  *   presentation once that DELETE can no longer land (RELEASE_SETTLE_MS after its last update).
@@ -44810,8 +44811,9 @@ class Lease {
             const found = await this.api.readVariable(name).catch(() => undefined);
             const claim = found && decodeClaim(found.value);
             if (claim) {
+                // Another run's claim given back: that run presents nothing and writes nothing over this token.
                 if (claim.nonce !== this.nonce)
-                    return 'taken';
+                    return claim.state === 'released' ? 'reserved' : 'taken';
                 this.reservation = name;
                 return 'reserved';
             }
@@ -45284,6 +45286,7 @@ function expiryWrites(names, value) {
 
 
 
+
 /**
  * What the grant's result asks for. Without a successor there is nothing to write: the outcome says what
  * the answer means. With one, the new refresh token is written first, alone and patiently, beside the
@@ -45317,16 +45320,12 @@ async function storeRotation(grant, context) {
     const writes = planWrites(config.names, grant.tokens, grant.expiry);
     const successor = writes.refreshToken && (await storeRefreshToken(writes.refreshToken.value, context));
     if (successor === 'taken') {
-        // Another run rotates the successor now, revoking this run's access token: writing it would only land
-        // over that run's.
+        // Another run holds the successor and may rotate it now, revoking this run's access token: written, it
+        // could land over that run's. Not written, the stored expiry says the send, which is true either way.
         await lease.settle(run.phase, grant.sentAt);
         run.phase = 'done';
-        return {
-            status: 'rotated',
-            written: writer.written,
-            refreshTokenRotated: true,
-            message: messages/* say */.cv.grant.successorTaken
-        };
+        run.note(messages/* say */.cv.grant.successorTaken);
+        return { status: 'rotated', written: writer.written, refreshTokenRotated: true };
     }
     // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
     const [failed] = await Promise.all([
@@ -45350,18 +45349,24 @@ async function storeRotation(grant, context) {
     };
 }
 /**
- * The one write that cannot be redone: patient, beside the claim's "received" and the successor's
- * reservation. A reservation that finds the successor claimed already means a run read it from the secret:
+ * The one write that cannot be redone: patient, beside the claim's "received". The successor's own claim (its
+ * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
+ * presents it while an attempt of this write may still land late over its successor. The write waits for the
+ * reservation a short while only (`RESERVE_WAIT_MS`): the token exists nowhere else until it is stored. A
+ * reservation that then finds the successor claimed by another run means that run read it from the secret:
  * the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token, context) {
-    const { config, writer, lease, run } = context;
+    const { config, writer, lease, run, clock } = context;
     const write = refreshTokenWrite(config.names, token);
+    const received = lease.received(token);
     let taken = false;
+    const reserving = lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'));
+    await Promise.race([reserving, store_rotation_aborted(clock.timeout(timing/* RESERVE_WAIT_MS */.WB))]);
     const [stored] = await Promise.allSettled([
         writer.write(write, lease.successorWrites({ abandon: () => taken })),
-        lease.received(token),
-        lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
+        received,
+        reserving
     ]);
     if (stored.status === 'rejected' && taken)
         writer.landed(write);
@@ -45371,6 +45376,10 @@ async function storeRefreshToken(token, context) {
     }
     await run.recover(token);
     throw new RunError('lost', messages/* say */.cv.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey)));
+}
+/** Resolves when the signal aborts. */
+function store_rotation_aborted(signal) {
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 /**
  * The access token, then the expiry that describes it, sent only once the access token's write has answered.
@@ -45531,7 +45540,7 @@ async function rotate(deps) {
         const writer = run.track(new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(messages/* say */.cv.store.rekey(name, error))));
         await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (landed) => run.expiryPointed(stored.expiry, landed)));
         const grant = await presentToken(buildTokenRequest(config), run.grantDeps());
-        return run.end(await storeRotation(grant, { config, writer, lease, run }));
+        return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }));
     }
     catch (error) {
         return run.end(run.failure(error));
@@ -46003,9 +46012,10 @@ const say = {
                         resignIn(config));
                 case 'given-back':
                     return (`${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
-                        'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
-                        `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
-                        `run after ${iso(reason.until)} takes it over.`);
+                        "it, and a write of that run may still land (the claim's removal, or a write over this token's " +
+                        'secrets): until then no run takes the claim over, since a write landing after a takeover could leave ' +
+                        `the token unguarded or put a spent one back. This run did not present it; a run after ` +
+                        `${iso(reason.until)} takes it over.`);
                 case 'generations-used':
                     return (`This refresh token's claims are used up to generation ${reason.generation}, the last given back by ` +
                         `${reason.by} without presenting it (each given back while GitHub was failing). If no rotation is ` +
@@ -46090,9 +46100,10 @@ const say = {
             'would present a spent token and revoke the whole family. The stored expiry says the send. The token is held for ' +
             `${seconds(_timing_js__WEBPACK_IMPORTED_MODULE_2__/* .UNKNOWN_HOLD_MS */ .ID)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
             `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
-        successorTaken: 'Another run read the new refresh token from the secret and claimed it before this run wrote the access ' +
-            "token: that run rotates it (which revokes this run's access token) and writes its own access token and " +
-            'expiry, so this run wrote neither.',
+        successorTaken: 'Another run claimed the new refresh token (it read it from the secret) before this run had reserved it. ' +
+            'That run may rotate it, which revokes the access token this run received, and writes its own: so this ' +
+            'run wrote no access token or expiry over it. The stored expiry says when this run sent its grant; if ' +
+            'that run did not rotate, the next rotation writes fresh values.',
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
@@ -46123,7 +46134,8 @@ const say = {
             return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
                 'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
                 'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
-                `fresh values: ${rerun(config)}`);
+                'fresh values (when GitHub failed mid-write, a run in the next quarter hour ends red without presenting ' +
+                `anything, since a late write could still land; the one after it rotates): ${rerun(config)}`);
         }
     },
     cancel: {
@@ -46543,6 +46555,7 @@ function createSodiumSealer() {
 /* harmony export */   Rf: () => (/* binding */ RECORD_MIN_RETENTION_MS),
 /* harmony export */   UQ: () => (/* binding */ BACKOFF_BASE_MS),
 /* harmony export */   VG: () => (/* binding */ RATE_LIMIT_HEADROOM),
+/* harmony export */   WB: () => (/* binding */ RESERVE_WAIT_MS),
 /* harmony export */   _5: () => (/* binding */ WRITER_TOKEN_URGENT_DAYS),
 /* harmony export */   aQ: () => (/* binding */ SWEEP_EVERY_MS),
 /* harmony export */   cm: () => (/* binding */ RECORD_RETENTION_MS),
@@ -46618,6 +46631,12 @@ const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
  */
 const HOLDER_WAIT_MS = 3 * MINUTE;
 const HOLDER_POLL_MS = 10 * SECOND;
+/**
+ * How long the new refresh token's write waits for the successor's reservation: one attempt that never
+ * answers and the one after it. The token exists nowhere else until it is stored, so no longer; a reservation
+ * slower than that lands beside the write instead.
+ */
+const RESERVE_WAIT_MS = 2 * GITHUB_ATTEMPT_TIMEOUT_MS;
 /**
  * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
  * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it

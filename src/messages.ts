@@ -223,9 +223,10 @@ export const say = {
         case 'given-back':
           return (
             `${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
-            'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
-            `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
-            `run after ${iso(reason.until)} takes it over.`
+            "it, and a write of that run may still land (the claim's removal, or a write over this token's " +
+            'secrets): until then no run takes the claim over, since a write landing after a takeover could leave ' +
+            `the token unguarded or put a spent one back. This run did not present it; a run after ` +
+            `${iso(reason.until)} takes it over.`
           )
         case 'generations-used':
           return (
@@ -340,9 +341,10 @@ export const say = {
       `${seconds(UNKNOWN_HOLD_MS)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
       `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
     successorTaken:
-      'Another run read the new refresh token from the secret and claimed it before this run wrote the access ' +
-      "token: that run rotates it (which revokes this run's access token) and writes its own access token and " +
-      'expiry, so this run wrote neither.',
+      'Another run claimed the new refresh token (it read it from the secret) before this run had reserved it. ' +
+      'That run may rotate it, which revokes the access token this run received, and writes its own: so this ' +
+      'run wrote no access token or expiry over it. The stored expiry says when this run sent its grant; if ' +
+      'that run did not rotate, the next rotation writes fresh values.',
     salvaged: (reason: string) =>
       `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
       'and the expiry were not written. The next run rotates with the stored refresh token.',
@@ -382,7 +384,8 @@ export const say = {
         `The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
         'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
         'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
-        `fresh values: ${rerun(config)}`
+        'fresh values (when GitHub failed mid-write, a run in the next quarter hour ends red without presenting ' +
+        `anything, since a late write could still land; the one after it rotates): ${rerun(config)}`
       )
     }
   },

@@ -1,8 +1,10 @@
+import type { Clock } from './clock.js'
 import type { Config } from './config.js'
 import type { Patience } from './github/api.js'
 import { RunError } from './errors.js'
 import type { Lease } from './lease/lease.js'
 import { say } from './messages.js'
+import { RESERVE_WAIT_MS } from './timing.js'
 import type { Expiry } from './oauth/expiry.js'
 import type { GrantResult } from './oauth/grant.js'
 import type { Outcome } from './outcome.js'
@@ -24,7 +26,9 @@ export interface RotationContext {
     phase: Phase
     granted(grant: GrantResult): void
     recover(token: string): Promise<void>
+    note(message: string): void
   }
+  clock: Clock
 }
 
 /**
@@ -59,16 +63,12 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
   const writes = planWrites(config.names, grant.tokens, grant.expiry)
   const successor = writes.refreshToken && (await storeRefreshToken(writes.refreshToken.value, context))
   if (successor === 'taken') {
-    // Another run rotates the successor now, revoking this run's access token: writing it would only land
-    // over that run's.
+    // Another run holds the successor and may rotate it now, revoking this run's access token: written, it
+    // could land over that run's. Not written, the stored expiry says the send, which is true either way.
     await lease.settle(run.phase, grant.sentAt)
     run.phase = 'done'
-    return {
-      status: 'rotated',
-      written: writer.written,
-      refreshTokenRotated: true,
-      message: say.grant.successorTaken
-    }
+    run.note(say.grant.successorTaken)
+    return { status: 'rotated', written: writer.written, refreshTokenRotated: true }
   }
   // A server that did not rotate leaves the grant's outcome open (phase `grant-out`): the claim says unknown.
   const [failed] = await Promise.all([
@@ -91,18 +91,24 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
 }
 
 /**
- * The one write that cannot be redone: patient, beside the claim's "received" and the successor's
- * reservation. A reservation that finds the successor claimed already means a run read it from the secret:
+ * The one write that cannot be redone: patient, beside the claim's "received". The successor's own claim (its
+ * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
+ * presents it while an attempt of this write may still land late over its successor. The write waits for the
+ * reservation a short while only (`RESERVE_WAIT_MS`): the token exists nowhere else until it is stored. A
+ * reservation that then finds the successor claimed by another run means that run read it from the secret:
  * the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token: string, context: RotationContext): Promise<'stored' | 'taken'> {
-  const { config, writer, lease, run } = context
+  const { config, writer, lease, run, clock } = context
   const write = refreshTokenWrite(config.names, token)
+  const received = lease.received(token)
   let taken = false
+  const reserving = lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
+  await Promise.race([reserving, aborted(clock.timeout(RESERVE_WAIT_MS))])
   const [stored] = await Promise.allSettled([
     writer.write(write, lease.successorWrites({ abandon: () => taken })),
-    lease.received(token),
-    lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
+    received,
+    reserving
   ])
   if (stored.status === 'rejected' && taken) writer.landed(write)
   if (stored.status === 'fulfilled' || taken) {
@@ -114,6 +120,11 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
     'lost',
     say.store.refreshTokenLost(config, stored.reason, Boolean(config.recoveryPublicKey))
   )
+}
+
+/** Resolves when the signal aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
 }
 
 /**

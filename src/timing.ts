@@ -68,6 +68,13 @@ export const HOLDER_WAIT_MS = 3 * MINUTE
 export const HOLDER_POLL_MS = 10 * SECOND
 
 /**
+ * How long the new refresh token's write waits for the successor's reservation: one attempt that never
+ * answers and the one after it. The token exists nowhere else until it is stored, so no longer; a reservation
+ * slower than that lands beside the write instead.
+ */
+export const RESERVE_WAIT_MS = 2 * GITHUB_ATTEMPT_TIMEOUT_MS
+
+/**
  * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
  * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it
  * stops acting by then, whatever the job's timeout.

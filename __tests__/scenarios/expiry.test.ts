@@ -15,6 +15,7 @@ const EXPIRY_WRITES = [
   { method: 'PATCH', path: /\/variables\/WIZARD_EXPIRES_AT$/ }
 ]
 const ACCESS_PUT = { method: 'PUT', path: /\/secrets\/WIZARD_OAUTH_TOKEN$/ }
+const RESERVE = { method: 'POST', path: /\/variables$/, body: /reserved/ }
 
 /** A rotation half an hour ago: the stored access token is live, and its expiry half an hour ahead. */
 async function halfAnHourAfterARotation(w: World): Promise<{ access: string; expiresAt: string }> {
@@ -214,16 +215,13 @@ describe('the stored expiry around the grant', () => {
     await expectOneLiveChain(w)
   })
 
-  it('the successor claimed by a second run before this run’s reservation answered: this run writes no access token or expiry over that run’s', async () => {
-    // Found by a hostile review: a slow reservation create met the second run's claim, and this run's revoked
-    // access token and its fresh-looking expiry landed over the second run's.
+  it('a reservation slow beyond the write’s wait, and a second run claiming the successor meanwhile: this run writes no access token or expiry over that run’s, and says why', async () => {
+    // Found by a hostile review: this run's revoked access token and its fresh-looking expiry landed over the
+    // second run's.
     const w = world()
     await halfAnHourAfterARotation(w)
-    w.fx.github.injectFault(
-      { method: 'POST', path: /\/variables$/, body: /reserved/ },
-      { kind: 'delay', ms: 8000 },
-      1
-    )
+    // Two attempts of the reservation's create never answer: the write goes out after RESERVE_WAIT_MS.
+    w.fx.github.injectFault(RESERVE, { kind: 'hang' }, 2)
     let second: Promise<WorldRun> | undefined
     w.fx.github.onRequest((request) => {
       if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
@@ -234,11 +232,37 @@ describe('the stored expiry around the grant', () => {
     expect(first.outcome).toMatchObject({ status: 'rotated' })
     expect(first.outputs.healthy).toBe('false')
     expect(first.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
-    expect(first.summary).toMatch(/Another run read the new refresh token from the secret and claimed it/)
+    expect(first.log).toMatch(/Another run claimed the new refresh token \(it read it from the secret\)/)
     await w.clock.advance(MINUTE)
     await expectAccessLiveAndExpiryNotAhead(w)
     await expectOneLiveChain(w)
   })
+
+  it.each<[string, (w: World) => Promise<WorldRun>]>([
+    ['a dry run', (w) => w.run({ id: 'second', inputs: { 'dry-run': 'true' } })],
+    ['a run whose grant never leaves', (w) => w.run({ id: 'second', post: endpointDown })]
+  ])(
+    'a reservation a few seconds slow, and %s starting meanwhile with the successor: the write waits for the reservation, so the second run never claims the successor first; this run writes its access token',
+    async (_, secondRun) => {
+      // Found by a hostile review: the second run claimed the successor, this run took that for a rotation
+      // to come and wrote no access token, and none was stored that worked.
+      const w = world()
+      await halfAnHourAfterARotation(w)
+      w.fx.github.injectFault(RESERVE, { kind: 'delay', ms: 8000 }, 1)
+      let second: Promise<WorldRun> | undefined
+      w.fx.github.onRequest((request) => {
+        if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
+        w.clock.at(w.clock.ms + 2000, () => void (second = secondRun(w)))
+      })
+      const first = await w.run({ id: 'first' })
+      expect(first.outcome.status).toBe('rotated')
+      expect(first.outputs.healthy).toBe('true')
+      await second
+      await w.clock.advance(MINUTE)
+      await expectAccessLiveAndExpiryNotAhead(w)
+      await expectOneLiveChain(w)
+    }
+  )
 })
 
 async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {

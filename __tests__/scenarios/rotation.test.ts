@@ -51,7 +51,7 @@ describe('a rotation', () => {
     expect(run.failed).toBeUndefined()
   })
 
-  it('takes nine sequential round trips: the key, the expiry and the record; the claim beside the write proof; the expiry pointed at now; the grant; the refresh token beside the claim’s “received” and its successor’s reservation; the access token beside the claim’s “stored”; the expiry that describes it; then the reservation given back, released and deleted', async () => {
+  it('takes ten sequential round trips: the key, the expiry and the record; the claim beside the write proof; the expiry pointed at now; the grant; the claim’s “received” beside its successor’s reservation; the refresh token; the access token beside the claim’s “stored”; the expiry that describes it; then the reservation given back, released and deleted', async () => {
     const w = world()
     // The first run ever also creates the empty record (a 404 is never taken at its word); from then on:
     await w.run()
@@ -69,7 +69,7 @@ describe('a rotation', () => {
       rounds.set(r.startedAt, [...(rounds.get(r.startedAt) ?? []), call].sort())
     }
     const grantAt = w.fx.oauth.tokenRequestLog[grantsBefore]!.startedAt
-    const [first, second, third, fourth, fifth] = [...rounds.keys()].sort((a, b) => a - b)
+    const [first, second, third, fourth] = [...rounds.keys()].sort((a, b) => a - b)
     expect(rounds.get(first!)).toEqual([
       'GET /secrets/public-key',
       'GET /variables/WIZARD_EXPIRES_AT',
@@ -83,34 +83,33 @@ describe('a rotation', () => {
       'PUT /secrets/WIZARD_EXPIRES_AT'
     ])
     expect(grantAt).toBe(third! + 1000)
-    // The refresh token alone among the secrets, with the claim's state and the successor's reservation.
+    // The claim's "received" and the successor's reservation; the refresh token once the reservation answered,
+    // so no run can read the successor from the secret before it is reserved.
+    const [, , , , fifth, sixth, seventh, eighth, ninth] = [...rounds.keys()].sort((a, b) => a - b)
     expect(fourth).toBe(grantAt)
-    expect(rounds.get(fourth!)).toEqual([
-      'PATCH /variables/WIZARD_CLAIM_*',
-      'POST /variables',
-      'PUT /secrets/WIZARD_REFRESH_TOKEN'
-    ])
-    // Once the refresh token landed: the access token, beside the claim's "stored" and the spent record.
-    const [, , , , , sixth, seventh, eighth] = [...rounds.keys()].sort((a, b) => a - b)
+    expect(rounds.get(fourth!)).toEqual(['PATCH /variables/WIZARD_CLAIM_*', 'POST /variables'])
     expect(fifth).toBe(fourth! + 1000)
-    expect(rounds.get(fifth!)).toEqual([
+    expect(rounds.get(fifth!)).toEqual(['PUT /secrets/WIZARD_REFRESH_TOKEN'])
+    // Once the refresh token landed: the access token, beside the claim's "stored" and the spent record.
+    expect(sixth).toBe(fifth! + 1000)
+    expect(rounds.get(sixth!)).toEqual([
       'PATCH /variables/WIZARD_CLAIM_*',
       'PATCH /variables/WIZARD_REFRESH_TOKEN_SPENT',
       'PUT /secrets/WIZARD_OAUTH_TOKEN'
     ])
     // Once the access token landed: the expiry that describes it.
-    expect(sixth).toBe(fifth! + 1000)
-    expect(rounds.get(sixth!)).toEqual([
+    expect(seventh).toBe(sixth! + 1000)
+    expect(rounds.get(seventh!)).toEqual([
       'PATCH /variables/WIZARD_EXPIRES_AT',
       'PUT /secrets/WIZARD_EXPIRES_AT'
     ])
     // Once both answered: the successor's reservation given back, released and then its one DELETE (never sent
     // twice: docs/design.md). Given back sooner, a run holding the successor could rotate under these writes.
-    expect(seventh).toBe(sixth! + 1000)
-    expect(rounds.get(seventh!)).toEqual(['PATCH /variables/WIZARD_CLAIM_*'])
     expect(eighth).toBe(seventh! + 1000)
-    expect(rounds.get(eighth!)).toEqual(['DELETE /variables/WIZARD_CLAIM_*'])
-    expect(rounds.size).toBe(8)
+    expect(rounds.get(eighth!)).toEqual(['PATCH /variables/WIZARD_CLAIM_*'])
+    expect(ninth).toBe(eighth! + 1000)
+    expect(rounds.get(ninth!)).toEqual(['DELETE /variables/WIZARD_CLAIM_*'])
+    expect(rounds.size).toBe(9)
   })
 
   it('chains hourly: each run presents what the last stored, once; a day later the spent claims are removed, the record keeps them', async () => {

@@ -7,6 +7,7 @@ import { parseRecord } from '../../src/lease/record.js'
 import { CLAIM_HOLD_MS, RELEASE_SETTLE_MS } from '../../src/timing.js'
 import { expectChainAlive, expectOneLiveChain, MINUTE, presentationsOf, useWorld } from '../support/world.js'
 import { withRecoveryKey } from '../support/recovery-key.js'
+import type { WorldRun } from '../../harness/world.js'
 
 const world = useWorld()
 const REFRESH_PUT = { method: 'PUT', path: /\/secrets\/WIZARD_REFRESH_TOKEN$/ }
@@ -114,6 +115,37 @@ describe('a write over the successor applied late', () => {
     const second = await w.run({ id: 'second', inputs: { 'skip-if-valid-for': '65m' } })
     expect(second.outcome.status).toBe('failed')
     expect(w.fx.oauth.presented).toHaveLength(presented)
+    await w.clock.advance(RELEASE_SETTLE_MS)
+    expect((await w.run({ id: 'third', inputs: { 'skip-if-valid-for': '65m' } })).outcome.status).toBe(
+      'rotated'
+    )
+    await expectOneLiveChain(w)
+  })
+})
+
+describe('a write over the successor applied late, and a second run at once', () => {
+  it('the reservation’s create unanswered and its retry slow, the refresh-token write’s first attempt applied 90 s late, a second run starting as its retry lands: the write waited for the reservation, so no run rotates the successor under the late attempt', async () => {
+    // Found by a hostile review: the second run claimed and rotated the successor before the reservation
+    // landed, and the late first attempt then stored the spent successor over its successor.
+    const w = world()
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await w.clock.advance(30 * MINUTE)
+    const RESERVE = { method: 'POST', path: /\/variables$/, body: /reserved/ }
+    w.fx.github.injectFault(REFRESH_PUT, { kind: 'delay', ms: 90_000 }, 1)
+    w.fx.github.injectFault(RESERVE, { kind: 'hang' }, 1)
+    w.fx.github.injectFault(RESERVE, { kind: 'delay', ms: 15_000 }, 1)
+    let second: Promise<WorldRun> | undefined
+    let puts = 0
+    w.fx.github.onRequest((request) => {
+      if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
+      if (++puts === 2) w.clock.at(w.clock.ms + 1000, () => void (second = w.run({ id: 'second' })))
+    })
+    expect((await w.run({ id: 'first' })).outcome.status).toBe('rotated')
+    for (let i = 0; !second && i < 120; i++) await w.clock.advance(1000)
+    await second
+    await w.clock.advance(3 * MINUTE)
+    // Left behind: the late attempt landed long ago; the stored refresh token is live, whichever run stored it.
+    await expectOneLiveChain(w)
     await w.clock.advance(RELEASE_SETTLE_MS)
     expect((await w.run({ id: 'third', inputs: { 'skip-if-valid-for': '65m' } })).outcome.status).toBe(
       'rotated'

@@ -41261,6 +41261,12 @@ const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
 const HOLDER_WAIT_MS = 3 * MINUTE;
 const HOLDER_POLL_MS = 10 * SECOND;
 /**
+ * How long the new refresh token's write waits for the successor's reservation: one attempt that never
+ * answers and the one after it. The token exists nowhere else until it is stored, so no longer; a reservation
+ * slower than that lands beside the write instead.
+ */
+const RESERVE_WAIT_MS = 2 * GITHUB_ATTEMPT_TIMEOUT_MS;
+/**
  * The longest a run can act from its claim: every wait in it ends by the run's budget (the preflight's within
  * its own, the grant's within an answer window of its last send, the writes by the run's deadline), so it
  * stops acting by then, whatever the job's timeout.
@@ -41474,9 +41480,10 @@ const say = {
                         resignIn(config));
                 case 'given-back':
                     return (`${capitalize(reason.by)} gave this refresh token's claim back at ${iso(reason.at)} without presenting ` +
-                        'it, and its removal may still land: until then no run takes the claim over, since a removal landing ' +
-                        `after a takeover would leave the token unguarded. This run did not present it and changed nothing; a ` +
-                        `run after ${iso(reason.until)} takes it over.`);
+                        "it, and a write of that run may still land (the claim's removal, or a write over this token's " +
+                        'secrets): until then no run takes the claim over, since a write landing after a takeover could leave ' +
+                        `the token unguarded or put a spent one back. This run did not present it; a run after ` +
+                        `${iso(reason.until)} takes it over.`);
                 case 'generations-used':
                     return (`This refresh token's claims are used up to generation ${reason.generation}, the last given back by ` +
                         `${reason.by} without presenting it (each given back while GitHub was failing). If no rotation is ` +
@@ -41561,9 +41568,10 @@ const say = {
             'would present a spent token and revoke the whole family. The stored expiry says the send. The token is held for ' +
             `${seconds(UNKNOWN_HOLD_MS)}; a run after that presents it once more. If that one fails with invalid_grant, ` +
             `the first did rotate it and its successor was lost.\n${resignIn(config)}`,
-        successorTaken: 'Another run read the new refresh token from the secret and claimed it before this run wrote the access ' +
-            "token: that run rotates it (which revokes this run's access token) and writes its own access token and " +
-            'expiry, so this run wrote neither.',
+        successorTaken: 'Another run claimed the new refresh token (it read it from the secret) before this run had reserved it. ' +
+            'That run may rotate it, which revokes the access token this run received, and writes its own: so this ' +
+            'run wrote no access token or expiry over it. The stored expiry says when this run sent its grant; if ' +
+            'that run did not rotate, the next rotation writes fresh values.',
         salvaged: (reason) => `${capitalize(reason)}. The server issued a new refresh token with it, which was stored; the access token ` +
             'and the expiry were not written. The next run rotates with the stored refresh token.',
         noExpiry: (written) => 'The token endpoint gave no usable expires_in and the access token carries no exp claim, so the expiry is ' +
@@ -41594,7 +41602,8 @@ const say = {
             return (`The new refresh token was stored in ${config.names.refreshToken} and the chain is safe, but writing ${failedWrites(failed)} ` +
                 'failed. An expiry not written still says when the grant was sent (it was set there before the grant): ' +
                 'consumers see the access token as expired, never as fresher than it is. Run the workflow again to write ' +
-                `fresh values: ${rerun(config)}`);
+                'fresh values (when GitHub failed mid-write, a run in the next quarter hour ends red without presenting ' +
+                `anything, since a late write could still land; the one after it rotates): ${rerun(config)}`);
         }
     },
     cancel: {

@@ -9,9 +9,10 @@ import { z } from 'zod'
  * - `received`: the holder received the successor (`next`) and is storing it, or could not;
  * - `stored`: the successor was stored in the refresh-token secret;
  * - `refused`: presented once more after an unknown outcome, and refused: the first had rotated it;
- * - `reserved`: made by the run storing this token (its predecessor's run), before it is stored: no run
- *   presents it while that run may still be writing it, so a late retry of that write cannot land over a
- *   newer token. Not a presentation: once its holder is done, it is taken over without counting one.
+ * - `reserved`: made by the run storing this token (its predecessor's run), before it writes it: no run
+ *   presents it while that run may still be writing it or the access token and expiry that come with it, so
+ *   a late attempt of those writes cannot land over a newer rotation's. Not a presentation: once its holder
+ *   is done, it is taken over without counting one.
  * - `released`: given back by a holder that never presented it (written before the claim's one DELETE, which
  *   is never sent twice, and kept when a write to it went unsettled): taken over without counting a
  *   presentation once that DELETE can no longer land (RELEASE_SETTLE_MS after its last update).

@@ -315,7 +315,8 @@ export class Lease {
       const found = await this.api.readVariable(name).catch(() => undefined)
       const claim = found && decodeClaim(found.value)
       if (claim) {
-        if (claim.nonce !== this.nonce) return 'taken'
+        // Another run's claim given back: that run presents nothing and writes nothing over this token.
+        if (claim.nonce !== this.nonce) return claim.state === 'released' ? 'reserved' : 'taken'
         this.reservation = name
         return 'reserved'
       }
