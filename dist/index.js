@@ -28396,6 +28396,9 @@ class Cancellation {
     final = false;
     hooks;
     spoke = false;
+    heard = () => undefined;
+    /** Resolves at the first signal: a wait that a cancel must cut short races it. */
+    asked = new Promise((resolve) => (this.heard = resolve));
     constructor(warning, clock, 
     /** Ends the process once the claim is given back (or the bound passed): outputs say cancelled, exit 1. */
     end) {
@@ -28413,6 +28416,7 @@ class Cancellation {
     request(signal) {
         const first = this.signal === undefined;
         this.signal = signal;
+        this.heard();
         const phase = this.hooks?.phase() ?? 'before-grant';
         if (first || signal === 'SIGTERM')
             this.warning(_messages_js__WEBPACK_IMPORTED_MODULE_0__/* .say */ .cv.cancel.received(signal, phase));
@@ -44811,9 +44815,10 @@ class Lease {
             const found = await this.api.readVariable(name).catch(() => undefined);
             const claim = found && decodeClaim(found.value);
             if (claim) {
-                // Another run's claim given back: that run presents nothing and writes nothing over this token.
+                // Another run's, whatever it says: given back, its one DELETE may land next and leave the successor
+                // with no claim at all while this run's writes go on.
                 if (claim.nonce !== this.nonce)
-                    return claim.state === 'released' ? 'reserved' : 'taken';
+                    return 'taken';
                 this.reservation = name;
                 return 'reserved';
             }
@@ -45352,7 +45357,8 @@ async function storeRotation(grant, context) {
  * The one write that cannot be redone: patient, beside the claim's "received". The successor's own claim (its
  * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
  * presents it while an attempt of this write may still land late over its successor. The write waits for the
- * reservation a short while only (`RESERVE_WAIT_MS`): the token exists nowhere else until it is stored. A
+ * reservation a short while only (`RESERVE_WAIT_MS`, cut short by a cancel): the token exists nowhere else
+ * until it is stored. A
  * reservation that then finds the successor claimed by another run means that run read it from the secret:
  * the write landed, and is not retried. On failure: the recovery line.
  */
@@ -45361,8 +45367,12 @@ async function storeRefreshToken(token, context) {
     const write = refreshTokenWrite(config.names, token);
     const received = lease.received(token);
     let taken = false;
-    const reserving = lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'));
-    await Promise.race([reserving, store_rotation_aborted(clock.timeout(timing/* RESERVE_WAIT_MS */.WB))]);
+    const reserving = lease
+        .reserve(token)
+        .then((reservation) => void (taken = reservation === 'taken'))
+        .catch(() => undefined);
+    // A cancel cuts the wait short: the runner's SIGKILL comes ten seconds after its first signal.
+    await Promise.race([reserving, store_rotation_aborted(clock.timeout(timing/* RESERVE_WAIT_MS */.WB)), context.cancelled]);
     const [stored] = await Promise.allSettled([
         writer.write(write, lease.successorWrites({ abandon: () => taken })),
         received,
@@ -45540,7 +45550,14 @@ async function rotate(deps) {
         const writer = run.track(new SecretWriter(github, key, deps.sealer, stored.exists, (name, error) => deps.core.warning(messages/* say */.cv.store.rekey(name, error))));
         await run.beforeGrant(expireBeforeGrant(writer, config, stored.expiry, deps.clock.now(), (landed) => run.expiryPointed(stored.expiry, landed)));
         const grant = await presentToken(buildTokenRequest(config), run.grantDeps());
-        return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }));
+        return run.end(await storeRotation(grant, {
+            config,
+            writer,
+            lease,
+            run,
+            clock: deps.clock,
+            cancelled: deps.cancellation.asked
+        }));
     }
     catch (error) {
         return run.end(run.failure(error));
@@ -46632,9 +46649,9 @@ const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
 const HOLDER_WAIT_MS = 3 * MINUTE;
 const HOLDER_POLL_MS = 10 * SECOND;
 /**
- * How long the new refresh token's write waits for the successor's reservation: one attempt that never
- * answers and the one after it. The token exists nowhere else until it is stored, so no longer; a reservation
- * slower than that lands beside the write instead.
+ * How long the new refresh token's write waits for the successor's reservation: about one attempt that never
+ * answers and the one after it (a cancel cuts it short). The token exists nowhere else until it is stored, so
+ * no longer; a reservation slower than that lands beside the write instead.
  */
 const RESERVE_WAIT_MS = 2 * GITHUB_ATTEMPT_TIMEOUT_MS;
 /**

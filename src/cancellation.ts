@@ -25,6 +25,9 @@ export class Cancellation {
   final = false
   private hooks: CancelHooks | undefined
   private spoke = false
+  private heard = () => undefined as void
+  /** Resolves at the first signal: a wait that a cancel must cut short races it. */
+  readonly asked = new Promise<void>((resolve) => (this.heard = resolve))
 
   constructor(
     private readonly warning: (message: string) => void,
@@ -45,6 +48,7 @@ export class Cancellation {
   request(signal: string): void {
     const first = this.signal === undefined
     this.signal = signal
+    this.heard()
     const phase = this.hooks?.phase() ?? 'before-grant'
     if (first || signal === 'SIGTERM') this.warning(say.cancel.received(signal, phase))
     // SIGTERM is the last signal before SIGKILL (and the only one some orchestrators send).

@@ -76,7 +76,16 @@ export async function rotate(deps: Dependencies): Promise<Outcome> {
       )
     )
     const grant = await presentToken(buildTokenRequest(config), run.grantDeps())
-    return run.end(await storeRotation(grant, { config, writer, lease, run, clock: deps.clock }))
+    return run.end(
+      await storeRotation(grant, {
+        config,
+        writer,
+        lease,
+        run,
+        clock: deps.clock,
+        cancelled: deps.cancellation.asked
+      })
+    )
   } catch (error) {
     return run.end(run.failure(error))
   } finally {

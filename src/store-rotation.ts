@@ -29,6 +29,8 @@ export interface RotationContext {
     note(message: string): void
   }
   clock: Clock
+  /** Resolves at the runner's first signal. */
+  cancelled: Promise<void>
 }
 
 /**
@@ -94,7 +96,8 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  * The one write that cannot be redone: patient, beside the claim's "received". The successor's own claim (its
  * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
  * presents it while an attempt of this write may still land late over its successor. The write waits for the
- * reservation a short while only (`RESERVE_WAIT_MS`): the token exists nowhere else until it is stored. A
+ * reservation a short while only (`RESERVE_WAIT_MS`, cut short by a cancel): the token exists nowhere else
+ * until it is stored. A
  * reservation that then finds the successor claimed by another run means that run read it from the secret:
  * the write landed, and is not retried. On failure: the recovery line.
  */
@@ -103,8 +106,12 @@ async function storeRefreshToken(token: string, context: RotationContext): Promi
   const write = refreshTokenWrite(config.names, token)
   const received = lease.received(token)
   let taken = false
-  const reserving = lease.reserve(token).then((reservation) => void (taken = reservation === 'taken'))
-  await Promise.race([reserving, aborted(clock.timeout(RESERVE_WAIT_MS))])
+  const reserving = lease
+    .reserve(token)
+    .then((reservation) => void (taken = reservation === 'taken'))
+    .catch(() => undefined)
+  // A cancel cuts the wait short: the runner's SIGKILL comes ten seconds after its first signal.
+  await Promise.race([reserving, aborted(clock.timeout(RESERVE_WAIT_MS)), context.cancelled])
   const [stored] = await Promise.allSettled([
     writer.write(write, lease.successorWrites({ abandon: () => taken })),
     received,

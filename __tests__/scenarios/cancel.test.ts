@@ -64,6 +64,21 @@ describe('a cancel before the grant', () => {
 })
 
 describe('a cancel once the grant is out', () => {
+  it('with the answer in and the reservation’s create unanswered: the cancel cuts the write’s wait for it short, and the new refresh token is stored before the SIGKILL', async () => {
+    // Found by a hostile review: the write waited a minute for the reservation, past the runner's SIGKILL.
+    const w = world()
+    let cancellation: Cancellation | undefined
+    let atKill: string | undefined
+    w.fx.github.injectFault({ method: 'POST', path: /\/variables$/, body: /reserved/ }, { kind: 'hang' }, 1)
+    w.fx.oauth.onTokenRequest(() => {
+      runnerCancels(w, cancellation!)
+      w.clock.at(w.clock.ms + SIGTERM_AFTER_MS + 2500, () => (atKill = w.fx.storedRefreshToken()))
+    })
+    const run = await w.run({ onStart: (c) => (cancellation = c) })
+    expect(run.outcome.status).toBe('rotated')
+    expect(await w.fx.oauth.isRefreshTokenLive(atKill!)).toBe(true)
+  })
+
   it('while the grant is out: the run waits for its answer and stores the new refresh token before stopping', async () => {
     const w = world()
     let cancellation: Cancellation | undefined

@@ -263,6 +263,44 @@ describe('the stored expiry around the grant', () => {
       await expectOneLiveChain(w)
     }
   )
+
+  it('a reservation slower than the wait, a dry run claiming and giving back the successor meanwhile, its DELETE landing late, a third run rotating then: this run writes no access token or expiry over the third run’s', async () => {
+    // Found by a hostile review: a given-back claim was taken for this run's reservation, its DELETE then left
+    // the successor unclaimed, and this run's access token landed over the third run's.
+    const w = world()
+    await halfAnHourAfterARotation(w)
+    w.fx.github.injectFault(RESERVE, { kind: 'hang' }, 2)
+    w.fx.github.injectFault(RESERVE, { kind: 'delay', ms: 5000 }, 1)
+    w.fx.github.injectFault(
+      { method: 'DELETE', path: /\/variables\/WIZARD_CLAIM_/ },
+      { kind: 'delay', ms: 10_000 },
+      1
+    )
+    w.fx.github.injectFault(ACCESS_PUT, { kind: 'delay', ms: 20_000 }, 1)
+    const others: Promise<WorldRun>[] = []
+    let started = false
+    let thirdStarted = false
+    w.fx.github.onRequest((r) => {
+      if (!started && r.method === 'PUT' && /WIZARD_REFRESH_TOKEN$/.test(r.path)) {
+        started = true
+        w.clock.at(
+          w.clock.ms + 1000,
+          () => void others.push(w.run({ id: 'dry', inputs: { 'dry-run': 'true' } }))
+        )
+      }
+      if (started && !thirdStarted && r.method === 'DELETE' && /_CLAIM_/.test(r.path)) {
+        thirdStarted = true
+        w.clock.at(w.clock.ms + 12_000, () => void others.push(w.run({ id: 'third' })))
+      }
+    })
+    expect((await w.run({ id: 'first' })).outcome.status).toBe('rotated')
+    for (let i = 0; others.length < 2 && i < 120; i++) await w.clock.advance(1000)
+    const [, third] = await Promise.all(others)
+    expect(third?.outcome.status).toBe('rotated')
+    await w.clock.advance(MINUTE)
+    await expectAccessLiveAndExpiryNotAhead(w)
+    await expectOneLiveChain(w)
+  })
 })
 
 async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {

@@ -41261,9 +41261,9 @@ const CONSISTENCY_HORIZON_MS = 5 * MINUTE;
 const HOLDER_WAIT_MS = 3 * MINUTE;
 const HOLDER_POLL_MS = 10 * SECOND;
 /**
- * How long the new refresh token's write waits for the successor's reservation: one attempt that never
- * answers and the one after it. The token exists nowhere else until it is stored, so no longer; a reservation
- * slower than that lands beside the write instead.
+ * How long the new refresh token's write waits for the successor's reservation: about one attempt that never
+ * answers and the one after it (a cancel cuts it short). The token exists nowhere else until it is stored, so
+ * no longer; a reservation slower than that lands beside the write instead.
  */
 const RESERVE_WAIT_MS = 2 * GITHUB_ATTEMPT_TIMEOUT_MS;
 /**

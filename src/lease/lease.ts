@@ -315,8 +315,9 @@ export class Lease {
       const found = await this.api.readVariable(name).catch(() => undefined)
       const claim = found && decodeClaim(found.value)
       if (claim) {
-        // Another run's claim given back: that run presents nothing and writes nothing over this token.
-        if (claim.nonce !== this.nonce) return claim.state === 'released' ? 'reserved' : 'taken'
+        // Another run's, whatever it says: given back, its one DELETE may land next and leave the successor
+        // with no claim at all while this run's writes go on.
+        if (claim.nonce !== this.nonce) return 'taken'
         this.reservation = name
         return 'reserved'
       }
