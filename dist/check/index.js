@@ -41756,7 +41756,7 @@ const NEXT_STEP = {
     unknown: 'nothing at once: the token is held, then presented once more (below).',
     lost: 'store the recovered token, or sign in again (below).',
     store: 'run the workflow again to write fresh values (below); the chain is safe.',
-    response: 'check the token endpoint; its new refresh token was stored.',
+    response: 'check the token endpoint, and follow the message below: its new refresh token was stored, or, if none came, sign in again.',
     cancelled: 'nothing; nothing was spent, and the next run rotates.'
 };
 /** Each failed write and why, in one line. */
