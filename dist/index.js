@@ -33905,13 +33905,13 @@ function issuesDisabled(error) {
 ;// CONCATENATED MODULE: ./src/report/report.ts
 
 /**
- * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Not
- * after the server refused the refresh token (`terminal`): a refused token is a spent one presented again, or
- * a grant revoked, and either way the server revokes the access tokens of the family too, whatever the
- * stored expiry says.
+ * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Never on
+ * a red run: its expiry is the one it read at its start, and a grant since, another run's or its own, has
+ * revoked the access token it describes (Hydra revokes the old access token on every refresh), or a refusal
+ * the whole family's (`terminal`), whatever that read said.
  */
 function isHealthy(outcome, now) {
-    if (outcome.errorKind === 'terminal')
+    if (outcome.status === 'failed' || outcome.status === 'cancelled')
         return false;
     return outcome.expiry !== undefined && outcome.expiry.expiresAt.getTime() > now.getTime();
 }

@@ -301,6 +301,19 @@ describe('the stored expiry around the grant', () => {
     await expectAccessLiveAndExpiryNotAhead(w)
     await expectOneLiveChain(w)
   })
+
+  it('two runs starting together, the first one’s grant answer lost after the server rotated: the second, red behind the first one’s claim, never says healthy from the expiry it read before that grant', async () => {
+    // Seen in a year's soak (recommended seed 3, day 40): the red run read the expiry before the other run's
+    // grant revoked the access token it describes, and said healthy=true.
+    const w = world()
+    await halfAnHourAfterARotation(w)
+    w.fx.oauth.injectFault({ kind: 'rotate-then', then: 'status', status: 502 })
+    const [first, second] = await Promise.all([w.run({ id: 'first' }), w.run({ id: 'second' })])
+    const reds = [first, second].filter((run) => run.outcome.status === 'failed')
+    expect(reds).toHaveLength(2)
+    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN!)).toBe(false)
+    for (const run of reds) expect(run.outputs.healthy).toBe('false')
+  })
 })
 
 async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {

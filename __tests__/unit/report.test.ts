@@ -33,6 +33,11 @@ describe('the outputs and the summary', () => {
     expect(isHealthy(outcome({ expiry: expiry(60_000) }), NOW)).toBe(true)
     expect(isHealthy(outcome({ expiry: expiry(-1) }), NOW)).toBe(false)
     expect(isHealthy(outcome({}), NOW)).toBe(false)
+    // A red run's expiry is what it read at its start: never healthy from it.
+    expect(isHealthy(outcome({ status: 'failed', errorKind: 'unknown', expiry: expiry(60_000) }), NOW)).toBe(
+      false
+    )
+    expect(isHealthy(outcome({ status: 'cancelled', expiry: expiry(60_000) }), NOW)).toBe(false)
     for (const status of STATUSES)
       expect(say.report.heading(status, config)).toContain('octo/cat (environment "prod")')
     expect(say.report.heading('failed', undefined)).toContain('the target')

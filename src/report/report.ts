@@ -3,13 +3,13 @@ import type { Outcome } from '../outcome.js'
 import type { Summary } from './summary.js'
 
 /**
- * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Not
- * after the server refused the refresh token (`terminal`): a refused token is a spent one presented again, or
- * a grant revoked, and either way the server revokes the access tokens of the family too, whatever the
- * stored expiry says.
+ * Whether the access token stored once this run ended is valid now: what a consumer job cares about. Never on
+ * a red run: its expiry is the one it read at its start, and a grant since, another run's or its own, has
+ * revoked the access token it describes (Hydra revokes the old access token on every refresh), or a refusal
+ * the whole family's (`terminal`), whatever that read said.
  */
-export function isHealthy(outcome: Pick<Outcome, 'expiry' | 'errorKind'>, now: Date): boolean {
-  if (outcome.errorKind === 'terminal') return false
+export function isHealthy(outcome: Pick<Outcome, 'expiry' | 'status'>, now: Date): boolean {
+  if (outcome.status === 'failed' || outcome.status === 'cancelled') return false
   return outcome.expiry !== undefined && outcome.expiry.expiresAt.getTime() > now.getTime()
 }
 
