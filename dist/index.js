@@ -44100,13 +44100,12 @@ function stillValid(stored, config, now) {
     };
 }
 /**
- * A spent token's chain has stopped: the expiry, expired, was read when the spending run's expiry must show
- * (it writes it within its run, and reads lag by the horizon at most), so nothing has rotated since. Read
- * sooner, an expired expiry is the rotation before the spend (its access token may outlive the spend by
- * minutes), which says nothing. Pure.
+ * Whether the stored expiry was read when the spending run's writes must show (it writes them within its run,
+ * and reads lag by the horizon at most). An expired one read then is a chain that has stopped; read sooner, the
+ * expiry is the rotation's before the spend, which says nothing of the stored access token now. Pure.
  */
-function spentAndStopped(reason, stored) {
-    const spentBy = reason.since + (reason.withinMs ?? 0);
+function readAfterTheSpend(reason, stored) {
+    const spentBy = reason.why === 'spent' ? reason.since + (reason.withinMs ?? 0) : reason.claimedAt;
     return stored.askedAt > spentBy + timing/* WORST_CASE_RUN_MS */.q6 + timing/* CONSISTENCY_HORIZON_MS */.oR;
 }
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
@@ -44127,8 +44126,18 @@ function guard(decision, stored, config, now) {
         if (decision.reason.why === 'outdated' && (left === undefined || expired))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.outdatedAndExpired(decision.reason, config) };
         // A spent token over an expired access token, read when the spend's own expiry must show: red.
-        if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, stored))
+        if (decision.reason.why === 'spent' && expired && readAfterTheSpend(decision.reason, stored))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
+        // Read sooner than the spending run's writes must show, the stored expiry may describe the access token
+        // that spend revoked (Hydra revokes the old one on every refresh): it says nothing of the stored one now.
+        const spend = decision.reason.why === 'spent' || decision.reason.why === 'outdated' ? decision.reason : undefined;
+        if (spend && !readAfterTheSpend(spend, stored))
+            return {
+                action: 'skip',
+                status: SKIP_STATUS[decision.reason.why],
+                message: `${messages/* say */.cv.guard.skip(decision.reason)} ${messages/* say */.cv.guard.expiryBeforeTheSpend}`,
+                expiryUnknown: true
+            };
         return {
             action: 'skip',
             status: SKIP_STATUS[decision.reason.why],
@@ -45618,7 +45627,11 @@ async function proveWrite(github, key, sealer, config, clock) {
 function verdictOutcome(verdict, stored) {
     return verdict.action === 'fail'
         ? { status: 'failed', errorKind: verdict.kind, message: verdict.message, expiry: stored.expiry }
-        : { status: verdict.status, message: verdict.message, expiry: stored.expiry };
+        : {
+            status: verdict.status,
+            message: verdict.message,
+            expiry: verdict.expiryUnknown ? undefined : stored.expiry
+        };
 }
 /**
  * The run's phase and what it learned on the way: read by the cancel handler, the lease's `finally` and the
@@ -46074,6 +46087,9 @@ const say = {
             'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
             `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
             'If a newer token is stored, this job only held an old copy: run the workflow again.',
+        expiryBeforeTheSpend: "This run read the stored expiry before that rotation's writes could show, and the rotation revoked the " +
+            'access token it describes: it says nothing of the stored one, so healthy is false here (the expiry ' +
+            'variable tells consumers).',
         spentAndExpired: (reason, config) => `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
             'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
             `written, or its rotation is failing. Run the workflow (${rerun(config)}); if that run is red too, its ` +
@@ -46232,7 +46248,7 @@ const say = {
         healthy: (expiry) => `Healthy: the stored access token is valid until ${expiry.expiresAt.toISOString()} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(expiry.expiresIn)} left).`,
         notHealthy: (expiry, now) => expiry
             ? `Not healthy: the stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ago.`
-            : 'Not healthy: no stored expiry says the access token is valid.',
+            : 'Not healthy: this run has no stored expiry that says the access token is valid.',
         dryRun: 'Dry run: nothing was spent or rotated.',
         failed: (kind) => `Failed (${kind}). Next step: ${NEXT_STEP[kind]}`,
         cancelled: `Cancelled before the grant. Next step: ${'nothing; nothing was spent, and the next run rotates.'}`,

@@ -19,7 +19,13 @@ export type SkipStatus = Extract<Status, `skipped-${string}`>
 
 export type Verdict =
   | { action: 'present'; note?: string }
-  | { action: 'skip'; status: SkipStatus; message: string }
+  | {
+      action: 'skip'
+      status: SkipStatus
+      message: string
+      /** The stored expiry was read before the spending run's writes could show: it tells nothing now. */
+      expiryUnknown?: true
+    }
   | { action: 'fail'; kind: ErrorKind; message: string }
 
 /** What each refusal to present means for the run: a red of which kind. */
@@ -62,13 +68,15 @@ export function stillValid(
 }
 
 /**
- * A spent token's chain has stopped: the expiry, expired, was read when the spending run's expiry must show
- * (it writes it within its run, and reads lag by the horizon at most), so nothing has rotated since. Read
- * sooner, an expired expiry is the rotation before the spend (its access token may outlive the spend by
- * minutes), which says nothing. Pure.
+ * Whether the stored expiry was read when the spending run's writes must show (it writes them within its run,
+ * and reads lag by the horizon at most). An expired one read then is a chain that has stopped; read sooner, the
+ * expiry is the rotation's before the spend, which says nothing of the stored access token now. Pure.
  */
-function spentAndStopped(reason: Extract<SkipReason, { why: 'spent' }>, stored: StoredExpiry): boolean {
-  const spentBy = reason.since + (reason.withinMs ?? 0)
+function readAfterTheSpend(
+  reason: Extract<SkipReason, { why: 'spent' | 'outdated' }>,
+  stored: StoredExpiry
+): boolean {
+  const spentBy = reason.why === 'spent' ? reason.since + (reason.withinMs ?? 0) : reason.claimedAt
   return stored.askedAt > spentBy + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
 }
 
@@ -90,8 +98,19 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     if (decision.reason.why === 'outdated' && (left === undefined || expired))
       return { action: 'fail', kind: 'guard', message: say.guard.outdatedAndExpired(decision.reason, config) }
     // A spent token over an expired access token, read when the spend's own expiry must show: red.
-    if (decision.reason.why === 'spent' && expired && spentAndStopped(decision.reason, stored))
+    if (decision.reason.why === 'spent' && expired && readAfterTheSpend(decision.reason, stored))
       return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
+    // Read sooner than the spending run's writes must show, the stored expiry may describe the access token
+    // that spend revoked (Hydra revokes the old one on every refresh): it says nothing of the stored one now.
+    const spend =
+      decision.reason.why === 'spent' || decision.reason.why === 'outdated' ? decision.reason : undefined
+    if (spend && !readAfterTheSpend(spend, stored))
+      return {
+        action: 'skip',
+        status: SKIP_STATUS[decision.reason.why],
+        message: `${say.guard.skip(decision.reason)} ${say.guard.expiryBeforeTheSpend}`,
+        expiryUnknown: true
+      }
     return {
       action: 'skip',
       status: SKIP_STATUS[decision.reason.why],

@@ -282,6 +282,10 @@ export const say = {
       'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
       `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
       'If a newer token is stored, this job only held an old copy: run the workflow again.',
+    expiryBeforeTheSpend:
+      "This run read the stored expiry before that rotation's writes could show, and the rotation revoked the " +
+      'access token it describes: it says nothing of the stored one, so healthy is false here (the expiry ' +
+      'variable tells consumers).',
     spentAndExpired: (reason: Extract<SkipReason, { why: 'spent' }>, config: Config) =>
       `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
       'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
@@ -480,7 +484,7 @@ export const say = {
     notHealthy: (expiry: Expiry | undefined, now: Date) =>
       expiry
         ? `Not healthy: the stored access token expired at ${expiry.expiresAt.toISOString()}, ${seconds(now.getTime() - expiry.expiresAt.getTime())} ago.`
-        : 'Not healthy: no stored expiry says the access token is valid.',
+        : 'Not healthy: this run has no stored expiry that says the access token is valid.',
     dryRun: 'Dry run: nothing was spent or rotated.',
     failed: (kind: ErrorKind) => `Failed (${kind}). Next step: ${NEXT_STEP[kind]}`,
     cancelled: `Cancelled before the grant. Next step: ${'nothing; nothing was spent, and the next run rotates.'}`,

@@ -158,7 +158,11 @@ function verdictOutcome(
 ): Partial<Outcome> {
   return verdict.action === 'fail'
     ? { status: 'failed', errorKind: verdict.kind, message: verdict.message, expiry: stored.expiry }
-    : { status: verdict.status, message: verdict.message, expiry: stored.expiry }
+    : {
+        status: verdict.status,
+        message: verdict.message,
+        expiry: verdict.expiryUnknown ? undefined : stored.expiry
+      }
 }
 
 /**

@@ -314,6 +314,24 @@ describe('the stored expiry around the grant', () => {
     expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN!)).toBe(false)
     for (const run of reds) expect(run.outputs.healthy).toBe('false')
   })
+
+  it('two runs starting together, the first one rotating and failing to write its access token: the second skips (spent), and never says healthy from the expiry it read before that rotation', async () => {
+    // Seen in a year's soak (hourly seed 2, day 306): a run that waited for the other's claim to say stored
+    // skipped green with healthy=true from its early read, over the access token that rotation revoked.
+    const w = world()
+    await halfAnHourAfterARotation(w)
+    w.fx.github.injectFault(
+      ACCESS_PUT,
+      { kind: 'status', status: 403, body: { message: 'Resource not accessible by integration' } },
+      100
+    )
+    const runs = await Promise.all([w.run({ id: 'first' }), w.run({ id: 'second' })])
+    const skipped = runs.find((run) => run.outcome.status === 'skipped-spent')
+    expect(runs.map((run) => run.outcome.status).sort()).toEqual(['failed', 'skipped-spent'])
+    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN!)).toBe(false)
+    expect(skipped?.outputs.healthy).toBe('false')
+    expect(skipped?.log).toMatch(/read the stored expiry before that rotation's writes could show/)
+  })
 })
 
 async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {
