@@ -44128,20 +44128,14 @@ function guard(decision, stored, config, now) {
         // A spent token over an expired access token, read when the spend's own expiry must show: red.
         if (decision.reason.why === 'spent' && expired && readAfterTheSpend(decision.reason, stored))
             return { action: 'fail', kind: 'guard', message: messages/* say */.cv.guard.spentAndExpired(decision.reason, config) };
-        // Read sooner than the spending run's writes must show, the stored expiry may describe the access token
-        // that spend revoked (Hydra revokes the old one on every refresh): it says nothing of the stored one now.
-        const spend = decision.reason.why === 'spent' || decision.reason.why === 'outdated' ? decision.reason : undefined;
-        if (spend && !readAfterTheSpend(spend, stored))
-            return {
-                action: 'skip',
-                status: SKIP_STATUS[decision.reason.why],
-                message: `${messages/* say */.cv.guard.skip(decision.reason)} ${messages/* say */.cv.guard.expiryBeforeTheSpend}`,
-                expiryUnknown: true
-            };
+        // A run holding an old copy vouches for nothing stored now: its read of the expiry may predate the spend's
+        // writes, or another run's grant at this moment, either of which revokes the access token it describes
+        // (Hydra revokes the old one on every refresh).
         return {
             action: 'skip',
             status: SKIP_STATUS[decision.reason.why],
-            message: messages/* say */.cv.guard.skip(decision.reason)
+            message: `${messages/* say */.cv.guard.skip(decision.reason)} ${messages/* say */.cv.guard.oldCopyVouchesForNothing}`,
+            expiryUnknown: true
         };
     }
     if (decision.takeoverFrom)
@@ -46087,9 +46081,9 @@ const say = {
             'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
             `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
             'If a newer token is stored, this job only held an old copy: run the workflow again.',
-        expiryBeforeTheSpend: "This run read the stored expiry before that rotation's writes could show, and the rotation revoked the " +
-            'access token it describes: it says nothing of the stored one, so healthy is false here (the expiry ' +
-            'variable tells consumers).',
+        oldCopyVouchesForNothing: 'Holding an old copy, this run cannot vouch for the stored access token (its read of the expiry may ' +
+            "predate that rotation, or another run's rotation at this moment): healthy is false here, and the expiry " +
+            'variable tells consumers.',
         spentAndExpired: (reason, config) => `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
             'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
             `written, or its rotation is failing. Run the workflow (${rerun(config)}); if that run is red too, its ` +

@@ -23,7 +23,7 @@ export type Verdict =
       action: 'skip'
       status: SkipStatus
       message: string
-      /** The stored expiry was read before the spending run's writes could show: it tells nothing now. */
+      /** The run holds an old copy of the token: its read of the stored expiry tells nothing now. */
       expiryUnknown?: true
     }
   | { action: 'fail'; kind: ErrorKind; message: string }
@@ -100,21 +100,14 @@ export function guard(decision: LeaseDecision, stored: StoredExpiry, config: Con
     // A spent token over an expired access token, read when the spend's own expiry must show: red.
     if (decision.reason.why === 'spent' && expired && readAfterTheSpend(decision.reason, stored))
       return { action: 'fail', kind: 'guard', message: say.guard.spentAndExpired(decision.reason, config) }
-    // Read sooner than the spending run's writes must show, the stored expiry may describe the access token
-    // that spend revoked (Hydra revokes the old one on every refresh): it says nothing of the stored one now.
-    const spend =
-      decision.reason.why === 'spent' || decision.reason.why === 'outdated' ? decision.reason : undefined
-    if (spend && !readAfterTheSpend(spend, stored))
-      return {
-        action: 'skip',
-        status: SKIP_STATUS[decision.reason.why],
-        message: `${say.guard.skip(decision.reason)} ${say.guard.expiryBeforeTheSpend}`,
-        expiryUnknown: true
-      }
+    // A run holding an old copy vouches for nothing stored now: its read of the expiry may predate the spend's
+    // writes, or another run's grant at this moment, either of which revokes the access token it describes
+    // (Hydra revokes the old one on every refresh).
     return {
       action: 'skip',
       status: SKIP_STATUS[decision.reason.why],
-      message: say.guard.skip(decision.reason)
+      message: `${say.guard.skip(decision.reason)} ${say.guard.oldCopyVouchesForNothing}`,
+      expiryUnknown: true
     }
   }
   if (decision.takeoverFrom)

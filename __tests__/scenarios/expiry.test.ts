@@ -330,7 +330,27 @@ describe('the stored expiry around the grant', () => {
     expect(runs.map((run) => run.outcome.status).sort()).toEqual(['failed', 'skipped-spent'])
     expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN!)).toBe(false)
     expect(skipped?.outputs.healthy).toBe('false')
-    expect(skipped?.log).toMatch(/read the stored expiry before that rotation's writes could show/)
+    expect(skipped?.log).toMatch(/Holding an old copy, this run cannot vouch for the stored access token/)
+  })
+
+  it('a re-run holding a token spent days ago, beside a run whose grant answer is lost: the re-run skips (spent) and never says healthy from the expiry it read before that grant', async () => {
+    // Seen in a year's soak (hourly seed 2, day 306), after the fix above: the spend was days old, so the
+    // re-run's read came after it; the other run's grant at the same moment revoked the access token it read of.
+    const w = world()
+    const old = w.fx.storedRefreshToken()
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await w.clock.advance(2 * 24 * 60 * MINUTE)
+    expect((await w.run()).outcome.status).toBe('rotated')
+    await w.clock.advance(30 * MINUTE)
+    w.fx.oauth.injectFault({ kind: 'rotate-then', then: 'status', status: 502 })
+    const [scheduled, rerun] = await Promise.all([
+      w.run({ id: 'scheduled' }),
+      w.run({ id: 'rerun', inputs: { 'refresh-token': old } })
+    ])
+    expect(scheduled.outcome).toMatchObject({ status: 'failed', errorKind: 'unknown' })
+    expect(rerun.outcome.status).toBe('skipped-spent')
+    expect(await w.fx.oauth.isAccessTokenLive(w.stored().WIZARD_OAUTH_TOKEN!)).toBe(false)
+    expect(rerun.outputs.healthy).toBe('false')
   })
 })
 

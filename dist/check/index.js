@@ -41525,9 +41525,9 @@ const say = {
             'by hand after that claim. If so, delete the claim and run the workflow again: gh variable delete ' +
             `WIZARD_CLAIM_… --repo ${config.target.repository} (gh variable list shows it), then ${rerun(config)}. ` +
             'If a newer token is stored, this job only held an old copy: run the workflow again.',
-        expiryBeforeTheSpend: "This run read the stored expiry before that rotation's writes could show, and the rotation revoked the " +
-            'access token it describes: it says nothing of the stored one, so healthy is false here (the expiry ' +
-            'variable tells consumers).',
+        oldCopyVouchesForNothing: 'Holding an old copy, this run cannot vouch for the stored access token (its read of the expiry may ' +
+            "predate that rotation, or another run's rotation at this moment): healthy is false here, and the expiry " +
+            'variable tells consumers.',
         spentAndExpired: (reason, config) => `${say.guard.skip(reason).replace(/ Nothing to do\.$/, '')} But the stored access token has expired, so ` +
             'no newer rotation is keeping the chain alive: the token stored after this one may never have been ' +
             `written, or its rotation is failing. Run the workflow (${rerun(config)}); if that run is red too, its ` +
