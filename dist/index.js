@@ -44105,7 +44105,7 @@ function stillValid(stored, config, now) {
  * expiry is the rotation's before the spend, which says nothing of the stored access token now. Pure.
  */
 function readAfterTheSpend(reason, stored) {
-    const spentBy = reason.why === 'spent' ? reason.since + (reason.withinMs ?? 0) : reason.claimedAt;
+    const spentBy = reason.since + (reason.withinMs ?? 0);
     return stored.askedAt > spentBy + timing/* WORST_CASE_RUN_MS */.q6 + timing/* CONSISTENCY_HORIZON_MS */.oR;
 }
 /** Whether this run presents the token, from the lease's decision (is it safe?) and the stored expiry. Pure. */
@@ -45361,9 +45361,8 @@ async function storeRotation(grant, context) {
  * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
  * presents it while an attempt of this write may still land late over its successor. The write waits for the
  * reservation a short while only (`RESERVE_WAIT_MS`, cut short by a cancel): the token exists nowhere else
- * until it is stored. A
- * reservation that then finds the successor claimed by another run means that run read it from the secret:
- * the write landed, and is not retried. On failure: the recovery line.
+ * until it is stored. A reservation that then finds the successor claimed by another run means that run read
+ * it from the secret: the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token, context) {
     const { config, writer, lease, run, clock } = context;
@@ -45457,17 +45456,17 @@ class SecretWriter {
     async write(write, patience) {
         this.written.push(await this.perform(write, patience));
     }
-    async perform(write, patience, sealed) {
+    async perform(write, patience) {
         const result = write.kind === 'variable'
             ? await this.api.writeVariable(write.name, write.value, this.variableExists, patience)
-            : await this.sealedWrite(write, patience, sealed);
+            : await this.sealedWrite(write, patience);
         return { name: write.name, what: write.what, result };
     }
-    async sealedWrite(write, patience, sealed) {
+    async sealedWrite(write, patience) {
         for (let rekeys = 0;; rekeys++) {
             const key = this.key;
             try {
-                return await this.api.putSecret(write.name, sealed?.key === key ? sealed.value : await this.sealer.seal(write.value, key.key), key.key_id, patience);
+                return await this.api.putSecret(write.name, await this.sealer.seal(write.value, key.key), key.key_id, patience);
             }
             catch (error) {
                 if (!(error instanceof errors/* GitHubError */.y_) || error.status !== 422 || rekeys >= MAX_REKEYS)
@@ -45484,12 +45483,8 @@ class SecretWriter {
      * `quietly`: an expiry pointed back, or put back, is no rotated value.
      */
     async writeAll(writes, patience, options = {}) {
-        // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
-        const key = this.key;
-        const sealed = await Promise.all(writes.map((write) => write.kind === 'secret'
-            ? this.sealer.seal(write.value, key.key).then((value) => ({ key, value }), () => undefined)
-            : undefined));
-        const results = await Promise.allSettled(writes.map((write, i) => this.perform(write, patience, sealed[i])));
+        const results = await Promise.allSettled(writes.map((write) => this.perform(write, patience)));
+        // Listed in plan order, whatever answered first, so outputs and messages read the same every run.
         const failed = [];
         writes.forEach((write, i) => {
             const result = results[i];
@@ -45746,11 +45741,11 @@ class RunState {
     }
     /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
     accessRevoked = false;
-    /** The expiry variable consumers read was pointed at the send; what it said before (read at the start). */
-    pointedFrom;
+    /** What the expiry variable said (read at the start) before it was pointed at the send. */
+    expiryBeforePointer;
     expiryPointed(before, landed) {
         if (landed.includes('expiry variable'))
-            this.pointedFrom = { before };
+            this.expiryBeforePointer = before;
     }
     /**
      * The expiry consumers read was pointed at the send before the grant, and the grant never reached the
@@ -45758,7 +45753,7 @@ class RunState {
      * work, though its expiry says it expired. Said, never put back (`expireBeforeGrant` says why).
      */
     noteExpiryBehind() {
-        const before = this.pointedFrom?.before;
+        const before = this.expiryBeforePointer;
         if (!before || mayHaveSpent(this.phase) || this.accessRevoked)
             return;
         if (before.expiresAt.getTime() > this.deps.clock.now().getTime())

@@ -72,11 +72,8 @@ export function stillValid(
  * and reads lag by the horizon at most). An expired one read then is a chain that has stopped; read sooner, the
  * expiry is the rotation's before the spend, which says nothing of the stored access token now. Pure.
  */
-function readAfterTheSpend(
-  reason: Extract<SkipReason, { why: 'spent' | 'outdated' }>,
-  stored: StoredExpiry
-): boolean {
-  const spentBy = reason.why === 'spent' ? reason.since + (reason.withinMs ?? 0) : reason.claimedAt
+function readAfterTheSpend(reason: Extract<SkipReason, { why: 'spent' }>, stored: StoredExpiry): boolean {
+  const spentBy = reason.since + (reason.withinMs ?? 0)
   return stored.askedAt > spentBy + WORST_CASE_RUN_MS + CONSISTENCY_HORIZON_MS
 }
 

@@ -19,6 +19,7 @@ import type { Redactor } from './redact.js'
 import type { ActionCore, RunContext } from './runner.js'
 import { expireBeforeGrant, storeRotation } from './store-rotation.js'
 import type { Sealer } from './store/seal.js'
+import type { PlannedWrite } from './store/plan.js'
 import { SecretWriter } from './store/store.js'
 import type { RetryPolicy } from './retry.js'
 import { GITHUB_ATTEMPTS, PREFLIGHT_BUDGET_MS, RATE_LIMIT_HEADROOM, RUN_BUDGET_MS } from './timing.js'
@@ -282,11 +283,11 @@ class RunState {
 
   /** The server refused the token: the stored access token is revoked, whatever its expiry says. */
   private accessRevoked = false
-  /** The expiry variable consumers read was pointed at the send; what it said before (read at the start). */
-  private pointedFrom: { before: Expiry | undefined } | undefined
+  /** What the expiry variable said (read at the start) before it was pointed at the send. */
+  private expiryBeforePointer: Expiry | undefined
 
-  expiryPointed(before: Expiry | undefined, landed: string[]): void {
-    if (landed.includes('expiry variable')) this.pointedFrom = { before }
+  expiryPointed(before: Expiry | undefined, landed: PlannedWrite['what'][]): void {
+    if (landed.includes('expiry variable')) this.expiryBeforePointer = before
   }
 
   /**
@@ -295,7 +296,7 @@ class RunState {
    * work, though its expiry says it expired. Said, never put back (`expireBeforeGrant` says why).
    */
   noteExpiryBehind(): void {
-    const before = this.pointedFrom?.before
+    const before = this.expiryBeforePointer
     if (!before || mayHaveSpent(this.phase) || this.accessRevoked) return
     if (before.expiresAt.getTime() > this.deps.clock.now().getTime())
       this.note(say.store.expiryBehind(before))

@@ -97,9 +97,8 @@ export async function storeRotation(grant: GrantResult, context: RotationContext
  * reservation) goes first, so no run can read the successor from the secret before it is reserved: none then
  * presents it while an attempt of this write may still land late over its successor. The write waits for the
  * reservation a short while only (`RESERVE_WAIT_MS`, cut short by a cancel): the token exists nowhere else
- * until it is stored. A
- * reservation that then finds the successor claimed by another run means that run read it from the secret:
- * the write landed, and is not retried. On failure: the recovery line.
+ * until it is stored. A reservation that then finds the successor claimed by another run means that run read
+ * it from the secret: the write landed, and is not retried. On failure: the recovery line.
  */
 async function storeRefreshToken(token: string, context: RotationContext): Promise<'stored' | 'taken'> {
   const { config, writer, lease, run, clock } = context

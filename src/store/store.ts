@@ -14,12 +14,6 @@ export interface FailedWrite {
   error: unknown
 }
 
-/** A value sealed ahead of its send, with the key it was sealed for. */
-interface Sealed {
-  key: PublicKey
-  value: string
-}
-
 /** A key that changes more often than this within one run is not a key rotation. */
 const MAX_REKEYS = 3
 
@@ -44,25 +38,21 @@ export class SecretWriter {
     this.written.push(await this.perform(write, patience))
   }
 
-  private async perform(write: PlannedWrite, patience: Patience, sealed?: Sealed): Promise<Written> {
+  private async perform(write: PlannedWrite, patience: Patience): Promise<Written> {
     const result =
       write.kind === 'variable'
         ? await this.api.writeVariable(write.name, write.value, this.variableExists, patience)
-        : await this.sealedWrite(write, patience, sealed)
+        : await this.sealedWrite(write, patience)
     return { name: write.name, what: write.what, result }
   }
 
-  private async sealedWrite(
-    write: PlannedWrite,
-    patience: Patience,
-    sealed?: Sealed
-  ): Promise<'created' | 'updated'> {
+  private async sealedWrite(write: PlannedWrite, patience: Patience): Promise<'created' | 'updated'> {
     for (let rekeys = 0; ; rekeys++) {
       const key = this.key
       try {
         return await this.api.putSecret(
           write.name,
-          sealed?.key === key ? sealed.value : await this.sealer.seal(write.value, key.key),
+          await this.sealer.seal(write.value, key.key),
           key.key_id,
           patience
         )
@@ -84,21 +74,8 @@ export class SecretWriter {
     patience: Patience,
     options: { quietly?: boolean } = {}
   ): Promise<FailedWrite[]> {
-    // Every secret sealed first, then all sent at once, in plan order (outputs and messages read the same).
-    const key = this.key
-    const sealed = await Promise.all(
-      writes.map((write) =>
-        write.kind === 'secret'
-          ? this.sealer.seal(write.value, key.key).then(
-              (value): Sealed => ({ key, value }),
-              () => undefined
-            )
-          : undefined
-      )
-    )
-    const results = await Promise.allSettled(
-      writes.map((write, i) => this.perform(write, patience, sealed[i]))
-    )
+    const results = await Promise.allSettled(writes.map((write) => this.perform(write, patience)))
+    // Listed in plan order, whatever answered first, so outputs and messages read the same every run.
     const failed: FailedWrite[] = []
     writes.forEach((write, i) => {
       const result = results[i]
