@@ -174,23 +174,14 @@ describe('the stored expiry around the grant', () => {
     const w = world()
     await halfAnHourAfterARotation(w)
     w.fx.github.injectFault(ACCESS_PUT, { kind: 'delay', ms: 25_000 }, 1)
-    let second: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request) => {
-      if (second || request.method !== 'PUT' || !/WIZARD_OAUTH_TOKEN$/.test(request.path)) return
-      // The second run starts a second later, holding the refresh token the first one has just stored.
-      w.clock.at(w.clock.ms + 1000, () => void (second = w.run({ id: 'second' })))
-    })
+    // The second run starts a second later, holding the refresh token the first one has just stored.
+    const second = startAfterFirstPut(w, /WIZARD_OAUTH_TOKEN$/, 1000, () => w.run({ id: 'second' }))
     const first = await w.run({ id: 'first' })
-    const next = await second!
+    const next = await second()!
     expect(first.outcome.status).toBe('rotated')
     expect(['rotated', 'failed']).toContain(next.outcome.status)
     // Left behind: the stored access token is live, and the expiry consumers read is not ahead of it.
-    const access = w.stored().WIZARD_OAUTH_TOKEN!
-    const left = await w.fx.oauth.accessTokenExpiresIn(access)
-    expect(await w.fx.oauth.isAccessTokenLive(access)).toBe(true)
-    expect(Date.parse(w.variables().WIZARD_EXPIRES_AT!)).toBeLessThanOrEqual(
-      w.clock.ms + (left ?? 0) * 1000 + 1000
-    )
+    await expectAccessLiveAndExpiryNotAhead(w)
   })
 
   it('the same, the first write’s attempt timing out and applied 90 s after it was sent, after its retry answered: the successor stays released, never deleted, until such an attempt cannot land', async () => {
@@ -199,16 +190,12 @@ describe('the stored expiry around the grant', () => {
     const w = world()
     await halfAnHourAfterARotation(w)
     w.fx.github.injectFault(ACCESS_PUT, { kind: 'delay', ms: 90_000 }, 1)
-    let second: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request) => {
-      if (second || request.method !== 'PUT' || !/WIZARD_OAUTH_TOKEN$/.test(request.path)) return
-      w.clock.at(w.clock.ms + 1000, () => void (second = w.run({ id: 'second' })))
-    })
+    const second = startAfterFirstPut(w, /WIZARD_OAUTH_TOKEN$/, 1000, () => w.run({ id: 'second' }))
     expect((await w.run({ id: 'first' })).outcome.status).toBe('rotated')
     // Left behind: the second run red (the successor released, not yet settled); after the late attempt
     // landed, the stored access token is the first run's, live, and its expiry not ahead.
     const presented = w.fx.oauth.presented.length
-    expect((await second!).outcome.status).toBe('failed')
+    expect((await second()!).outcome.status).toBe('failed')
     expect(w.fx.oauth.presented).toHaveLength(presented)
     await w.clock.advance(3 * MINUTE)
     await expectAccessLiveAndExpiryNotAhead(w)
@@ -222,13 +209,9 @@ describe('the stored expiry around the grant', () => {
     await halfAnHourAfterARotation(w)
     // Two attempts of the reservation's create never answer: the write goes out after RESERVE_WAIT_MS.
     w.fx.github.injectFault(RESERVE, { kind: 'hang' }, 2)
-    let second: Promise<WorldRun> | undefined
-    w.fx.github.onRequest((request) => {
-      if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
-      w.clock.at(w.clock.ms + 2000, () => void (second = w.run({ id: 'second' })))
-    })
+    const second = startAfterFirstPut(w, /WIZARD_REFRESH_TOKEN$/, 2000, () => w.run({ id: 'second' }))
     const first = await w.run({ id: 'first' })
-    expect((await second!).outcome.status).toBe('rotated')
+    expect((await second()!).outcome.status).toBe('rotated')
     expect(first.outcome).toMatchObject({ status: 'rotated' })
     expect(first.outputs.healthy).toBe('false')
     expect(first.outputs['secrets-written']).toBe('WIZARD_REFRESH_TOKEN')
@@ -249,15 +232,11 @@ describe('the stored expiry around the grant', () => {
       const w = world()
       await halfAnHourAfterARotation(w)
       w.fx.github.injectFault(RESERVE, { kind: 'delay', ms: 8000 }, 1)
-      let second: Promise<WorldRun> | undefined
-      w.fx.github.onRequest((request) => {
-        if (second || request.method !== 'PUT' || !/WIZARD_REFRESH_TOKEN$/.test(request.path)) return
-        w.clock.at(w.clock.ms + 2000, () => void (second = secondRun(w)))
-      })
+      const second = startAfterFirstPut(w, /WIZARD_REFRESH_TOKEN$/, 2000, () => secondRun(w))
       const first = await w.run({ id: 'first' })
       expect(first.outcome.status).toBe('rotated')
       expect(first.outputs.healthy).toBe('true')
-      await second
+      await second()
       await w.clock.advance(MINUTE)
       await expectAccessLiveAndExpiryNotAhead(w)
       await expectOneLiveChain(w)
@@ -361,4 +340,19 @@ async function expectAccessLiveAndExpiryNotAhead(w: World): Promise<void> {
   expect(Date.parse(w.variables().WIZARD_EXPIRES_AT!)).toBeLessThanOrEqual(
     w.clock.ms + (left ?? 0) * 1000 + 1000
   )
+}
+
+/** A second run, started `afterMs` after the first PUT of the secret `secret` names reaches GitHub; once started. */
+function startAfterFirstPut(
+  w: World,
+  secret: RegExp,
+  afterMs: number,
+  start: () => Promise<WorldRun>
+): () => Promise<WorldRun> | undefined {
+  let run: Promise<WorldRun> | undefined
+  w.fx.github.onRequest((request) => {
+    if (run || request.method !== 'PUT' || !secret.test(request.path)) return
+    w.clock.at(w.clock.ms + afterMs, () => void (run = start()))
+  })
+  return () => run
 }
